@@ -1,0 +1,2 @@
+//! Placeholder removed below once the real bench is written.
+fn main() {}

@@ -1,0 +1,271 @@
+//! The streaming frame decoder over a `BytesMut` input buffer.
+
+use bytes::{Buf, BytesMut};
+
+use crate::{DecodeError, Frame, FrameChunk, FrameHeader, HeaderStatus};
+
+/// The default [`FrameDecoder::max_frame_len`]: 16 MiB.
+pub const DEFAULT_MAX_FRAME_LEN: u64 = 16 << 20;
+
+/// Decodes frames from bytes as they arrive.
+///
+/// The caller appends received bytes to a `BytesMut` and calls
+/// [`decode`](FrameDecoder::decode) until it returns `Ok(None)`. Payloads are
+/// unmasked in place and split off the buffer as `Bytes`: no copy, no
+/// allocation per frame. A header declaring more than
+/// [`max_frame_len`](FrameDecoder::max_frame_len) fails before any of its
+/// payload is waited for.
+///
+/// [`decode_chunk`](FrameDecoder::decode_chunk) hands out a frame's payload
+/// in pieces as it arrives instead, so even a frame of gigabytes is never
+/// buffered whole. Control frames (125 bytes at most) always come whole.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use noio_ws_codec::{FrameDecoder, OpCode};
+///
+/// // RFC 6455 section 5.7: a masked "Hello" from a client.
+/// let mut buf = BytesMut::from(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58][..]);
+/// let mut decoder = FrameDecoder::new();
+/// let frame = decoder.decode(&mut buf).unwrap().unwrap();
+/// assert_eq!(frame.header.opcode, OpCode::TEXT);
+/// assert_eq!(&frame.payload[..], b"Hello");
+/// assert_eq!(decoder.decode(&mut buf), Ok(None));
+/// ```
+#[derive(Clone, Debug)]
+pub struct FrameDecoder {
+    max_frame_len: u64,
+    /// The frame `decode_chunk` is part way through, its header already consumed.
+    partial: Option<PartialFrame>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PartialFrame {
+    header: FrameHeader,
+    delivered: u64,
+}
+
+impl Default for FrameDecoder {
+    fn default() -> Self {
+        FrameDecoder::new()
+    }
+}
+
+impl FrameDecoder {
+    /// A decoder with the default frame limit ([`DEFAULT_MAX_FRAME_LEN`]).
+    pub const fn new() -> Self {
+        FrameDecoder::with_max_frame_len(DEFAULT_MAX_FRAME_LEN)
+    }
+
+    /// A decoder refusing frames whose payload is over `max_frame_len` bytes.
+    pub const fn with_max_frame_len(max_frame_len: u64) -> Self {
+        FrameDecoder {
+            max_frame_len,
+            partial: None,
+        }
+    }
+
+    /// The largest payload accepted, in bytes.
+    pub const fn max_frame_len(&self) -> u64 {
+        self.max_frame_len
+    }
+
+    /// Changes the limit for frames whose header has not been read yet.
+    pub fn set_max_frame_len(&mut self, max_frame_len: u64) {
+        self.max_frame_len = max_frame_len;
+    }
+
+    /// True while `decode_chunk` has handed out part, not all, of a frame.
+    pub const fn is_mid_frame(&self) -> bool {
+        self.partial.is_some()
+    }
+
+    /// Takes the next whole frame off the front of `buf`.
+    ///
+    /// `Ok(None)` means more bytes are needed; nothing is consumed until a
+    /// whole frame is there. After an error the buffer is left as it was and
+    /// the same error comes again: the stream cannot be resynchronised.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+        if self.partial.is_some() {
+            return Err(DecodeError::ChunkedFrameInProgress);
+        }
+        let Some((header, header_len, payload_len)) = self.parse_header(buf)? else {
+            return Ok(None);
+        };
+        if buf.len() - header_len < payload_len {
+            return Ok(None);
+        }
+        Ok(Some(take_whole(buf, header, header_len, payload_len)))
+    }
+
+    /// Takes the next piece of a frame off the front of `buf`.
+    ///
+    /// A frame whose bytes are all buffered comes as one chunk. Otherwise the
+    /// first chunk comes as soon as the header is complete (with whatever
+    /// payload is there, possibly none) and each later call returns the
+    /// payload bytes that have arrived since, unmasked at their offset.
+    /// `Ok(None)` means more bytes are needed.
+    pub fn decode_chunk(&mut self, buf: &mut BytesMut) -> Result<Option<FrameChunk>, DecodeError> {
+        let (PartialFrame { header, delivered }, starts_frame) = match self.partial {
+            Some(partial) => (partial, false),
+            None => {
+                let Some((header, header_len, payload_len)) = self.parse_header(buf)? else {
+                    return Ok(None);
+                };
+                let available = buf.len() - header_len;
+                if available >= payload_len {
+                    return Ok(Some(
+                        take_whole(buf, header, header_len, payload_len).into(),
+                    ));
+                }
+                if header.opcode.is_control() {
+                    return Ok(None);
+                }
+                buf.advance(header_len);
+                (
+                    PartialFrame {
+                        header,
+                        delivered: 0,
+                    },
+                    true,
+                )
+            }
+        };
+        let remaining = header.payload_len - delivered;
+        let take = usize::try_from(remaining).map_or(buf.len(), |r| r.min(buf.len()));
+        // Only the chunk that starts a frame may be empty: it announces the header.
+        if take == 0 && !starts_frame {
+            return Ok(None);
+        }
+        let mut payload = buf.split_to(take);
+        if let Some(mask) = header.mask {
+            // Only the key's phase matters; a u64 offset modulo 4 fits any usize.
+            mask.apply(&mut payload, (delivered % 4) as usize);
+        }
+        let now = delivered + take as u64;
+        self.partial = (now < header.payload_len).then_some(PartialFrame {
+            header,
+            delivered: now,
+        });
+        Ok(Some(FrameChunk {
+            header,
+            offset: delivered,
+            payload: payload.freeze(),
+        }))
+    }
+
+    /// Parses the header at the front of `buf` and checks it against the
+    /// limit, giving the header, its length and the payload length as a `usize`.
+    #[inline]
+    fn parse_header(&self, buf: &[u8]) -> Result<Option<(FrameHeader, usize, usize)>, DecodeError> {
+        let (header, header_len) = match FrameHeader::decode(buf)? {
+            HeaderStatus::Complete(header, len) => (header, len),
+            HeaderStatus::Incomplete(_) => return Ok(None),
+        };
+        let too_long = DecodeError::FrameTooLong {
+            len: header.payload_len,
+            max: self.max_frame_len,
+        };
+        if header.payload_len > self.max_frame_len {
+            return Err(too_long);
+        }
+        // A payload that cannot be addressed cannot be buffered; on 64-bit
+        // targets this never fails.
+        let payload_len = usize::try_from(header.payload_len).map_err(|_| too_long)?;
+        Ok(Some((header, header_len, payload_len)))
+    }
+}
+
+/// Splits a fully buffered frame off `buf` and unmasks its payload in place.
+#[inline]
+fn take_whole(
+    buf: &mut BytesMut,
+    header: FrameHeader,
+    header_len: usize,
+    payload_len: usize,
+) -> Frame {
+    buf.advance(header_len);
+    let mut payload = buf.split_to(payload_len);
+    if let Some(mask) = header.mask {
+        mask.apply(&mut payload, 0);
+    }
+    Frame {
+        header,
+        payload: payload.freeze(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CloseCode, Mask, OpCode};
+
+    #[test]
+    fn limit_is_checked_on_the_header_alone() {
+        let mut decoder = FrameDecoder::with_max_frame_len(1000);
+        // A header declaring 70 000 bytes, with none of them sent.
+        let mut buf = BytesMut::from(&[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0x11, 0x70][..]);
+        let err = decoder.decode(&mut buf).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::FrameTooLong {
+                len: 70_000,
+                max: 1000
+            }
+        );
+        assert_eq!(err.close_code(), CloseCode::MESSAGE_TOO_BIG);
+        assert_eq!(decoder.decode_chunk(&mut buf).unwrap_err(), err);
+        assert_eq!(buf.len(), 10, "nothing consumed on error");
+    }
+
+    #[test]
+    fn chunks_unmask_at_their_offsets() {
+        let mask = Mask([1, 2, 3, 4]);
+        let mut wire = alloc::vec![0x82, 0x87, 1, 2, 3, 4];
+        let mut payload = *b"abcdefg";
+        mask.apply(&mut payload, 0);
+        wire.extend_from_slice(&payload);
+
+        let mut decoder = FrameDecoder::new();
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        for byte in wire {
+            buf.extend_from_slice(&[byte]);
+            while let Some(chunk) = decoder.decode_chunk(&mut buf).unwrap() {
+                assert_eq!(chunk.offset as usize, got.len());
+                got.extend_from_slice(&chunk.payload);
+            }
+        }
+        assert_eq!(got, b"abcdefg");
+        assert!(!decoder.is_mid_frame());
+    }
+
+    #[test]
+    fn first_chunk_comes_with_the_header() {
+        let mut decoder = FrameDecoder::new();
+        let mut buf = BytesMut::from(&[0x02, 0x03][..]);
+        let first = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert!(first.is_first() && !first.is_last() && first.payload.is_empty());
+        assert_eq!(first.header.opcode, OpCode::BINARY);
+        assert_eq!(decoder.decode_chunk(&mut buf), Ok(None));
+        assert_eq!(
+            decoder.decode(&mut buf),
+            Err(DecodeError::ChunkedFrameInProgress)
+        );
+        buf.extend_from_slice(b"xyz");
+        let last = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert!(last.is_last());
+        assert_eq!(&last.payload[..], b"xyz");
+    }
+
+    #[test]
+    fn control_frames_come_whole_in_chunk_mode() {
+        let mut decoder = FrameDecoder::new();
+        let mut buf = BytesMut::from(&[0x89, 0x02, b'h'][..]);
+        assert_eq!(decoder.decode_chunk(&mut buf), Ok(None));
+        buf.extend_from_slice(b"i");
+        let ping = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert!(ping.is_first() && ping.is_last());
+        assert_eq!(&ping.payload[..], b"hi");
+    }
+}

@@ -1,0 +1,165 @@
+//! Property tests: every encode/decode pair is an identity, and how the byte
+//! stream is split never changes what is decoded.
+
+use bytes::BytesMut;
+use noio_ws_codec::{
+    CloseCode, ClosePayload, Frame, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader,
+    HeaderStatus, Mask, OpCode, Role, Rsv, apply_mask,
+};
+use proptest::prelude::*;
+
+/// Payload lengths around every length-encoding boundary, plus small ones.
+fn payload_len() -> impl Strategy<Value = usize> {
+    prop_oneof![4 => 0..130usize, 1 => 65_530..65_542usize, 1 => 130..3000usize]
+}
+
+/// Cheap deterministic payload bytes; the values do not matter, their variety does.
+fn payload(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+prop_compose! {
+    /// Any frame the protocol allows: control frames final and at most 125 bytes.
+    fn frame()(opcode in 0u8..16, fin in any::<bool>(), rsv in 0u8..8, mask in any::<Option<[u8; 4]>>(),
+               len in payload_len(), seed in any::<u8>()) -> Frame {
+        let opcode = OpCode::new(opcode).unwrap();
+        let (fin, len) = if opcode.is_control() { (true, len % 126) } else { (fin, len) };
+        let header = FrameHeader::new(opcode, len as u64)
+            .with_fin(fin)
+            .with_rsv(Rsv::from_bits(rsv).unwrap())
+            .with_mask(mask.map(Mask));
+        Frame { header, payload: payload(len, seed).into() }
+    }
+}
+
+fn encode(frames: &[Frame]) -> BytesMut {
+    let mut out = BytesMut::new();
+    for frame in frames {
+        let role = if frame.header.mask.is_some() {
+            Role::Client
+        } else {
+            Role::Server
+        };
+        FrameEncoder::new(role)
+            .encode(&frame.header, &frame.payload, &mut out)
+            .unwrap();
+    }
+    out
+}
+
+/// Feeds `wire` to a decoder in pieces ending at `cuts` and collects whole frames.
+fn decode_split(wire: &[u8], cuts: &[usize]) -> Vec<Frame> {
+    let mut decoder = FrameDecoder::new();
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    for piece in pieces(wire, cuts) {
+        buf.extend_from_slice(piece);
+        while let Some(frame) = decoder.decode(&mut buf).unwrap() {
+            frames.push(frame);
+        }
+    }
+    assert!(buf.is_empty());
+    frames
+}
+
+/// The same through `decode_chunk`, reassembling each frame from its chunks.
+fn decode_chunks_split(wire: &[u8], cuts: &[usize]) -> Vec<Frame> {
+    let mut decoder = FrameDecoder::new();
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut parts: Vec<FrameChunk> = Vec::new();
+    for piece in pieces(wire, cuts) {
+        buf.extend_from_slice(piece);
+        while let Some(chunk) = decoder.decode_chunk(&mut buf).unwrap() {
+            let last = chunk.is_last();
+            parts.push(chunk);
+            if last {
+                let header = parts[0].header;
+                let payload: Vec<u8> = parts
+                    .iter()
+                    .flat_map(|c| c.payload.iter().copied())
+                    .collect();
+                assert!(parts.iter().all(|c| c.header == header));
+                frames.push(Frame {
+                    header,
+                    payload: payload.into(),
+                });
+                parts.clear();
+            }
+        }
+    }
+    frames
+}
+
+fn pieces<'a>(wire: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    cuts.push(0);
+    cuts.push(wire.len());
+    cuts.sort_unstable();
+    cuts.windows(2).map(|w| &wire[w[0]..w[1]]).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn header_encode_then_decode_is_identity(frame in frame()) {
+        let mut bytes = [0u8; noio_ws_codec::MAX_HEADER_LEN];
+        let n = frame.header.encode(&mut bytes).unwrap();
+        prop_assert_eq!(n, frame.header.encoded_len());
+        prop_assert_eq!(FrameHeader::decode(&bytes[..n]), Ok(HeaderStatus::Complete(frame.header, n)));
+        for short in 0..n {
+            prop_assert!(matches!(FrameHeader::decode(&bytes[..short]), Ok(HeaderStatus::Incomplete(_))));
+        }
+    }
+
+    #[test]
+    fn frame_encode_then_decode_is_identity(frame in frame()) {
+        let wire = encode(std::slice::from_ref(&frame));
+        prop_assert_eq!(decode_split(&wire, &[]), vec![frame]);
+    }
+
+    #[test]
+    fn any_split_gives_the_same_frames(frames in prop::collection::vec(frame(), 1..8),
+                                       cuts in prop::collection::vec(any::<usize>(), 0..40)) {
+        let wire = encode(&frames);
+        prop_assert_eq!(&decode_split(&wire, &cuts), &frames);
+        prop_assert_eq!(&decode_chunks_split(&wire, &cuts), &frames);
+    }
+
+    #[test]
+    fn masking_twice_is_identity(data in prop::collection::vec(any::<u8>(), 0..600),
+                                 key in any::<[u8; 4]>(), offset in 0usize..16) {
+        let mut buf = data.clone();
+        apply_mask(&mut buf, Mask(key), offset);
+        apply_mask(&mut buf, Mask(key), offset);
+        prop_assert_eq!(buf, data);
+    }
+
+    #[test]
+    fn masking_in_pieces_equals_masking_whole(data in prop::collection::vec(any::<u8>(), 0..600),
+                                              key in any::<[u8; 4]>(),
+                                              cuts in prop::collection::vec(any::<usize>(), 0..10)) {
+        let mut whole = data.clone();
+        apply_mask(&mut whole, Mask(key), 0);
+        let mut pieced = Vec::new();
+        for piece in pieces(&data, &cuts) {
+            let mut piece = piece.to_vec();
+            apply_mask(&mut piece, Mask(key), pieced.len());
+            pieced.extend_from_slice(&piece);
+        }
+        prop_assert_eq!(pieced, whole);
+    }
+
+    #[test]
+    fn close_payload_encode_then_parse_is_identity(code in any::<u16>(), reason in "\\PC{0,40}") {
+        let close = ClosePayload::new(CloseCode(code), &reason);
+        let mut out = Vec::new();
+        match close.encode(&mut out) {
+            Ok(()) => prop_assert_eq!(ClosePayload::parse(&out), Ok(Some(close))),
+            Err(_) => prop_assert!(!CloseCode(code).is_allowed_on_wire() || close.encoded_len() > 125),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `cargo xtask bench`: runs the criterion benches, then prints, for every
+//! benchmark, each implementation's median time beside ours and the ratio.
+//!
+//! Peers are measured in the same run as noio-ws (same group, same input), so
+//! the ratios hold even on a noisy shared machine where absolute times drift.
+//! Our entries are the functions whose name starts with `noio-ws`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::cmd::Cmd;
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let mut bench = Cmd::new("cargo").args(["bench", "--workspace"]);
+    if !args.is_empty() {
+        bench = bench.args(["--"]).args(args);
+    }
+    bench.run()?;
+    report(Path::new("target/criterion"))
+}
+
+/// One measured function: its name and median time per iteration in ns, and
+/// the bytes per iteration where the bench declared a throughput.
+struct Measured {
+    function: String,
+    median_ns: f64,
+    bytes: Option<f64>,
+}
+
+fn report(root: &Path) -> Result<(), String> {
+    let mut groups: BTreeMap<String, Vec<Measured>> = BTreeMap::new();
+    collect(root, &mut groups)?;
+    for (bench, mut entries) in groups {
+        entries.sort_by(|a, b| {
+            b.function
+                .starts_with("noio-ws")
+                .cmp(&a.function.starts_with("noio-ws"))
+        });
+        let ours = entries
+            .iter()
+            .find(|m| m.function.starts_with("noio-ws"))
+            .map(|m| m.median_ns);
+        println!("{bench}");
+        for m in &entries {
+            let rate = m
+                .bytes
+                .map(|b| format!("{:>9.2} GiB/s", b / m.median_ns / 1.073_741_824))
+                .unwrap_or_default();
+            let ratio = match ours {
+                Some(ours) if !m.function.starts_with("noio-ws") => {
+                    format!("  noio-ws is {:.2}x as fast", m.median_ns / ours)
+                }
+                _ => String::new(),
+            };
+            println!(
+                "  {:<28} {:>12} {rate}{ratio}",
+                m.function,
+                human(m.median_ns)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Walks criterion's output for `new/benchmark.json` files (the latest run).
+fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Measured>>) -> Result<(), String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "new") {
+            if let Some((bench, measured)) = read_one(&path)? {
+                groups.entry(bench).or_default().push(measured);
+            }
+        } else {
+            collect(&path, groups)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_one(new: &Path) -> Result<Option<(String, Measured)>, String> {
+    let read = |name: &str| -> Result<Option<Value>, String> {
+        let path = new.join(name);
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Err(_) => Ok(None),
+        }
+    };
+    let (Some(meta), Some(estimates)) = (read("benchmark.json")?, read("estimates.json")?) else {
+        return Ok(None);
+    };
+    let group = meta["group_id"].as_str().unwrap_or("?");
+    let bench = match meta["value_str"].as_str() {
+        Some(value) => format!("{group}/{value}"),
+        None => group.to_string(),
+    };
+    let function = meta["function_id"].as_str().unwrap_or("?").to_string();
+    let median_ns = estimates["median"]["point_estimate"]
+        .as_f64()
+        .ok_or("estimates.json without a median")?;
+    let bytes = meta["throughput"]["Bytes"].as_f64();
+    Ok(Some((
+        bench,
+        Measured {
+            function,
+            median_ns,
+            bytes,
+        },
+    )))
+}
+
+fn human(ns: f64) -> String {
+    match ns {
+        n if n >= 1e9 => format!("{:.3} s", n / 1e9),
+        n if n >= 1e6 => format!("{:.3} ms", n / 1e6),
+        n if n >= 1e3 => format!("{:.3} µs", n / 1e3),
+        n => format!("{n:.1} ns"),
+    }
+}

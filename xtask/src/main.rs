@@ -1,0 +1,72 @@
+//! `cargo xtask`: the project's automation, one subcommand per job.
+//!
+//! - `ci [--full]`: every check `.ci/run` runs, in order, failing on the first.
+//! - `fuzz [--seconds N] [TARGET...]`: builds and runs the cargo-fuzz targets.
+//! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios.
+//! - `docs`: builds the API docs with warnings denied.
+
+mod bench;
+mod cmd;
+mod fuzz;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match args.split_first() {
+        Some((task, rest)) => (task.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match task {
+        "ci" => ci(rest),
+        "fuzz" => fuzz::run(rest),
+        "bench" => bench::run(rest),
+        "docs" => docs(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [TARGET...] | bench [ARGS...] | docs>"
+            );
+            return ExitCode::from(if task == "help" { 0 } else { 2 });
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The checks of `.ci/run`. `--full` runs the fuzz targets ten times longer.
+fn ci(args: &[String]) -> Result<(), String> {
+    let full = args.iter().any(|a| a == "--full");
+    cmd::run("cargo", &["fmt", "--all", "--", "--check"])?;
+    cmd::run(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    cmd::run("cargo", &["test", "--workspace"])?;
+    docs()?;
+    cmd::run(
+        "cargo",
+        &["build", "-p", "noio-ws-codec", "--no-default-features"],
+    )?;
+    let seconds = if full { "300" } else { "30" };
+    fuzz::run(&["--seconds".to_string(), seconds.to_string()])
+}
+
+/// API docs for the whole workspace, with every rustdoc warning an error.
+fn docs() -> Result<(), String> {
+    cmd::Cmd::new("cargo")
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .run()
+}
