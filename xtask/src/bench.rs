@@ -3,7 +3,9 @@
 //!
 //! Peers are measured in the same run as noio-ws (same group, same input), so
 //! the ratios hold even on a noisy shared machine where absolute times drift.
-//! Our entries are the functions whose name starts with `noio-ws`.
+//! Our entries are the functions whose name starts with `noio-ws`; every other
+//! entry in the same benchmark is a baseline, and each of ours gets a ratio
+//! against each baseline.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,7 +16,7 @@ use serde_json::Value;
 use crate::cmd::Cmd;
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let mut bench = Cmd::new("cargo").args(["bench", "--workspace"]);
+    let mut bench = Cmd::new("cargo").args(["bench", "--workspace", "--bench", "*"]);
     if !args.is_empty() {
         bench = bench.args(["--"]).args(args);
     }
@@ -33,33 +35,26 @@ struct Measured {
 fn report(root: &Path) -> Result<(), String> {
     let mut groups: BTreeMap<String, Vec<Measured>> = BTreeMap::new();
     collect(root, &mut groups)?;
-    for (bench, mut entries) in groups {
-        entries.sort_by(|a, b| {
-            b.function
-                .starts_with("noio-ws")
-                .cmp(&a.function.starts_with("noio-ws"))
-        });
-        let ours = entries
-            .iter()
-            .find(|m| m.function.starts_with("noio-ws"))
-            .map(|m| m.median_ns);
+    for (bench, entries) in groups {
+        let (ours, peers): (Vec<&Measured>, Vec<&Measured>) =
+            entries.iter().partition(|m| m.function.starts_with("noio-ws"));
         println!("{bench}");
-        for m in &entries {
+        for m in ours.iter().chain(&peers) {
             let rate = m
                 .bytes
                 .map(|b| format!("{:>9.2} GiB/s", b / m.median_ns / 1.073_741_824))
                 .unwrap_or_default();
-            let ratio = match ours {
-                Some(ours) if !m.function.starts_with("noio-ws") => {
-                    format!("  noio-ws is {:.2}x as fast", m.median_ns / ours)
-                }
-                _ => String::new(),
-            };
-            println!(
-                "  {:<28} {:>12} {rate}{ratio}",
-                m.function,
-                human(m.median_ns)
-            );
+            println!("  {:<30} {:>12} {rate}", m.function, human(m.median_ns));
+        }
+        for m in &ours {
+            for peer in &peers {
+                println!(
+                    "  ratio: {} is {:.2}x as fast as {}",
+                    m.function,
+                    peer.median_ns / m.median_ns,
+                    peer.function
+                );
+            }
         }
     }
     Ok(())
@@ -90,9 +85,7 @@ fn read_one(new: &Path) -> Result<Option<(String, Measured)>, String> {
     let read = |name: &str| -> Result<Option<Value>, String> {
         let path = new.join(name);
         match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| format!("{}: {e}", path.display())),
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| format!("{}: {e}", path.display())),
             Err(_) => Ok(None),
         }
     };
@@ -105,18 +98,10 @@ fn read_one(new: &Path) -> Result<Option<(String, Measured)>, String> {
         None => group.to_string(),
     };
     let function = meta["function_id"].as_str().unwrap_or("?").to_string();
-    let median_ns = estimates["median"]["point_estimate"]
-        .as_f64()
-        .ok_or("estimates.json without a median")?;
+    let median_ns =
+        estimates["median"]["point_estimate"].as_f64().ok_or("estimates.json without a median")?;
     let bytes = meta["throughput"]["Bytes"].as_f64();
-    Ok(Some((
-        bench,
-        Measured {
-            function,
-            median_ns,
-            bytes,
-        },
-    )))
+    Ok(Some((bench, Measured { function, median_ns, bytes })))
 }
 
 fn human(ns: f64) -> String {

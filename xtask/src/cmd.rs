@@ -13,10 +13,7 @@ pub(crate) struct Cmd {
 
 impl Cmd {
     pub(crate) fn new(program: &str) -> Self {
-        Cmd {
-            inner: Command::new(program),
-            line: program.to_string(),
-        }
+        Cmd { inner: Command::new(program), line: program.to_string() }
     }
 
     pub(crate) fn args<I, S>(mut self, args: I) -> Self
@@ -47,24 +44,14 @@ impl Cmd {
     /// Runs with inherited stdio; fails on a non-zero exit.
     pub(crate) fn run(mut self) -> Result<(), String> {
         eprintln!("$ {}", self.line);
-        let status = self
-            .inner
-            .status()
-            .map_err(|e| format!("{}: {e}", self.line))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("`{}` failed: {status}", self.line))
-        }
+        let status = self.inner.status().map_err(|e| format!("{}: {e}", self.line))?;
+        if status.success() { Ok(()) } else { Err(format!("`{}` failed: {status}", self.line)) }
     }
 
     /// Runs with stdout and stderr captured (stdin closed), whatever the exit status.
     pub(crate) fn output(mut self) -> Result<Output, String> {
         eprintln!("$ {}", self.line);
-        self.inner
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("{}: {e}", self.line))
+        self.inner.stdin(Stdio::null()).output().map_err(|e| format!("{}: {e}", self.line))
     }
 }
 

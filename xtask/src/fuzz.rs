@@ -19,9 +19,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--seconds" => {
                 let value = it.next().ok_or("--seconds needs a value")?;
-                seconds = value
-                    .parse()
-                    .map_err(|_| format!("--seconds: not a number: {value}"))?;
+                seconds = value.parse().map_err(|_| format!("--seconds: not a number: {value}"))?;
             }
             other => targets.push(other.to_string()),
         }
@@ -33,11 +31,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let nightly = has_nightly();
     eprintln!(
         "fuzzing with {}",
-        if nightly {
-            "the nightly toolchain"
-        } else {
-            "stable and RUSTC_BOOTSTRAP=1"
-        }
+        if nightly { "the nightly toolchain" } else { "stable and RUSTC_BOOTSTRAP=1" }
     );
 
     let mut summary = Vec::new();
@@ -46,17 +40,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let seeds = format!("seeds/{target}");
         fs::create_dir_all(format!("fuzz/{corpus}")).map_err(|e| format!("fuzz/{corpus}: {e}"))?;
         let run = fuzz_cmd(nightly)
-            .args([
-                "run",
-                target.as_str(),
-                corpus.as_str(),
-                seeds.as_str(),
-                "--",
-            ])
-            .args([
-                format!("-max_total_time={seconds}"),
-                "-print_final_stats=1".to_string(),
-            ]);
+            .args(["run", target.as_str(), corpus.as_str(), seeds.as_str(), "--"])
+            .args([format!("-max_total_time={seconds}"), "-print_final_stats=1".to_string()]);
         let output = run.current_dir("fuzz").output()?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         if !output.status.success() {
@@ -70,11 +55,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 .map(|v| v.trim().to_string())
                 .unwrap_or_else(|| "?".to_string())
         };
-        summary.push((
-            target.clone(),
-            stat("number_of_executed_units"),
-            stat("average_exec_per_sec"),
-        ));
+        summary.push((target.clone(), stat("number_of_executed_units"), stat("average_exec_per_sec")));
     }
     println!("{:<24} {:>14} {:>12}", "target", "executions", "exec/s");
     for (target, runs, rate) in &summary {
@@ -87,14 +68,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 fn list_targets() -> Result<Vec<String>, String> {
     let dir = fs::read_dir("fuzz/fuzz_targets").map_err(|e| format!("fuzz/fuzz_targets: {e}"))?;
     let mut targets: Vec<String> = dir
-        .filter_map(|entry| {
-            entry
-                .ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".rs")
-                .map(str::to_string)
-        })
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".rs").map(str::to_string))
         .collect();
     targets.sort();
     Ok(targets)
@@ -111,11 +85,7 @@ fn has_nightly() -> bool {
     Cmd::new("rustup")
         .args(["toolchain", "list"])
         .output()
-        .is_ok_and(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.starts_with("nightly"))
-        })
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with("nightly")))
 }
 
 fn fuzz_cmd(nightly: bool) -> Cmd {

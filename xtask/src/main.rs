@@ -42,31 +42,15 @@ fn main() -> ExitCode {
 fn ci(args: &[String]) -> Result<(), String> {
     let full = args.iter().any(|a| a == "--full");
     cmd::run("cargo", &["fmt", "--all", "--", "--check"])?;
-    cmd::run(
-        "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    )?;
+    cmd::run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     cmd::run("cargo", &["test", "--workspace"])?;
     docs()?;
-    cmd::run(
-        "cargo",
-        &["build", "-p", "noio-ws-codec", "--no-default-features"],
-    )?;
+    cmd::run("cargo", &["build", "-p", "noio-ws-codec", "--no-default-features"])?;
     let seconds = if full { "300" } else { "30" };
     fuzz::run(&["--seconds".to_string(), seconds.to_string()])
 }
 
 /// API docs for the whole workspace, with every rustdoc warning an error.
 fn docs() -> Result<(), String> {
-    cmd::Cmd::new("cargo")
-        .args(["doc", "--workspace", "--no-deps"])
-        .env("RUSTDOCFLAGS", "-D warnings")
-        .run()
+    cmd::Cmd::new("cargo").args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings").run()
 }

@@ -111,15 +111,11 @@ mod tests {
 
     #[test]
     fn wire_rule_matches_rfc_6455_section_7_4() {
-        let forbidden = [
-            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
-        ];
+        let forbidden = [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
         for code in forbidden {
             assert!(!CloseCode(code).is_allowed_on_wire(), "{code}");
         }
-        let allowed = [
-            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
-        ];
+        let allowed = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014];
         for code in allowed.into_iter().chain([3000, 3999, 4000, 4999]) {
             assert!(CloseCode(code).is_allowed_on_wire(), "{code}");
         }

@@ -47,10 +47,8 @@ impl<'a> ClosePayload<'a> {
                 if !code.is_allowed_on_wire() {
                     return Err(ClosePayloadError::CodeNotAllowed(code));
                 }
-                let reason =
-                    core::str::from_utf8(reason).map_err(|e| ClosePayloadError::InvalidUtf8 {
-                        valid_up_to: e.valid_up_to(),
-                    })?;
+                let reason = core::str::from_utf8(reason)
+                    .map_err(|e| ClosePayloadError::InvalidUtf8 { valid_up_to: e.valid_up_to() })?;
                 Ok(Some(ClosePayload { code, reason }))
             }
         }
@@ -68,9 +66,7 @@ impl<'a> ClosePayload<'a> {
             return Err(ClosePayloadError::CodeNotAllowed(self.code));
         }
         if self.encoded_len() > MAX_CONTROL_PAYLOAD {
-            return Err(ClosePayloadError::TooLong {
-                len: self.encoded_len(),
-            });
+            return Err(ClosePayloadError::TooLong { len: self.encoded_len() });
         }
         dst.put_u16(self.code.0);
         dst.put_slice(self.reason.as_bytes());
@@ -98,10 +94,7 @@ mod tests {
     #[test]
     fn forbidden_code_is_a_protocol_error() {
         let err = ClosePayload::parse(&1005u16.to_be_bytes()).unwrap_err();
-        assert_eq!(
-            err,
-            ClosePayloadError::CodeNotAllowed(CloseCode::NO_STATUS_RECEIVED)
-        );
+        assert_eq!(err, ClosePayloadError::CodeNotAllowed(CloseCode::NO_STATUS_RECEIVED));
         assert_eq!(err.close_code(), CloseCode::PROTOCOL_ERROR);
     }
 
@@ -115,28 +108,16 @@ mod tests {
     #[test]
     fn round_trip_and_limits() {
         let mut out = Vec::new();
-        ClosePayload::new(CloseCode::GOING_AWAY, "bye")
-            .encode(&mut out)
-            .unwrap();
+        ClosePayload::new(CloseCode::GOING_AWAY, "bye").encode(&mut out).unwrap();
         assert_eq!(out, [0x03, 0xE9, b'b', b'y', b'e']);
         let parsed = ClosePayload::parse(&out).unwrap().unwrap();
         assert_eq!((parsed.code, parsed.reason), (CloseCode::GOING_AWAY, "bye"));
 
         let long = "x".repeat(MAX_CLOSE_REASON + 1);
-        let err = ClosePayload::new(CloseCode::NORMAL, &long)
-            .encode(&mut out)
-            .unwrap_err();
+        let err = ClosePayload::new(CloseCode::NORMAL, &long).encode(&mut out).unwrap_err();
         assert_eq!(err, ClosePayloadError::TooLong { len: 126 });
         let just_fits = "x".repeat(MAX_CLOSE_REASON);
-        assert!(
-            ClosePayload::new(CloseCode::NORMAL, &just_fits)
-                .encode(&mut Vec::new())
-                .is_ok()
-        );
-        assert!(
-            ClosePayload::new(CloseCode::ABNORMAL_CLOSURE, "")
-                .encode(&mut out)
-                .is_err()
-        );
+        assert!(ClosePayload::new(CloseCode::NORMAL, &just_fits).encode(&mut Vec::new()).is_ok());
+        assert!(ClosePayload::new(CloseCode::ABNORMAL_CLOSURE, "").encode(&mut out).is_err());
     }
 }

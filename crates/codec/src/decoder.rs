@@ -9,6 +9,10 @@ pub const DEFAULT_MAX_FRAME_LEN: u64 = 16 << 20;
 
 /// Decodes frames from bytes as they arrive.
 ///
+/// Once a header shows a frame is incomplete, `decode` reserves room in the
+/// buffer for the rest of it, so the memory a peer can make one decoder hold
+/// is bounded by `max_frame_len` plus one read.
+///
 /// The caller appends received bytes to a `BytesMut` and calls
 /// [`decode`](FrameDecoder::decode) until it returns `Ok(None)`. Payloads are
 /// unmasked in place and split off the buffer as `Bytes`: no copy, no
@@ -35,14 +39,20 @@ pub const DEFAULT_MAX_FRAME_LEN: u64 = 16 << 20;
 #[derive(Clone, Debug)]
 pub struct FrameDecoder {
     max_frame_len: u64,
-    /// The frame `decode_chunk` is part way through, its header already consumed.
+    /// The frame whose header has been consumed but whose payload has not
+    /// all been handed out.
     partial: Option<PartialFrame>,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct PartialFrame {
     header: FrameHeader,
-    delivered: u64,
+    /// Payload bytes dealt with: handed out by `decode_chunk`, or unmasked in
+    /// place at the front of the buffer by `decode`.
+    done: u64,
+    /// True once `decode_chunk` has handed out a chunk of this frame, so
+    /// `decode` can no longer return it whole.
+    chunked: bool,
 }
 
 impl Default for FrameDecoder {
@@ -59,10 +69,7 @@ impl FrameDecoder {
 
     /// A decoder refusing frames whose payload is over `max_frame_len` bytes.
     pub const fn with_max_frame_len(max_frame_len: u64) -> Self {
-        FrameDecoder {
-            max_frame_len,
-            partial: None,
-        }
+        FrameDecoder { max_frame_len, partial: None }
     }
 
     /// The largest payload accepted, in bytes.
@@ -76,26 +83,47 @@ impl FrameDecoder {
     }
 
     /// True while `decode_chunk` has handed out part, not all, of a frame.
-    pub const fn is_mid_frame(&self) -> bool {
-        self.partial.is_some()
+    pub fn is_mid_frame(&self) -> bool {
+        self.partial.is_some_and(|p| p.chunked)
     }
 
     /// Takes the next whole frame off the front of `buf`.
     ///
-    /// `Ok(None)` means more bytes are needed; nothing is consumed until a
-    /// whole frame is there. After an error the buffer is left as it was and
-    /// the same error comes again: the stream cannot be resynchronised.
+    /// `Ok(None)` means more bytes are needed. Once a header has arrived
+    /// without all of its payload, the header is taken off `buf` and kept,
+    /// room for the rest of the frame is reserved (so the buffer does not
+    /// double its way up), and payload bytes are unmasked in place as they
+    /// arrive, while they are still in cache. After an error the same error
+    /// comes again: the stream cannot be resynchronised.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
-        if self.partial.is_some() {
-            return Err(DecodeError::ChunkedFrameInProgress);
-        }
-        let Some((header, header_len, payload_len)) = self.parse_header(buf)? else {
-            return Ok(None);
+        let (header, done) = match self.partial {
+            Some(PartialFrame { chunked: true, .. }) => return Err(DecodeError::ChunkedFrameInProgress),
+            Some(PartialFrame { header, done, .. }) => (header, done as usize),
+            None => {
+                let Some((header, header_len, payload_len)) = self.parse_header(buf)? else {
+                    return Ok(None);
+                };
+                if buf.len() - header_len >= payload_len {
+                    return Ok(Some(take_whole(buf, header, header_len, payload_len)));
+                }
+                buf.advance(header_len);
+                // Bounded by max_frame_len, checked in parse_header.
+                buf.reserve(payload_len - buf.len());
+                (header, 0)
+            }
         };
-        if buf.len() - header_len < payload_len {
+        // parse_header made sure the length fits in a usize.
+        let payload_len = header.payload_len as usize;
+        let arrived = buf.len().min(payload_len);
+        if let Some(mask) = header.mask {
+            mask.apply(&mut buf[done..arrived], done);
+        }
+        if arrived < payload_len {
+            self.partial = Some(PartialFrame { header, done: arrived as u64, chunked: false });
             return Ok(None);
         }
-        Ok(Some(take_whole(buf, header, header_len, payload_len)))
+        self.partial = None;
+        Ok(Some(Frame { header, payload: buf.split_to(payload_len).freeze() }))
     }
 
     /// Takes the next piece of a frame off the front of `buf`.
@@ -106,29 +134,30 @@ impl FrameDecoder {
     /// payload bytes that have arrived since, unmasked at their offset.
     /// `Ok(None)` means more bytes are needed.
     pub fn decode_chunk(&mut self, buf: &mut BytesMut) -> Result<Option<FrameChunk>, DecodeError> {
-        let (PartialFrame { header, delivered }, starts_frame) = match self.partial {
-            Some(partial) => (partial, false),
+        let (header, delivered, starts_frame) = match self.partial {
+            Some(PartialFrame { header, done, chunked }) => {
+                // A frame `decode` began has its first `done` bytes unmasked
+                // already; hand those out as they are.
+                if !chunked && done > 0 {
+                    let payload = buf.split_to(done as usize).freeze();
+                    self.partial = Some(PartialFrame { header, done, chunked: true });
+                    return Ok(Some(FrameChunk { header, offset: 0, payload }));
+                }
+                (header, done, !chunked)
+            }
             None => {
                 let Some((header, header_len, payload_len)) = self.parse_header(buf)? else {
                     return Ok(None);
                 };
                 let available = buf.len() - header_len;
                 if available >= payload_len {
-                    return Ok(Some(
-                        take_whole(buf, header, header_len, payload_len).into(),
-                    ));
+                    return Ok(Some(take_whole(buf, header, header_len, payload_len).into()));
                 }
                 if header.opcode.is_control() {
                     return Ok(None);
                 }
                 buf.advance(header_len);
-                (
-                    PartialFrame {
-                        header,
-                        delivered: 0,
-                    },
-                    true,
-                )
+                (header, 0, true)
             }
         };
         let remaining = header.payload_len - delivered;
@@ -143,15 +172,9 @@ impl FrameDecoder {
             mask.apply(&mut payload, (delivered % 4) as usize);
         }
         let now = delivered + take as u64;
-        self.partial = (now < header.payload_len).then_some(PartialFrame {
-            header,
-            delivered: now,
-        });
-        Ok(Some(FrameChunk {
-            header,
-            offset: delivered,
-            payload: payload.freeze(),
-        }))
+        self.partial =
+            (now < header.payload_len).then_some(PartialFrame { header, done: now, chunked: true });
+        Ok(Some(FrameChunk { header, offset: delivered, payload: payload.freeze() }))
     }
 
     /// Parses the header at the front of `buf` and checks it against the
@@ -162,10 +185,7 @@ impl FrameDecoder {
             HeaderStatus::Complete(header, len) => (header, len),
             HeaderStatus::Incomplete(_) => return Ok(None),
         };
-        let too_long = DecodeError::FrameTooLong {
-            len: header.payload_len,
-            max: self.max_frame_len,
-        };
+        let too_long = DecodeError::FrameTooLong { len: header.payload_len, max: self.max_frame_len };
         if header.payload_len > self.max_frame_len {
             return Err(too_long);
         }
@@ -178,21 +198,15 @@ impl FrameDecoder {
 
 /// Splits a fully buffered frame off `buf` and unmasks its payload in place.
 #[inline]
-fn take_whole(
-    buf: &mut BytesMut,
-    header: FrameHeader,
-    header_len: usize,
-    payload_len: usize,
-) -> Frame {
-    buf.advance(header_len);
-    let mut payload = buf.split_to(payload_len);
+fn take_whole(buf: &mut BytesMut, header: FrameHeader, header_len: usize, payload_len: usize) -> Frame {
+    // One split of the whole frame, then dropping the header from the split-off
+    // part, costs less than advancing the (possibly unshared) input buffer twice.
+    let mut payload = buf.split_to(header_len + payload_len);
+    payload.advance(header_len);
     if let Some(mask) = header.mask {
         mask.apply(&mut payload, 0);
     }
-    Frame {
-        header,
-        payload: payload.freeze(),
-    }
+    Frame { header, payload: payload.freeze() }
 }
 
 #[cfg(test)]
@@ -206,13 +220,7 @@ mod tests {
         // A header declaring 70 000 bytes, with none of them sent.
         let mut buf = BytesMut::from(&[0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0x11, 0x70][..]);
         let err = decoder.decode(&mut buf).unwrap_err();
-        assert_eq!(
-            err,
-            DecodeError::FrameTooLong {
-                len: 70_000,
-                max: 1000
-            }
-        );
+        assert_eq!(err, DecodeError::FrameTooLong { len: 70_000, max: 1000 });
         assert_eq!(err.close_code(), CloseCode::MESSAGE_TOO_BIG);
         assert_eq!(decoder.decode_chunk(&mut buf).unwrap_err(), err);
         assert_eq!(buf.len(), 10, "nothing consumed on error");
@@ -248,10 +256,7 @@ mod tests {
         assert!(first.is_first() && !first.is_last() && first.payload.is_empty());
         assert_eq!(first.header.opcode, OpCode::BINARY);
         assert_eq!(decoder.decode_chunk(&mut buf), Ok(None));
-        assert_eq!(
-            decoder.decode(&mut buf),
-            Err(DecodeError::ChunkedFrameInProgress)
-        );
+        assert_eq!(decoder.decode(&mut buf), Err(DecodeError::ChunkedFrameInProgress));
         buf.extend_from_slice(b"xyz");
         let last = decoder.decode_chunk(&mut buf).unwrap().unwrap();
         assert!(last.is_last());

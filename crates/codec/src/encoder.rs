@@ -69,11 +69,7 @@ impl FrameEncoder {
     /// Appends only the header to `dst`; the caller sends the payload after
     /// it. For a masked header the caller must mask the payload with
     /// [`apply_mask`](crate::apply_mask) before sending it.
-    pub fn encode_header(
-        &self,
-        header: &FrameHeader,
-        dst: &mut BytesMut,
-    ) -> Result<(), EncodeError> {
+    pub fn encode_header(&self, header: &FrameHeader, dst: &mut BytesMut) -> Result<(), EncodeError> {
         match (self.role.masks_outgoing(), header.mask.is_some()) {
             (true, false) => return Err(EncodeError::MaskRequired),
             (false, true) => return Err(EncodeError::MaskForbidden),
@@ -111,22 +107,14 @@ mod tests {
     fn length_must_match_the_payload() {
         let header = FrameHeader::new(OpCode::BINARY, 3);
         let err = FrameEncoder::new(Role::Server).encode(&header, b"ab", &mut BytesMut::new());
-        assert_eq!(
-            err,
-            Err(EncodeError::PayloadLengthMismatch {
-                declared: 3,
-                actual: 2
-            })
-        );
+        assert_eq!(err, Err(EncodeError::PayloadLengthMismatch { declared: 3, actual: 2 }));
     }
 
     #[test]
     fn header_only_path_writes_just_the_header() {
         let mut out = BytesMut::new();
         let header = FrameHeader::new(OpCode::BINARY, 256);
-        FrameEncoder::new(Role::Server)
-            .encode_header(&header, &mut out)
-            .unwrap();
+        FrameEncoder::new(Role::Server).encode_header(&header, &mut out).unwrap();
         assert_eq!(&out[..], [0x82, 0x7E, 0x01, 0x00]);
     }
 }

@@ -48,10 +48,6 @@ impl FrameChunk {
 
 impl From<Frame> for FrameChunk {
     fn from(frame: Frame) -> FrameChunk {
-        FrameChunk {
-            header: frame.header,
-            offset: 0,
-            payload: frame.payload,
-        }
+        FrameChunk { header: frame.header, offset: 0, payload: frame.payload }
     }
 }

@@ -23,35 +23,21 @@ pub fn frame_decode(data: &[u8]) {
 
     let (all_at_once, err) = decode_whole(stream, stream.len().max(1));
     let (in_reads, err_in_reads) = decode_whole(stream, read_size);
-    assert_eq!(
-        all_at_once, in_reads,
-        "read size {read_size} changed the frames"
-    );
+    assert_eq!(all_at_once, in_reads, "read size {read_size} changed the frames");
     assert_eq!(err, err_in_reads);
 
     let (from_chunks, err_chunks) = decode_chunked(stream, read_size);
-    assert_eq!(
-        all_at_once, from_chunks,
-        "chunked delivery changed the frames"
-    );
+    assert_eq!(all_at_once, from_chunks, "chunked delivery changed the frames");
     assert_eq!(err, err_chunks);
 
     let mut reencoded = BytesMut::new();
     for frame in &all_at_once {
-        let role = if frame.header.mask.is_some() {
-            Role::Client
-        } else {
-            Role::Server
-        };
+        let role = if frame.header.mask.is_some() { Role::Client } else { Role::Server };
         FrameEncoder::new(role)
             .encode(&frame.header, &frame.payload, &mut reencoded)
             .expect("a decoded frame re-encodes");
     }
-    assert_eq!(
-        &reencoded[..],
-        &stream[..reencoded.len()],
-        "re-encoding differs from the input"
-    );
+    assert_eq!(&reencoded[..], &stream[..reencoded.len()], "re-encoding differs from the input");
     let (again, _) = decode_whole(&reencoded, reencoded.len().max(1));
     assert_eq!(all_at_once, again);
 }
@@ -99,10 +85,7 @@ fn decode_chunked(stream: &[u8], read_size: usize) -> (Vec<Frame>, Option<Decode
             payload.extend_from_slice(&chunk.payload);
             if chunk.is_last() {
                 let (header, payload) = current.take().expect("set above");
-                frames.push(Frame {
-                    header,
-                    payload: payload.freeze(),
-                });
+                frames.push(Frame { header, payload: payload.freeze() });
             }
         }
     }

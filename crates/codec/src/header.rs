@@ -48,13 +48,7 @@ impl FrameHeader {
     /// A final, unmasked header with no reserved bits.
     #[inline]
     pub const fn new(opcode: OpCode, payload_len: u64) -> Self {
-        FrameHeader {
-            fin: true,
-            rsv: Rsv::NONE,
-            opcode,
-            mask: None,
-            payload_len,
-        }
+        FrameHeader { fin: true, rsv: Rsv::NONE, opcode, mask: None, payload_len }
     }
 
     /// The same header with FIN set to `fin`.
@@ -112,10 +106,7 @@ impl FrameHeader {
                 let len = u64::from(u16::from_be_bytes([rest[0], rest[1]]));
                 // Section 5.2: "the minimal number of bytes MUST be used to encode the length".
                 if len < u64::from(LEN_16) {
-                    return Err(DecodeError::NonMinimalLength {
-                        len,
-                        extended_bytes: 2,
-                    });
+                    return Err(DecodeError::NonMinimalLength { len, extended_bytes: 2 });
                 }
                 len
             }
@@ -128,20 +119,14 @@ impl FrameHeader {
                     return Err(DecodeError::LengthTopBitSet { len });
                 }
                 if len <= u64::from(u16::MAX) {
-                    return Err(DecodeError::NonMinimalLength {
-                        len,
-                        extended_bytes: 8,
-                    });
+                    return Err(DecodeError::NonMinimalLength { len, extended_bytes: 8 });
                 }
                 len
             }
             short => u64::from(short),
         };
         if opcode.is_control() && payload_len > MAX_CONTROL_PAYLOAD as u64 {
-            return Err(DecodeError::ControlFrameTooLong {
-                opcode,
-                len: payload_len,
-            });
+            return Err(DecodeError::ControlFrameTooLong { opcode, len: payload_len });
         }
         let mask = if masked {
             let k = &rest[ext_len..ext_len + 4];
@@ -150,16 +135,7 @@ impl FrameHeader {
             None
         };
         let rsv = Rsv::from_flags(b0 & 0x40 != 0, b0 & 0x20 != 0, b0 & 0x10 != 0);
-        Ok(HeaderStatus::Complete(
-            FrameHeader {
-                fin,
-                rsv,
-                opcode,
-                mask,
-                payload_len,
-            },
-            header_len,
-        ))
+        Ok(HeaderStatus::Complete(FrameHeader { fin, rsv, opcode, mask, payload_len }, header_len))
     }
 
     /// How many bytes [`FrameHeader::encode`] writes for this header (2 to 14).
@@ -180,21 +156,14 @@ impl FrameHeader {
     pub const fn validate(&self) -> Result<(), EncodeError> {
         if self.opcode.is_control() {
             if !self.fin {
-                return Err(EncodeError::FragmentedControlFrame {
-                    opcode: self.opcode,
-                });
+                return Err(EncodeError::FragmentedControlFrame { opcode: self.opcode });
             }
             if self.payload_len > MAX_CONTROL_PAYLOAD as u64 {
-                return Err(EncodeError::ControlFrameTooLong {
-                    opcode: self.opcode,
-                    len: self.payload_len,
-                });
+                return Err(EncodeError::ControlFrameTooLong { opcode: self.opcode, len: self.payload_len });
             }
         }
         if self.payload_len > MAX_PAYLOAD_LEN {
-            return Err(EncodeError::PayloadTooLong {
-                len: self.payload_len,
-            });
+            return Err(EncodeError::PayloadTooLong { len: self.payload_len });
         }
         Ok(())
     }
@@ -208,10 +177,7 @@ impl FrameHeader {
         self.validate()?;
         let len = self.encoded_len();
         let Some(out) = dst.get_mut(..len) else {
-            return Err(EncodeError::BufferTooSmall {
-                needed: len,
-                available: dst.len(),
-            });
+            return Err(EncodeError::BufferTooSmall { needed: len, available: dst.len() });
         };
         out[0] = if self.fin { FIN } else { 0 } | (self.rsv.bits() << 4) | self.opcode.value();
         let mask_bit = if self.mask.is_some() { MASKED } else { 0 };
@@ -253,42 +219,22 @@ mod tests {
     #[test]
     fn incomplete_reports_the_header_length_once_known() {
         assert_eq!(FrameHeader::decode(&[]), Ok(HeaderStatus::Incomplete(2)));
-        assert_eq!(
-            FrameHeader::decode(&[0x82]),
-            Ok(HeaderStatus::Incomplete(2))
-        );
-        assert_eq!(
-            FrameHeader::decode(&[0x82, 0xFE, 0]),
-            Ok(HeaderStatus::Incomplete(8))
-        );
-        assert_eq!(
-            FrameHeader::decode(&[0x82, 0x7F]),
-            Ok(HeaderStatus::Incomplete(10))
-        );
+        assert_eq!(FrameHeader::decode(&[0x82]), Ok(HeaderStatus::Incomplete(2)));
+        assert_eq!(FrameHeader::decode(&[0x82, 0xFE, 0]), Ok(HeaderStatus::Incomplete(8)));
+        assert_eq!(FrameHeader::decode(&[0x82, 0x7F]), Ok(HeaderStatus::Incomplete(10)));
     }
 
     #[test]
     fn rejects_fragmented_control_frame_from_two_bytes() {
         let err = FrameHeader::decode(&[0x09, 0x00]).unwrap_err();
-        assert_eq!(
-            err,
-            DecodeError::FragmentedControlFrame {
-                opcode: OpCode::PING
-            }
-        );
+        assert_eq!(err, DecodeError::FragmentedControlFrame { opcode: OpCode::PING });
         assert_eq!(err.close_code(), CloseCode::PROTOCOL_ERROR);
     }
 
     #[test]
     fn rejects_control_frame_over_125_bytes() {
         let err = FrameHeader::decode(&[0x89, 0x7E, 0x00, 0x7E]).unwrap_err();
-        assert_eq!(
-            err,
-            DecodeError::ControlFrameTooLong {
-                opcode: OpCode::PING,
-                len: 126
-            }
-        );
+        assert_eq!(err, DecodeError::ControlFrameTooLong { opcode: OpCode::PING, len: 126 });
         assert_eq!(err.close_code(), CloseCode::PROTOCOL_ERROR);
     }
 
@@ -296,25 +242,14 @@ mod tests {
     fn rejects_64_bit_length_with_top_bit_set() {
         let src = [0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 1];
         let err = FrameHeader::decode(&src).unwrap_err();
-        assert_eq!(
-            err,
-            DecodeError::LengthTopBitSet {
-                len: 0x8000_0000_0000_0001
-            }
-        );
+        assert_eq!(err, DecodeError::LengthTopBitSet { len: 0x8000_0000_0000_0001 });
         assert_eq!(err.close_code(), CloseCode::PROTOCOL_ERROR);
     }
 
     #[test]
     fn rejects_non_minimal_16_bit_length() {
         let err = FrameHeader::decode(&[0x82, 0x7E, 0x00, 0x7D]).unwrap_err();
-        assert_eq!(
-            err,
-            DecodeError::NonMinimalLength {
-                len: 125,
-                extended_bytes: 2
-            }
-        );
+        assert_eq!(err, DecodeError::NonMinimalLength { len: 125, extended_bytes: 2 });
         assert_eq!(err.close_code(), CloseCode::PROTOCOL_ERROR);
     }
 
@@ -322,13 +257,7 @@ mod tests {
     fn rejects_non_minimal_64_bit_length() {
         let src = [0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF];
         let err = FrameHeader::decode(&src).unwrap_err();
-        assert_eq!(
-            err,
-            DecodeError::NonMinimalLength {
-                len: 0xFFFF,
-                extended_bytes: 8
-            }
-        );
+        assert_eq!(err, DecodeError::NonMinimalLength { len: 0xFFFF, extended_bytes: 8 });
     }
 
     #[test]
@@ -357,27 +286,12 @@ mod tests {
     fn encode_refuses_what_decode_would_reject() {
         let mut buf = [0u8; MAX_HEADER_LEN];
         let ping = FrameHeader::new(OpCode::PING, 126);
-        assert!(matches!(
-            ping.encode(&mut buf),
-            Err(EncodeError::ControlFrameTooLong { .. })
-        ));
+        assert!(matches!(ping.encode(&mut buf), Err(EncodeError::ControlFrameTooLong { .. })));
         let frag = FrameHeader::new(OpCode::CLOSE, 0).with_fin(false);
-        assert!(matches!(
-            frag.encode(&mut buf),
-            Err(EncodeError::FragmentedControlFrame { .. })
-        ));
+        assert!(matches!(frag.encode(&mut buf), Err(EncodeError::FragmentedControlFrame { .. })));
         let huge = FrameHeader::new(OpCode::BINARY, MAX_PAYLOAD_LEN + 1);
-        assert!(matches!(
-            huge.encode(&mut buf),
-            Err(EncodeError::PayloadTooLong { .. })
-        ));
+        assert!(matches!(huge.encode(&mut buf), Err(EncodeError::PayloadTooLong { .. })));
         let h = FrameHeader::new(OpCode::BINARY, 70_000);
-        assert_eq!(
-            h.encode(&mut buf[..9]),
-            Err(EncodeError::BufferTooSmall {
-                needed: 10,
-                available: 9
-            })
-        );
+        assert_eq!(h.encode(&mut buf[..9]), Err(EncodeError::BufferTooSmall { needed: 10, available: 9 }));
     }
 }

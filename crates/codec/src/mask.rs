@@ -29,7 +29,7 @@ impl From<u32> for Mask {
     }
 }
 
-/// Bytes masked per step of the main loop. A fixed-size block lets LLVM turn
+/// Bytes masked per step of the long loop. A fixed-size block lets LLVM turn
 /// the loop into vector XORs on any target without `unsafe` or intrinsics.
 const BLOCK: usize = 64;
 
@@ -39,31 +39,59 @@ const BLOCK: usize = 64;
 /// pieces (each with its own offset) gives the same bytes as masking it whole,
 /// so a payload can be unmasked chunk by chunk as it arrives. Only
 /// `offset % 4` matters.
+#[inline]
 pub fn apply_mask(buf: &mut [u8], mask: Mask, offset: usize) {
-    let key = mask.0;
-    let shift = offset % 4;
-    let rotated = [
-        key[shift],
-        key[(shift + 1) % 4],
-        key[(shift + 2) % 4],
-        key[(shift + 3) % 4],
-    ];
+    // The key as it lines up with buf[0]: byte `offset % 4` of the key first.
+    let shift = (offset % 4) as u32 * 8;
+    let key = u32::from_le_bytes(mask.0).rotate_right(shift).to_le_bytes();
+    if buf.len() >= BLOCK {
+        apply_long(buf, key);
+    } else {
+        apply_short(buf, key);
+    }
+}
 
+/// Whole 64-byte blocks, then the rest through the short path. Kept out of
+/// line so the short path inlines into the decoder.
+#[inline(never)]
+fn apply_long(buf: &mut [u8], key: [u8; 4]) {
+    let mut block_key = [0u8; BLOCK];
+    for (i, k) in block_key.iter_mut().enumerate() {
+        *k = key[i % 4];
+    }
     let mut blocks = buf.chunks_exact_mut(BLOCK);
-    if blocks.len() > 0 {
-        let mut block_key = [0u8; BLOCK];
-        for (i, k) in block_key.iter_mut().enumerate() {
-            *k = rotated[i % 4];
-        }
-        for block in &mut blocks {
-            for (b, k) in block.iter_mut().zip(block_key.iter()) {
-                *b ^= k;
-            }
+    for block in &mut blocks {
+        for (b, k) in block.iter_mut().zip(block_key.iter()) {
+            *b ^= k;
         }
     }
-    // BLOCK is a multiple of 4, so the tail starts at the same key phase.
-    for (i, b) in blocks.into_remainder().iter_mut().enumerate() {
-        *b ^= rotated[i % 4];
+    // BLOCK is a multiple of 4: the remainder starts at the same key phase.
+    apply_short(blocks.into_remainder(), key);
+}
+
+/// Eight bytes at a time, then four, then single bytes: cheap for the short
+/// payloads most messages have.
+#[inline]
+fn apply_short(buf: &mut [u8], key: [u8; 4]) {
+    let key4 = u32::from_ne_bytes(key);
+    // Both halves hold the same key, so this is right on either endianness.
+    let key8 = u64::from(key4) | (u64::from(key4) << 32);
+    let mut words = buf.chunks_exact_mut(8);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        word.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ key8).to_ne_bytes());
+    }
+    let mut rest = words.into_remainder();
+    if rest.len() >= 4 {
+        let (word, tail) = rest.split_at_mut(4);
+        let mut bytes = [0u8; 4];
+        bytes.copy_from_slice(word);
+        word.copy_from_slice(&(u32::from_ne_bytes(bytes) ^ key4).to_ne_bytes());
+        rest = tail;
+    }
+    for (b, k) in rest.iter_mut().zip(key) {
+        *b ^= k;
     }
 }
 

@@ -28,11 +28,7 @@ impl OpCode {
     /// The opcode with this four-bit value, or `None` if `value` is above 15.
     #[inline]
     pub const fn new(value: u8) -> Option<OpCode> {
-        if value <= 0xF {
-            Some(OpCode(value))
-        } else {
-            None
-        }
+        if value <= 0xF { Some(OpCode(value)) } else { None }
     }
 
     /// The opcode in the low four bits of `byte`; the high bits are ignored.

@@ -25,11 +25,7 @@ impl Rsv {
     /// The set with these bits, or `None` if `bits` uses more than the low three.
     #[inline]
     pub const fn from_bits(bits: u8) -> Option<Rsv> {
-        if bits & !0b111 == 0 {
-            Some(Rsv(bits))
-        } else {
-            None
-        }
+        if bits & !0b111 == 0 { Some(Rsv(bits)) } else { None }
     }
 
     /// The set from the three flags in wire order.
@@ -122,11 +118,7 @@ impl fmt::Debug for Rsv {
         }
         f.write_str("Rsv(")?;
         let mut sep = "";
-        for (flag, name) in [
-            (Rsv::RSV1, "RSV1"),
-            (Rsv::RSV2, "RSV2"),
-            (Rsv::RSV3, "RSV3"),
-        ] {
+        for (flag, name) in [(Rsv::RSV1, "RSV1"), (Rsv::RSV2, "RSV2"), (Rsv::RSV3, "RSV3")] {
             if self.contains(flag) {
                 write!(f, "{sep}{name}")?;
                 sep = " | ";

@@ -3,8 +3,8 @@
 
 use bytes::BytesMut;
 use noio_ws_codec::{
-    CloseCode, ClosePayload, Frame, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader,
-    HeaderStatus, Mask, OpCode, Role, Rsv, apply_mask,
+    CloseCode, ClosePayload, Frame, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader, HeaderStatus, Mask,
+    OpCode, Role, Rsv, apply_mask,
 };
 use proptest::prelude::*;
 
@@ -15,9 +15,7 @@ fn payload_len() -> impl Strategy<Value = usize> {
 
 /// Cheap deterministic payload bytes; the values do not matter, their variety does.
 fn payload(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
 prop_compose! {
@@ -37,14 +35,8 @@ prop_compose! {
 fn encode(frames: &[Frame]) -> BytesMut {
     let mut out = BytesMut::new();
     for frame in frames {
-        let role = if frame.header.mask.is_some() {
-            Role::Client
-        } else {
-            Role::Server
-        };
-        FrameEncoder::new(role)
-            .encode(&frame.header, &frame.payload, &mut out)
-            .unwrap();
+        let role = if frame.header.mask.is_some() { Role::Client } else { Role::Server };
+        FrameEncoder::new(role).encode(&frame.header, &frame.payload, &mut out).unwrap();
     }
     out
 }
@@ -77,15 +69,9 @@ fn decode_chunks_split(wire: &[u8], cuts: &[usize]) -> Vec<Frame> {
             parts.push(chunk);
             if last {
                 let header = parts[0].header;
-                let payload: Vec<u8> = parts
-                    .iter()
-                    .flat_map(|c| c.payload.iter().copied())
-                    .collect();
+                let payload: Vec<u8> = parts.iter().flat_map(|c| c.payload.iter().copied()).collect();
                 assert!(parts.iter().all(|c| c.header == header));
-                frames.push(Frame {
-                    header,
-                    payload: payload.into(),
-                });
+                frames.push(Frame { header, payload: payload.into() });
                 parts.clear();
             }
         }

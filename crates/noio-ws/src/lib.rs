@@ -28,3 +28,8 @@ pub use noio_ws_codec as codec;
 pub use noio_ws_codec::bytes;
 
 pub use noio_ws_codec::{CloseCode, OpCode, Role, Rsv};
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
