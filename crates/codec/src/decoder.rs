@@ -264,6 +264,26 @@ mod tests {
     }
 
     #[test]
+    fn decode_chunk_continues_a_frame_decode_began() {
+        let mask = Mask([5, 6, 7, 8]);
+        let mut payload = *b"0123456789";
+        mask.apply(&mut payload, 0);
+        let mut buf = BytesMut::from(&[0x82, 0x8A, 5, 6, 7, 8][..]);
+        buf.extend_from_slice(&payload[..3]);
+
+        let mut decoder = FrameDecoder::new();
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert!(!decoder.is_mid_frame());
+        let first = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert_eq!((first.offset, &first.payload[..]), (0, &b"012"[..]));
+        assert!(decoder.is_mid_frame());
+        buf.extend_from_slice(&payload[3..]);
+        let rest = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert_eq!((rest.offset, &rest.payload[..]), (3, &b"3456789"[..]));
+        assert!(rest.is_last() && !decoder.is_mid_frame());
+    }
+
+    #[test]
     fn control_frames_come_whole_in_chunk_mode() {
         let mut decoder = FrameDecoder::new();
         let mut buf = BytesMut::from(&[0x89, 0x02, b'h'][..]);
