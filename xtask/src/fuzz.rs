@@ -6,6 +6,11 @@
 //! installed if missing. Each target runs from its committed seeds in
 //! `fuzz/seeds/<target>` and writes what it finds to `fuzz/corpus/<target>`
 //! (ignored by git).
+//!
+//! The sanitizer defaults to none: the library crates forbid `unsafe`, so the
+//! memory errors AddressSanitizer finds cannot come from our code, and without
+//! it the targets run about four times as many inputs per second. `--sanitizer
+//! address` (used by `ci --full`) checks the dependencies' unsafe code too.
 
 use std::fs;
 
@@ -13,6 +18,7 @@ use crate::cmd::{self, Cmd};
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut seconds = 30u64;
+    let mut sanitizer = "none".to_string();
     let mut targets = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -21,6 +27,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 let value = it.next().ok_or("--seconds needs a value")?;
                 seconds = value.parse().map_err(|_| format!("--seconds: not a number: {value}"))?;
             }
+            "--sanitizer" => sanitizer = it.next().ok_or("--sanitizer needs a value")?.clone(),
             other => targets.push(other.to_string()),
         }
     }
@@ -40,7 +47,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let seeds = format!("seeds/{target}");
         fs::create_dir_all(format!("fuzz/{corpus}")).map_err(|e| format!("fuzz/{corpus}: {e}"))?;
         let run = fuzz_cmd(nightly)
-            .args(["run", target.as_str(), corpus.as_str(), seeds.as_str(), "--"])
+            .args([
+                "run",
+                "--sanitizer",
+                sanitizer.as_str(),
+                target.as_str(),
+                corpus.as_str(),
+                seeds.as_str(),
+                "--",
+            ])
             .args([format!("-max_total_time={seconds}"), "-print_final_stats=1".to_string()]);
         let output = run.current_dir("fuzz").output()?;
         let stderr = String::from_utf8_lossy(&output.stderr);

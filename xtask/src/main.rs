@@ -1,7 +1,7 @@
 //! `cargo xtask`: the project's automation, one subcommand per job.
 //!
 //! - `ci [--full]`: every check `.ci/run` runs, in order, failing on the first.
-//! - `fuzz [--seconds N] [TARGET...]`: builds and runs the cargo-fuzz targets.
+//! - `fuzz [--seconds N] [--sanitizer S] [TARGET...]`: builds and runs the cargo-fuzz targets.
 //! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios.
 //! - `docs`: builds the API docs with warnings denied.
 
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         "docs" => docs(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [TARGET...] | bench [ARGS...] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | bench [ARGS...] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// The checks of `.ci/run`. `--full` runs the fuzz targets ten times longer.
+/// The checks of `.ci/run`. `--full` fuzzes ten times longer, under AddressSanitizer.
 fn ci(args: &[String]) -> Result<(), String> {
     let full = args.iter().any(|a| a == "--full");
     cmd::run("cargo", &["fmt", "--all", "--", "--check"])?;
@@ -46,8 +46,8 @@ fn ci(args: &[String]) -> Result<(), String> {
     cmd::run("cargo", &["test", "--workspace"])?;
     docs()?;
     cmd::run("cargo", &["build", "-p", "noio-ws-codec", "--no-default-features"])?;
-    let seconds = if full { "300" } else { "30" };
-    fuzz::run(&["--seconds".to_string(), seconds.to_string()])
+    let (seconds, sanitizer) = if full { ("300", "address") } else { ("30", "none") };
+    fuzz::run(&["--seconds", seconds, "--sanitizer", sanitizer].map(String::from))
 }
 
 /// API docs for the whole workspace, with every rustdoc warning an error.
