@@ -4,10 +4,10 @@
 //! thread. You read bytes from the network and hand them in; it hands back
 //! what the peer sent, and the bytes you should write.
 //!
-//! This facade re-exports the layers users need under one name. Today that is
-//! the frame codec ([`codec`], RFC 6455 section 5); the connection state
-//! machine, the opcode and extension registry and the HTTP upgrade handshake
-//! join it here as they land.
+//! This facade re-exports the layers users need under one name. Today those
+//! are the frame codec ([`codec`], RFC 6455 section 5) and the registry of
+//! custom opcodes and extensions ([`registry`]); the connection state machine
+//! and the HTTP upgrade handshake join them here as they land.
 //!
 //! ```
 //! use noio_ws::codec::{FrameDecoder, OpCode};
@@ -27,7 +27,11 @@ pub use noio_ws_codec as codec;
 /// The `bytes` crate, whose `Bytes` and `BytesMut` appear throughout the API.
 pub use noio_ws_codec::bytes;
 
+/// Custom opcodes, reserved-bit ownership and the extension trait ([`noio_ws_registry`]).
+pub use noio_ws_registry as registry;
+
 pub use noio_ws_codec::{CloseCode, OpCode, Role, Rsv};
+pub use noio_ws_registry::{Extension, ExtensionStack, OpcodeRegistry, Registry};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -1,0 +1,126 @@
+//! Custom opcodes: names for the reserved data (3-7) and control (11-15)
+//! opcodes, per connection.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use noio_ws_codec::OpCode;
+
+use crate::RegistryError;
+
+/// The opcodes one connection understands beyond RFC 6455's own.
+///
+/// A value, never global state: each connection gets its own copy. The
+/// Python noio_ws `Connection(role, {3: 'latin-1'}, {11: 'compare'})` is
+///
+/// ```
+/// use noio_ws_registry::OpcodeRegistry;
+///
+/// let mut opcodes = OpcodeRegistry::new();
+/// let latin1 = opcodes.register_data(3, "latin-1")?;
+/// let compare = opcodes.register_control(11, "compare")?;
+/// assert_eq!(opcodes.by_name("latin-1"), Some(latin1));
+/// assert_eq!(opcodes.name(compare), Some("compare"));
+/// assert_eq!(opcodes.by_name("text"), Some(noio_ws_codec::OpCode::TEXT));
+/// # Ok::<(), noio_ws_registry::RegistryError>(())
+/// ```
+///
+/// Empty, it holds no allocation; lookups scan at most ten entries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpcodeRegistry {
+    custom: Vec<(OpCode, Box<str>)>,
+}
+
+impl OpcodeRegistry {
+    /// A registry with no custom opcodes.
+    pub const fn new() -> Self {
+        OpcodeRegistry { custom: Vec::new() }
+    }
+
+    /// Names the reserved data opcode `code` (3-7).
+    pub fn register_data(&mut self, code: u8, name: impl Into<String>) -> Result<OpCode, RegistryError> {
+        match OpCode::new(code) {
+            Some(op) if op.is_data() && op.is_reserved() => self.insert(op, name.into()),
+            _ => Err(RegistryError::NotACustomDataOpcode(code)),
+        }
+    }
+
+    /// Names the reserved control opcode `code` (11-15).
+    pub fn register_control(&mut self, code: u8, name: impl Into<String>) -> Result<OpCode, RegistryError> {
+        match OpCode::new(code) {
+            Some(op) if op.is_control() && op.is_reserved() => self.insert(op, name.into()),
+            _ => Err(RegistryError::NotACustomControlOpcode(code)),
+        }
+    }
+
+    fn insert(&mut self, op: OpCode, name: String) -> Result<OpCode, RegistryError> {
+        if self.is_registered(op) {
+            return Err(RegistryError::OpcodeTaken(op));
+        }
+        if self.by_name(&name).is_some() {
+            return Err(RegistryError::NameTaken(name));
+        }
+        self.custom.push((op, name.into_boxed_str()));
+        Ok(op)
+    }
+
+    /// True when `op` is one of this registry's custom opcodes.
+    pub fn is_registered(&self, op: OpCode) -> bool {
+        self.custom.iter().any(|(o, _)| *o == op)
+    }
+
+    /// True when a frame with `op` may be received: an RFC 6455 opcode or a
+    /// registered custom one.
+    pub fn is_known(&self, op: OpCode) -> bool {
+        !op.is_reserved() || self.is_registered(op)
+    }
+
+    /// The name of `op`: RFC 6455's (`"text"` ...) or the registered one.
+    pub fn name(&self, op: OpCode) -> Option<&str> {
+        op.name().or_else(|| self.custom.iter().find(|(o, _)| *o == op).map(|(_, n)| &**n))
+    }
+
+    /// The opcode called `name`, RFC 6455's or a registered one.
+    pub fn by_name(&self, name: &str) -> Option<OpCode> {
+        (0..=15u8)
+            .filter_map(OpCode::new)
+            .find(|op| op.name() == Some(name))
+            .or_else(|| self.custom.iter().find(|(_, n)| &**n == name).map(|(o, _)| *o))
+    }
+
+    /// The custom opcodes and their names, in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = (OpCode, &str)> {
+        self.custom.iter().map(|(o, n)| (*o, &**n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_enforced_by_class() {
+        let mut r = OpcodeRegistry::new();
+        for code in [0, 1, 2, 8, 11, 16] {
+            assert_eq!(r.register_data(code, "x"), Err(RegistryError::NotACustomDataOpcode(code)));
+        }
+        for code in [3, 7, 8, 9, 10, 16, 200] {
+            assert_eq!(r.register_control(code, "x"), Err(RegistryError::NotACustomControlOpcode(code)));
+        }
+        assert!(r.register_data(7, "seven").is_ok());
+        assert!(r.register_control(15, "fifteen").is_ok());
+    }
+
+    #[test]
+    fn codes_and_names_register_once() {
+        let mut r = OpcodeRegistry::new();
+        let op = r.register_data(3, "latin-1").unwrap();
+        assert_eq!(r.register_data(3, "other"), Err(RegistryError::OpcodeTaken(op)));
+        assert_eq!(r.register_control(12, "latin-1"), Err(RegistryError::NameTaken("latin-1".into())));
+        assert_eq!(r.register_data(4, "text"), Err(RegistryError::NameTaken("text".into())));
+        assert!(r.is_known(op) && r.is_known(OpCode::PING));
+        assert!(!r.is_known(OpCode::new(4).unwrap()));
+        assert_eq!(r.iter().collect::<Vec<_>>(), [(op, "latin-1")]);
+    }
+}

@@ -1,0 +1,167 @@
+//! The extension stack: reserved-bit ownership and negotiation in both roles,
+//! with a small real extension (a keyed XOR that claims RSV3).
+
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_codec::{FrameHeader, OpCode, Rsv};
+use noio_ws_registry::{
+    Extension, ExtensionError, ExtensionOffer, ExtensionResponse, ExtensionStack, NegotiationError, Progress,
+    RegistryError,
+};
+
+/// XORs payloads with a key negotiated as `key=N`; messages it transformed
+/// carry RSV3 on their first frame.
+struct Xor {
+    name: &'static str,
+    rsv: Rsv,
+    key: Option<u8>,
+}
+
+impl Xor {
+    fn new(name: &'static str, rsv: Rsv) -> Self {
+        Xor { name, rsv, key: None }
+    }
+
+    fn key_param(offer: &ExtensionOffer) -> Option<u8> {
+        offer.params_named("key").next()?.value.as_deref()?.parse().ok()
+    }
+}
+
+impl Extension for Xor {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn rsv(&self) -> Rsv {
+        self.rsv
+    }
+
+    fn client_offers(&self) -> Vec<ExtensionOffer> {
+        vec![ExtensionOffer::new(self.name).with_param("key", Some("7")), ExtensionOffer::new(self.name)]
+    }
+
+    fn server_accept(
+        &mut self,
+        offers: &[ExtensionOffer],
+    ) -> Result<Option<ExtensionResponse>, NegotiationError> {
+        let Some(key) = offers.iter().find_map(Xor::key_param) else {
+            return Ok(None);
+        };
+        self.key = Some(key);
+        Ok(Some(ExtensionOffer::new(self.name).with_param("key", Some(&key.to_string()))))
+    }
+
+    fn client_accept(&mut self, response: &ExtensionResponse) -> Result<(), NegotiationError> {
+        let key = Xor::key_param(response).ok_or_else(|| NegotiationError::refused(self.name, "no key"))?;
+        self.key = Some(key);
+        Ok(())
+    }
+
+    fn begin_decode(&mut self, header: &FrameHeader) -> Result<bool, ExtensionError> {
+        Ok(header.rsv.intersects(self.rsv))
+    }
+
+    fn decode(
+        &mut self,
+        input: &[u8],
+        _end: bool,
+        output: &mut BytesMut,
+        max: usize,
+    ) -> Result<Progress, ExtensionError> {
+        let n = input.len().min(max);
+        output.extend(input[..n].iter().map(|b| b ^ self.key.unwrap_or(0)));
+        Ok(Progress { consumed: n, produced: n, drained: n == input.len() })
+    }
+
+    fn begin_encode(&mut self, _opcode: OpCode, _len: Option<usize>) -> Result<Option<Rsv>, ExtensionError> {
+        Ok(Some(self.rsv))
+    }
+
+    fn encode(&mut self, input: &[u8], _end: bool, output: &mut BytesMut) -> Result<(), ExtensionError> {
+        output.extend(input.iter().map(|b| b ^ self.key.unwrap_or(0)));
+        Ok(())
+    }
+}
+
+#[test]
+fn each_reserved_bit_has_one_owner() {
+    let mut stack = ExtensionStack::new();
+    stack.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let err = stack.push(Xor::new("other", Rsv::RSV3 | Rsv::RSV2)).unwrap_err();
+    assert!(matches!(err, RegistryError::RsvConflict { holder, .. } if holder == "xor"));
+    assert_eq!(stack.push(Xor::new("xor", Rsv::RSV2)), Err(RegistryError::DuplicateExtension("xor".into())));
+
+    // The Python noio_ws example: the application sets RSV1 and compresses by itself.
+    stack.claim_rsv(Rsv::RSV1).unwrap();
+    assert!(matches!(stack.claim_rsv(Rsv::RSV3), Err(RegistryError::RsvConflict { .. })));
+    assert!(matches!(stack.push(Xor::new("late", Rsv::RSV1)), Err(RegistryError::RsvConflict { .. })));
+    assert_eq!(stack.claimed_rsv(), Rsv::RSV1 | Rsv::RSV3);
+}
+
+#[test]
+fn allowed_bits_follow_frame_position() {
+    let mut stack = ExtensionStack::new();
+    stack.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    stack.claim_rsv(Rsv::RSV1).unwrap();
+    assert_eq!(stack.allowed_rsv(OpCode::TEXT, true), Rsv::RSV1 | Rsv::RSV3);
+    assert_eq!(stack.allowed_rsv(OpCode::CONTINUATION, false), Rsv::RSV1);
+    assert_eq!(stack.allowed_rsv(OpCode::PING, true), Rsv::RSV1);
+}
+
+#[test]
+fn client_and_server_agree() {
+    let mut client = ExtensionStack::new();
+    client.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    client.push(Xor::new("unwanted", Rsv::RSV2)).unwrap();
+    let offers = client.client_offers();
+    assert_eq!(offers.len(), 4);
+
+    let mut server = ExtensionStack::new();
+    server.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    server.push(Xor::new("server-only", Rsv::RSV1)).unwrap();
+    let responses = server.server_negotiate(&offers).unwrap();
+    assert_eq!(responses, [ExtensionOffer::new("xor").with_param("key", Some("7"))]);
+    assert_eq!(server.names().collect::<Vec<_>>(), ["xor"]);
+
+    client.client_negotiate(&responses).unwrap();
+    assert_eq!(client.names().collect::<Vec<_>>(), ["xor"]);
+
+    let mut wire = BytesMut::new();
+    let ext = client.iter_mut().next().unwrap();
+    assert_eq!(ext.begin_encode(OpCode::TEXT, Some(2)).unwrap(), Some(Rsv::RSV3));
+    ext.encode(b"hi", true, &mut wire).unwrap();
+    let mut plain = BytesMut::new();
+    let ext = server.iter_mut().next().unwrap();
+    let header = FrameHeader::new(OpCode::TEXT, 2).with_rsv(Rsv::RSV3);
+    assert!(ext.begin_decode(&header).unwrap());
+    let progress = ext.decode(&wire, true, &mut plain, 1).unwrap();
+    assert_eq!(progress, Progress { consumed: 1, produced: 1, drained: false });
+    ext.decode(&wire[1..], true, &mut plain, 16).unwrap();
+    assert_eq!(&plain[..], b"hi");
+}
+
+#[test]
+fn client_refuses_what_it_did_not_offer() {
+    let mut client = ExtensionStack::new();
+    client.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let not_offered = [ExtensionOffer::new("zip")];
+    assert_eq!(client.client_negotiate(&not_offered), Err(NegotiationError::NotOffered("zip".into())));
+
+    let mut client = ExtensionStack::new();
+    client.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let twice = [ExtensionOffer::new("xor").with_param("key", Some("1")), ExtensionOffer::new("xor")];
+    assert_eq!(client.client_negotiate(&twice), Err(NegotiationError::AcceptedTwice("xor".into())));
+
+    let mut client = ExtensionStack::new();
+    client.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let bad = [ExtensionOffer::new("xor")];
+    assert_eq!(client.client_negotiate(&bad), Err(NegotiationError::refused("xor", "no key")));
+}
+
+#[test]
+fn server_declines_cleanly() {
+    let mut server = ExtensionStack::new();
+    server.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let responses = server.server_negotiate(&[ExtensionOffer::new("xor")]).unwrap();
+    assert!(responses.is_empty());
+    assert!(server.is_empty(), "a declined extension leaves the stack");
+}
