@@ -1,0 +1,60 @@
+//! The connection's settings, one struct with safe defaults.
+
+/// How received data messages are handed to the application.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// One [`Event::Message`](crate::Event::Message) per message, its
+    /// fragments joined (a single-frame message is handed out without a copy).
+    #[default]
+    WholeMessages,
+    /// [`Event::Chunk`](crate::Event::Chunk)s as payload bytes arrive, each
+    /// with its place in the message: nothing is buffered, so messages of any
+    /// size pass through in bounded memory (the Python noio_ws
+    /// `full_message=False`).
+    Streaming,
+}
+
+/// Connection settings. Every limit has a safe default; raise them for
+/// trusted peers only.
+///
+/// ```
+/// use noio_ws_connection::{Config, Delivery};
+///
+/// let config = Config { max_message_len: 1 << 20, delivery: Delivery::Streaming, ..Config::default() };
+/// assert!(config.auto_pong);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// The largest frame payload accepted, in bytes; a larger frame fails
+    /// the connection with 1009 as soon as its header arrives. Default 16 MiB.
+    pub max_frame_len: u64,
+    /// The largest data message accepted (all fragments together, after
+    /// extensions such as decompression), in bytes; beyond it the connection
+    /// fails with 1009 before the memory is spent. Default 64 MiB.
+    pub max_message_len: u64,
+    /// Answer each ping with a pong automatically. Default on.
+    pub auto_pong: bool,
+    /// Answer the peer's close frame with one echoing its code
+    /// automatically. Default on.
+    pub auto_close: bool,
+    /// How data messages are delivered. Default whole messages.
+    pub delivery: Delivery,
+}
+
+impl Config {
+    /// The defaults: 16 MiB frames, 64 MiB messages, automatic pong and
+    /// close replies, whole messages.
+    pub const DEFAULT: Config = Config {
+        max_frame_len: 16 << 20,
+        max_message_len: 64 << 20,
+        auto_pong: true,
+        auto_close: true,
+        delivery: Delivery::WholeMessages,
+    };
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::DEFAULT
+    }
+}

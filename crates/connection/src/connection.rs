@@ -1,0 +1,467 @@
+//! The connection: bytes in, events out; frames in, bytes out.
+
+use alloc::string::{String, ToString};
+
+use noio_ws_codec::bytes::{Bytes, BytesMut};
+use noio_ws_codec::{
+    CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader, MAX_CONTROL_PAYLOAD, Mask,
+    OpCode, Role,
+};
+use noio_ws_registry::Registry;
+
+use crate::close_state::{CloseState, TransportAction};
+use crate::mask_keys::MaskKeys;
+use crate::receive::IncomingMessage;
+use crate::{
+    CloseFrame, Config, ControlFrame, Delivery, Event, Frame, Message, MessageChunk, ProtocolError,
+    UsageError,
+};
+
+/// One end of a WebSocket connection, after the opening handshake.
+///
+/// Feed it the bytes read from the transport with [`recv`](Connection::recv)
+/// (or read straight into its buffer with
+/// [`receive_buffer`](Connection::receive_buffer) and
+/// [`commit_received`](Connection::commit_received)), then call
+/// [`next_event`](Connection::next_event) until it returns
+/// [`Event::NeedData`]. Then write out what
+/// [`poll_output`](Connection::poll_output) returns: the automatic pong and
+/// close replies. [`send`](Connection::send) turns a [`Frame`] into bytes to
+/// write, after any queued replies so the order on the wire is kept. Finally
+/// [`transport_action`](Connection::transport_action) says when to close the
+/// transport.
+///
+/// The connection never reads a clock, draws entropy of its own or touches IO.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    registry: Registry,
+    decoder: FrameDecoder,
+    encoder: FrameEncoder,
+    mask_keys: MaskKeys,
+    /// Received bytes not yet decoded.
+    input: BytesMut,
+    /// Queued bytes to write: automatic replies.
+    output: BytesMut,
+    state: CloseState,
+    /// The violation that failed the connection, returned again on every call.
+    failure: Option<ProtocolError>,
+    incoming: Option<IncomingMessage>,
+    /// True while we are sending a fragmented message.
+    sending_fragmented: bool,
+    /// The time given with the latest received bytes.
+    time: Option<u64>,
+    /// The transport ended without a closing handshake and the caller has not
+    /// been told yet.
+    abnormal_eof: bool,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("buffered_input", &self.input.len())
+            .field("queued_output", &self.output.len())
+            .field("failure", &self.failure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// A connection for `role` with `config`, no custom opcodes and no extensions.
+    pub fn new(role: Role, config: Config) -> Self {
+        Connection::with_registry(role, config, Registry::new())
+    }
+
+    /// A connection that also understands `registry`'s custom opcodes and
+    /// runs its (negotiated) extensions.
+    pub fn with_registry(role: Role, config: Config, registry: Registry) -> Self {
+        Connection {
+            role,
+            config,
+            registry,
+            decoder: FrameDecoder::with_max_frame_len(config.max_frame_len),
+            encoder: FrameEncoder::new(role),
+            mask_keys: MaskKeys::from_environment(),
+            input: BytesMut::new(),
+            output: BytesMut::new(),
+            state: CloseState::Open,
+            failure: None,
+            incoming: None,
+            sending_fragmented: false,
+            time: None,
+            abnormal_eof: false,
+        }
+    }
+
+    /// Seeds the generator of a client's masking keys. RFC 6455 section 5.3
+    /// wants keys nobody can predict: pass an unpredictable seed. With the
+    /// `std` feature a seed from the operating system is used by default.
+    pub fn with_mask_seed(mut self, seed: u64) -> Self {
+        self.mask_keys = MaskKeys::new(seed);
+        self
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The custom opcodes and extensions.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Where the closing handshake stands.
+    pub fn state(&self) -> CloseState {
+        self.state
+    }
+
+    /// What to do with the transport now.
+    pub fn transport_action(&self) -> TransportAction {
+        self.state.transport_action(self.role)
+    }
+
+    // ---- input -------------------------------------------------------------
+
+    /// Hands over bytes read from the transport (copied into the connection's buffer).
+    pub fn recv(&mut self, bytes: &[u8]) {
+        self.input.extend_from_slice(bytes);
+    }
+
+    /// Like [`recv`](Connection::recv), with the time they were read in the
+    /// caller's units; the events they complete carry it.
+    pub fn recv_at(&mut self, bytes: &[u8], time: u64) {
+        self.time = Some(time);
+        self.recv(bytes);
+    }
+
+    /// Hands over an owned buffer of received bytes; when nothing is
+    /// buffered it becomes the connection's buffer, with no copy.
+    pub fn recv_owned(&mut self, bytes: BytesMut) {
+        if self.input.is_empty() {
+            self.input = bytes;
+        } else {
+            self.input.extend_from_slice(&bytes);
+        }
+    }
+
+    /// Lends `len` bytes of the connection's own buffer to read into (zeroed,
+    /// as safe code requires); report how many were filled with
+    /// [`commit_received`](Connection::commit_received).
+    pub fn receive_buffer(&mut self, len: usize) -> &mut [u8] {
+        let start = self.input.len();
+        self.input.resize(start + len, 0);
+        &mut self.input[start..]
+    }
+
+    /// Keeps the first `filled` bytes of the last
+    /// [`receive_buffer`](Connection::receive_buffer) and drops the rest.
+    pub fn commit_received(&mut self, lent: usize, filled: usize) {
+        let keep = self.input.len() - lent + filled.min(lent);
+        self.input.truncate(keep);
+    }
+
+    /// The transport reached end of stream. Without a finished closing
+    /// handshake the next event is [`Event::AbnormalClosure`].
+    pub fn recv_eof(&mut self) {
+        let (state, abnormal) = self.state.on_eof();
+        self.state = state;
+        self.abnormal_eof = abnormal;
+    }
+
+    // ---- events ------------------------------------------------------------
+
+    /// The next event, or [`Event::NeedData`].
+    ///
+    /// After a violation by the peer the connection has failed: a close frame
+    /// with the violation's code is queued in [`poll_output`](Connection::poll_output),
+    /// and every later call returns the same error.
+    pub fn next_event(&mut self) -> Result<Event, ProtocolError> {
+        if let Some(failure) = &self.failure {
+            return Err(failure.clone());
+        }
+        if core::mem::take(&mut self.abnormal_eof) {
+            return Ok(Event::AbnormalClosure);
+        }
+        loop {
+            if !self.state.can_receive() {
+                return Ok(Event::NeedData);
+            }
+            let piece = match self.config.delivery {
+                Delivery::WholeMessages => {
+                    self.decoder.decode(&mut self.input).map(|f| f.map(FrameChunk::from))
+                }
+                Delivery::Streaming => self.decoder.decode_chunk(&mut self.input),
+            };
+            let piece = match piece {
+                Ok(Some(piece)) => piece,
+                Ok(None) => return Ok(Event::NeedData),
+                Err(e) => return Err(self.fail(e.into())),
+            };
+            match self.handle(piece) {
+                Ok(Some(event)) => return Ok(event),
+                Ok(None) => continue,
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+    }
+
+    /// Fails the connection: queues a close frame with the violation's code
+    /// (unless ours is already sent) and refuses everything after.
+    fn fail(&mut self, error: ProtocolError) -> ProtocolError {
+        if self.state.on_send_close().is_ok() {
+            let close = Frame::close_reply(Some(error.close_code()));
+            self.encode(&close);
+        }
+        self.state = self.state.on_violation();
+        self.incoming = None;
+        self.failure = Some(error.clone());
+        error
+    }
+
+    fn handle(&mut self, piece: FrameChunk) -> Result<Option<Event>, ProtocolError> {
+        let header = piece.header;
+        if piece.is_first() {
+            self.check_header(&header)?;
+        }
+        if header.opcode.is_control() {
+            return self.handle_control(header, piece.payload);
+        }
+        let frame_end = piece.is_last();
+        self.handle_data(header, piece.payload, frame_end)
+    }
+
+    /// The rules a frame's header must keep beyond the codec's, checked as
+    /// soon as the header arrives.
+    fn check_header(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        // RFC 6455 section 5.1: the server MUST close on an unmasked frame,
+        // the client on a masked one.
+        match (self.role.expects_masked_incoming(), header.mask.is_some()) {
+            (true, false) => return Err(ProtocolError::UnmaskedFrame),
+            (false, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        if !self.registry.opcodes.is_known(header.opcode) {
+            return Err(ProtocolError::UnknownOpcode(header.opcode));
+        }
+        let starts_message = header.opcode.is_data() && header.opcode != OpCode::CONTINUATION;
+        match (header.opcode, &self.incoming) {
+            (OpCode::CONTINUATION, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (op, Some(_)) if starts_message => return Err(ProtocolError::ExpectedContinuation(op)),
+            _ => {}
+        }
+        // Section 5.2: a nonzero RSV bit with no negotiated meaning MUST fail the connection.
+        let allowed = self.registry.extensions.allowed_rsv(header.opcode, starts_message);
+        let stray = header.rsv.difference(allowed);
+        if !stray.is_empty() {
+            return Err(ProtocolError::ReservedBitsSet(stray));
+        }
+        if starts_message {
+            self.incoming = Some(IncomingMessage::new(header.opcode, header.rsv));
+        }
+        Ok(())
+    }
+
+    fn handle_control(
+        &mut self,
+        header: FrameHeader,
+        payload: Bytes,
+    ) -> Result<Option<Event>, ProtocolError> {
+        let frame = ControlFrame { opcode: header.opcode, payload, rsv: header.rsv, time: self.time };
+        match header.opcode {
+            OpCode::PING => {
+                if self.config.auto_pong && self.state == CloseState::Open {
+                    self.encode(&Frame::pong(frame.payload.clone()));
+                }
+                Ok(Some(Event::Ping(frame)))
+            }
+            OpCode::PONG => Ok(Some(Event::Pong(frame))),
+            OpCode::CLOSE => {
+                let (code, reason) = match ClosePayload::parse(&frame.payload) {
+                    Ok(Some(close)) => (Some(close.code), close.reason.to_string()),
+                    Ok(None) => (None, String::new()),
+                    Err(e) => return Err(e.into()),
+                };
+                self.state = self.state.on_receive_close();
+                self.incoming = None;
+                if self.config.auto_close && self.state == CloseState::CloseReceived {
+                    // Section 5.5.1: reply with a close, typically echoing the code.
+                    self.state = CloseState::Closed;
+                    self.encode(&Frame::close_reply(code));
+                }
+                let code = code.unwrap_or(CloseCode::NO_STATUS_RECEIVED);
+                Ok(Some(Event::Close(CloseFrame { code, reason, rsv: frame.rsv, time: frame.time })))
+            }
+            _ => Ok(Some(Event::Control(frame))),
+        }
+    }
+
+    fn handle_data(
+        &mut self,
+        header: FrameHeader,
+        payload: Bytes,
+        frame_end: bool,
+    ) -> Result<Option<Event>, ProtocolError> {
+        let max = self.config.max_message_len;
+        let Some(message) = self.incoming.as_mut() else {
+            // check_header made a message for every data frame it let through.
+            return Err(ProtocolError::UnexpectedContinuation);
+        };
+        message.len += payload.len() as u64;
+        if message.len > max {
+            return Err(ProtocolError::MessageTooLong { max });
+        }
+        let message_end = frame_end && header.fin;
+        if let Some(utf8) = message.utf8.as_mut() {
+            utf8.feed(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
+            if message_end {
+                utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+        }
+        match self.config.delivery {
+            Delivery::Streaming => {
+                if payload.is_empty() && !message_end {
+                    return Ok(None);
+                }
+                let chunk = MessageChunk {
+                    opcode: message.opcode,
+                    payload,
+                    rsv: header.rsv,
+                    first: !message.chunk_sent,
+                    fin: message_end,
+                    time: self.time,
+                };
+                message.chunk_sent = true;
+                if message_end {
+                    self.incoming = None;
+                }
+                Ok(Some(Event::Chunk(chunk)))
+            }
+            Delivery::WholeMessages => {
+                message.push_fragment(payload);
+                if !message_end {
+                    return Ok(None);
+                }
+                let payload = message.take_payload();
+                let (opcode, rsv) = (message.opcode, message.rsv);
+                self.incoming = None;
+                Ok(Some(Event::Message(Message { opcode, payload, rsv, time: self.time })))
+            }
+        }
+    }
+
+    // ---- output ------------------------------------------------------------
+
+    /// The queued bytes to write (automatic pong and close replies), if any.
+    pub fn poll_output(&mut self) -> Option<Bytes> {
+        (!self.output.is_empty()).then(|| self.output.split().freeze())
+    }
+
+    /// Checks `frame` and returns the bytes to write: any queued replies,
+    /// then the frame (the Python noio_ws `send`).
+    pub fn send(&mut self, frame: Frame) -> Result<Bytes, UsageError> {
+        self.queue(frame)?;
+        Ok(self.output.split().freeze())
+    }
+
+    /// Like [`send`](Connection::send), appending to `dst` instead, with no
+    /// allocation once `dst` has room.
+    pub fn send_into(&mut self, frame: Frame, dst: &mut BytesMut) -> Result<(), UsageError> {
+        self.queue(frame)?;
+        dst.extend_from_slice(&self.output);
+        self.output.clear();
+        Ok(())
+    }
+
+    /// Like [`send`](Connection::send), as the two parts of one vectored
+    /// write: queued replies plus the frame header, then the payload. A
+    /// server's payload is the caller's `Bytes`, never copied; a client's is
+    /// masked, so it is copied into the first part and the second is empty.
+    pub fn send_parts(&mut self, frame: Frame) -> Result<[Bytes; 2], UsageError> {
+        if self.role.masks_outgoing() {
+            return Ok([self.send(frame)?, Bytes::new()]);
+        }
+        self.check_send(&frame)?;
+        let header = self.header_for(&frame);
+        let encoded = self.encoder.encode_header(&header, &mut self.output);
+        debug_assert!(encoded.is_ok(), "{encoded:?}");
+        Ok([self.output.split().freeze(), frame.payload])
+    }
+
+    /// A frame for the opcode named `name` (RFC 6455's, such as `"text"`, or
+    /// a registered one, such as `"latin-1"`).
+    pub fn frame(&self, name: &str, payload: impl Into<Bytes>) -> Result<Frame, UsageError> {
+        let opcode = self
+            .registry
+            .opcodes
+            .by_name(name)
+            .ok_or_else(|| UsageError::UnknownOpcodeName(name.to_string()))?;
+        Ok(Frame::new(opcode, payload))
+    }
+
+    fn queue(&mut self, frame: Frame) -> Result<(), UsageError> {
+        self.check_send(&frame)?;
+        self.encode(&frame);
+        Ok(())
+    }
+
+    /// Checks `frame` against the protocol and the state, and moves the
+    /// state on as sending it will.
+    fn check_send(&mut self, frame: &Frame) -> Result<(), UsageError> {
+        let opcode = frame.opcode;
+        if !self.registry.opcodes.is_known(opcode) {
+            return Err(UsageError::UnknownOpcode(opcode));
+        }
+        let stray = frame.rsv.difference(self.registry.extensions.app_rsv());
+        if !stray.is_empty() {
+            return Err(UsageError::UnclaimedReservedBits(stray));
+        }
+        if opcode.is_control() {
+            if !frame.fin || frame.payload.len() > MAX_CONTROL_PAYLOAD {
+                return Err(UsageError::InvalidControlFrame { opcode, len: frame.payload.len() });
+            }
+            if opcode == OpCode::CLOSE {
+                ClosePayload::parse(&frame.payload)?;
+                self.state = self.state.on_send_close().map_err(|_| UsageError::Closed(opcode))?;
+            } else if !self.state.can_send_data() {
+                return Err(UsageError::Closed(opcode));
+            }
+        } else {
+            if !self.state.can_send_data() {
+                return Err(UsageError::Closed(opcode));
+            }
+            match (opcode == OpCode::CONTINUATION, self.sending_fragmented) {
+                (true, false) => return Err(UsageError::NoMessageToContinue),
+                (false, true) => return Err(UsageError::MessageInProgress(opcode)),
+                _ => {}
+            }
+            self.sending_fragmented = !frame.fin;
+        }
+        Ok(())
+    }
+
+    /// The header for `frame`, with a fresh masking key for a client.
+    fn header_for(&mut self, frame: &Frame) -> FrameHeader {
+        let mask = self.role.masks_outgoing().then(|| Mask(self.mask_keys.next_key()));
+        FrameHeader::new(frame.opcode, frame.payload.len() as u64)
+            .with_fin(frame.fin)
+            .with_rsv(frame.rsv)
+            .with_mask(mask)
+    }
+
+    /// Appends a checked frame to the output queue.
+    fn encode(&mut self, frame: &Frame) {
+        let header = self.header_for(frame);
+        // Every frame reaching here was checked (or built by the connection
+        // within the rules), so encoding cannot fail.
+        let encoded = self.encoder.encode(&header, &frame.payload, &mut self.output);
+        debug_assert!(encoded.is_ok(), "{encoded:?}");
+    }
+}
