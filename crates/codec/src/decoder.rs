@@ -128,11 +128,10 @@ impl FrameDecoder {
 
     /// Takes the next piece of a frame off the front of `buf`.
     ///
-    /// A frame whose bytes are all buffered comes as one chunk. Otherwise the
-    /// first chunk comes as soon as the header is complete (with whatever
-    /// payload is there, possibly none) and each later call returns the
-    /// payload bytes that have arrived since, unmasked at their offset.
-    /// `Ok(None)` means more bytes are needed.
+    /// A frame whose bytes are all buffered comes as one chunk. Otherwise each
+    /// call returns the payload bytes that have arrived since the last one,
+    /// unmasked at their offset; only a frame with an empty payload gives an
+    /// empty chunk. `Ok(None)` means more bytes are needed.
     pub fn decode_chunk(&mut self, buf: &mut BytesMut) -> Result<Option<FrameChunk>, DecodeError> {
         let (header, delivered, starts_frame) = match self.partial {
             Some(PartialFrame { header, done, chunked }) => {
@@ -162,8 +161,10 @@ impl FrameDecoder {
         };
         let remaining = header.payload_len - delivered;
         let take = usize::try_from(remaining).map_or(buf.len(), |r| r.min(buf.len()));
-        // Only the chunk that starts a frame may be empty: it announces the header.
-        if take == 0 && !starts_frame {
+        if take == 0 {
+            // Only a header so far: keep it and hand out the payload as it
+            // comes, so the chunk at offset 0 is always the frame's first.
+            self.partial = Some(PartialFrame { header, done: delivered, chunked: !starts_frame });
             return Ok(None);
         }
         let mut payload = buf.split_to(take);
@@ -249,18 +250,28 @@ mod tests {
     }
 
     #[test]
-    fn first_chunk_comes_with_the_header() {
+    fn a_header_alone_gives_no_chunk() {
         let mut decoder = FrameDecoder::new();
         let mut buf = BytesMut::from(&[0x02, 0x03][..]);
-        let first = decoder.decode_chunk(&mut buf).unwrap().unwrap();
-        assert!(first.is_first() && !first.is_last() && first.payload.is_empty());
-        assert_eq!(first.header.opcode, OpCode::BINARY);
         assert_eq!(decoder.decode_chunk(&mut buf), Ok(None));
+        assert!(buf.is_empty(), "the header was taken and kept");
+        buf.extend_from_slice(b"x");
+        let first = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert!(first.is_first() && !first.is_last());
+        assert_eq!((first.header.opcode, &first.payload[..]), (OpCode::BINARY, &b"x"[..]));
         assert_eq!(decoder.decode(&mut buf), Err(DecodeError::ChunkedFrameInProgress));
-        buf.extend_from_slice(b"xyz");
+        buf.extend_from_slice(b"yz");
         let last = decoder.decode_chunk(&mut buf).unwrap().unwrap();
-        assert!(last.is_last());
-        assert_eq!(&last.payload[..], b"xyz");
+        assert!(!last.is_first() && last.is_last());
+        assert_eq!((last.offset, &last.payload[..]), (1, &b"yz"[..]));
+    }
+
+    #[test]
+    fn an_empty_frame_is_one_empty_chunk() {
+        let mut decoder = FrameDecoder::new();
+        let mut buf = BytesMut::from(&[0x82, 0x00][..]);
+        let chunk = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert!(chunk.is_first() && chunk.is_last() && chunk.payload.is_empty());
     }
 
     #[test]

@@ -19,9 +19,9 @@ pub struct Frame {
 
 /// A piece of one frame's payload, handed out as it arrives.
 ///
-/// Every frame yields at least one chunk, the first at `offset` 0 (possibly
-/// empty, so the header is seen as soon as it arrives); the last is the one
-/// for which [`FrameChunk::is_last`] holds.
+/// Every frame yields at least one chunk: exactly one at `offset` 0 (the
+/// first), and one for which [`FrameChunk::is_last`] holds. Only a frame with
+/// an empty payload yields an empty chunk.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrameChunk {
     /// The header of the frame the chunk belongs to.

@@ -79,6 +79,11 @@ fn decode_chunked(stream: &[u8], read_size: usize) -> (Vec<Frame>, Option<Decode
             // Chunked delivery never holds a data payload back, so the buffer
             // stays within one read plus a header and a control frame.
             assert!(buf.len() <= read_size + MAX_HEADER_LEN + 125);
+            assert_eq!(chunk.is_first(), current.is_none(), "offset 0 marks a frame's first chunk only");
+            assert!(
+                !chunk.payload.is_empty() || chunk.header.payload_len == 0,
+                "no empty chunk of a non-empty frame"
+            );
             let (header, payload) = current.get_or_insert_with(|| (chunk.header, BytesMut::new()));
             assert_eq!(*header, chunk.header);
             assert_eq!(chunk.offset, payload.len() as u64);

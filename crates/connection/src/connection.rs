@@ -130,9 +130,13 @@ impl Connection {
 
     // ---- input -------------------------------------------------------------
 
-    /// Hands over bytes read from the transport (copied into the connection's buffer).
+    /// Hands over bytes read from the transport (copied into the connection's
+    /// buffer). Once no more frames will be processed (the connection failed,
+    /// or the peer's close arrived) they are dropped.
     pub fn recv(&mut self, bytes: &[u8]) {
-        self.input.extend_from_slice(bytes);
+        if self.state.can_receive() {
+            self.input.extend_from_slice(bytes);
+        }
     }
 
     /// Like [`recv`](Connection::recv), with the time they were read in the
@@ -145,6 +149,9 @@ impl Connection {
     /// Hands over an owned buffer of received bytes; when nothing is
     /// buffered it becomes the connection's buffer, with no copy.
     pub fn recv_owned(&mut self, bytes: BytesMut) {
+        if !self.state.can_receive() {
+            return;
+        }
         if self.input.is_empty() {
             self.input = bytes;
         } else {
@@ -164,8 +171,16 @@ impl Connection {
     /// Keeps the first `filled` bytes of the last
     /// [`receive_buffer`](Connection::receive_buffer) and drops the rest.
     pub fn commit_received(&mut self, lent: usize, filled: usize) {
-        let keep = self.input.len() - lent + filled.min(lent);
+        let lent = lent.min(self.input.len());
+        let keep = if self.state.can_receive() { self.input.len() - lent + filled.min(lent) } else { 0 };
         self.input.truncate(keep);
+    }
+
+    /// Bytes received and not yet decoded: at most one frame (bounded by
+    /// `max_frame_len`) plus what arrived since the last
+    /// [`next_event`](Connection::next_event) returned [`Event::NeedData`].
+    pub fn buffered(&self) -> usize {
+        self.input.len()
     }
 
     /// The transport reached end of stream. Without a finished closing
@@ -222,6 +237,7 @@ impl Connection {
         }
         self.state = self.state.on_violation();
         self.incoming = None;
+        self.input = BytesMut::new();
         self.failure = Some(error.clone());
         error
     }
@@ -291,6 +307,10 @@ impl Connection {
                 };
                 self.state = self.state.on_receive_close();
                 self.incoming = None;
+                if !self.state.can_receive() {
+                    // Nothing after the peer's close is processed; free its buffer.
+                    self.input = BytesMut::new();
+                }
                 if self.config.auto_close && self.state == CloseState::CloseReceived {
                     // Section 5.5.1: reply with a close, typically echoing the code.
                     self.state = CloseState::Closed;

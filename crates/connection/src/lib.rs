@@ -52,6 +52,10 @@ mod mask_keys;
 mod receive;
 mod utf8;
 
+#[cfg(feature = "fuzz")]
+#[doc(hidden)]
+pub mod fuzz;
+
 pub use close_state::{CloseState, TransportAction};
 pub use config::{Config, Delivery};
 pub use connection::Connection;

@@ -1,0 +1,55 @@
+//! Fuzz target bodies, shared by `fuzz/` (cargo-fuzz) and the stable seed
+//! replay test. Hidden: not part of the API.
+
+use noio_ws_codec::{MAX_HEADER_LEN, Role};
+
+use crate::{Config, Connection, Delivery, Event};
+
+const MAX_FRAME: u64 = 4096;
+const MAX_MESSAGE: u64 = 8192;
+
+/// The `connection_recv` target. Byte 0 picks the role, delivery mode and
+/// automatic replies; byte 1 the read size; the rest is what the peer sent.
+/// Checks that nothing panics, that every message and the buffered input stay
+/// within the configured limits, and that a failure is final.
+pub fn connection_recv(data: &[u8]) {
+    let [flags, read, stream @ ..] = data else {
+        return;
+    };
+    let role = if flags & 1 == 0 { Role::Server } else { Role::Client };
+    let delivery = if flags & 2 == 0 { Delivery::WholeMessages } else { Delivery::Streaming };
+    let config = Config {
+        max_frame_len: MAX_FRAME,
+        max_message_len: MAX_MESSAGE,
+        auto_pong: flags & 4 == 0,
+        auto_close: flags & 8 == 0,
+        delivery,
+    };
+    let read_size = usize::from(*read).max(1);
+    let mut conn = Connection::new(role, config).with_mask_seed(u64::from(*flags));
+    let mut failed = None;
+    for piece in stream.chunks(read_size) {
+        conn.recv(piece);
+        loop {
+            match conn.next_event() {
+                Ok(Event::NeedData) => break,
+                Ok(Event::Message(m)) => assert!(m.payload.len() as u64 <= MAX_MESSAGE),
+                Ok(Event::Chunk(c)) => assert!(c.payload.len() as u64 <= MAX_FRAME),
+                Ok(Event::Ping(c) | Event::Pong(c) | Event::Control(c)) => assert!(c.payload.len() <= 125),
+                Ok(_) => {}
+                Err(e) => {
+                    if let Some(first) = &failed {
+                        assert_eq!(first, &e, "a failure is final");
+                    }
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        // Undecoded input: at most one frame being assembled plus one read.
+        assert!(conn.buffered() <= MAX_FRAME as usize + MAX_HEADER_LEN + read_size);
+        let _ = conn.poll_output();
+    }
+    conn.recv_eof();
+    let _ = conn.next_event();
+}

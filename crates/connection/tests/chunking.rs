@@ -1,0 +1,106 @@
+//! Property: however the byte stream of a session is cut into reads, the
+//! receiving connection produces the same events, in both roles and both
+//! delivery modes (streamed pieces compared after joining them per message).
+
+use noio_ws_codec::{CloseCode, OpCode, Role};
+use noio_ws_connection::{Config, Connection, Delivery, Event, Frame};
+use noio_ws_test_support::drain;
+use proptest::prelude::*;
+
+/// What the sending side does.
+#[derive(Clone, Debug)]
+enum Action {
+    Text(String, usize),
+    Binary(Vec<u8>, usize),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        ("\\PC{0,300}", 1usize..4).prop_map(|(s, parts)| Action::Text(s, parts)),
+        (prop::collection::vec(any::<u8>(), 0..2000), 1usize..4)
+            .prop_map(|(b, parts)| Action::Binary(b, parts)),
+        prop::collection::vec(any::<u8>(), 0..125).prop_map(Action::Ping),
+        prop::collection::vec(any::<u8>(), 0..125).prop_map(Action::Pong),
+    ]
+}
+
+/// The bytes `role` sends for `actions`, data split into `parts` fragments
+/// (text split on byte boundaries, so fragments may cut characters), ending
+/// with a close.
+fn session(role: Role, actions: &[Action]) -> Vec<u8> {
+    let mut sender = Connection::new(role, Config::default()).with_mask_seed(99);
+    let mut wire = Vec::new();
+    let mut send = |frame: Frame| wire.extend_from_slice(&sender.send(frame).unwrap());
+    for action in actions {
+        match action {
+            Action::Text(_, parts) | Action::Binary(_, parts) if *parts > 1 => {
+                let (bytes, first) = match action {
+                    Action::Text(t, _) => (t.as_bytes().to_vec(), OpCode::TEXT),
+                    Action::Binary(b, _) => (b.clone(), OpCode::BINARY),
+                    _ => unreachable!("matched above"),
+                };
+                let size = bytes.len().div_ceil(*parts).max(1);
+                let pieces: Vec<&[u8]> =
+                    if bytes.is_empty() { vec![&[]] } else { bytes.chunks(size).collect() };
+                for (i, piece) in pieces.iter().enumerate() {
+                    let fin = i + 1 == pieces.len();
+                    let op = if i == 0 { first } else { OpCode::CONTINUATION };
+                    send(Frame::new(op, piece.to_vec()).with_fin(fin));
+                }
+            }
+            Action::Text(text, _) => send(Frame::text(text.clone())),
+            Action::Binary(bytes, _) => send(Frame::binary(bytes.clone())),
+            Action::Ping(p) => send(Frame::ping(p.clone())),
+            Action::Pong(p) => send(Frame::pong(p.clone())),
+        }
+    }
+    send(Frame::close(CloseCode::NORMAL, "done").unwrap());
+    wire
+}
+
+/// Events with streamed pieces joined into messages, so sessions cut
+/// differently compare equal.
+fn receive(role: Role, delivery: Delivery, wire: &[u8], cuts: &[usize]) -> Vec<String> {
+    let mut receiver = Connection::new(role, Config { delivery, ..Config::default() });
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    cuts.extend([0, wire.len()]);
+    cuts.sort_unstable();
+    let mut seen = Vec::new();
+    let mut joined: Vec<u8> = Vec::new();
+    for window in cuts.windows(2) {
+        receiver.recv(&wire[window[0]..window[1]]);
+        let (events, error) = drain(&mut receiver);
+        assert_eq!(error, None);
+        for event in events {
+            match event {
+                Event::Chunk(chunk) => {
+                    joined.extend_from_slice(&chunk.payload);
+                    if chunk.fin {
+                        seen.push(format!("message {:?} {:?}", chunk.opcode, std::mem::take(&mut joined)));
+                    }
+                }
+                Event::Message(m) => seen.push(format!("message {:?} {:?}", m.opcode, m.payload.to_vec())),
+                other => seen.push(format!("{other:?}")),
+            }
+        }
+    }
+    seen
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn any_cuts_give_the_same_events(actions in prop::collection::vec(action(), 0..8),
+                                     cuts in prop::collection::vec(any::<usize>(), 0..30),
+                                     server_receives in any::<bool>()) {
+        let (sender, receiver) = if server_receives { (Role::Client, Role::Server) } else { (Role::Server, Role::Client) };
+        let wire = session(sender, &actions);
+        let whole = receive(receiver, Delivery::WholeMessages, &wire, &[]);
+        prop_assert_eq!(whole.len(), actions.len() + 1);
+        prop_assert_eq!(&receive(receiver, Delivery::WholeMessages, &wire, &cuts), &whole);
+        prop_assert_eq!(&receive(receiver, Delivery::Streaming, &wire, &cuts), &whole);
+    }
+}
