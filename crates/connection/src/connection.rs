@@ -11,6 +11,7 @@ use noio_ws_registry::Registry;
 
 use crate::close_state::{CloseState, TransportAction};
 use crate::mask_keys::MaskKeys;
+use crate::pipeline::{self, ActiveExtensions};
 use crate::receive::IncomingMessage;
 use crate::{
     CloseFrame, Config, ControlFrame, Delivery, Event, Frame, Message, MessageChunk, ProtocolError,
@@ -49,6 +50,8 @@ pub struct Connection {
     incoming: Option<IncomingMessage>,
     /// True while we are sending a fragmented message.
     sending_fragmented: bool,
+    /// The extensions transforming the message being sent.
+    sending_extensions: ActiveExtensions,
     /// The time given with the latest received bytes.
     time: Option<u64>,
     /// The transport ended without a closing handshake and the caller has not
@@ -90,6 +93,7 @@ impl Connection {
             failure: None,
             incoming: None,
             sending_fragmented: false,
+            sending_extensions: ActiveExtensions::default(),
             time: None,
             abnormal_eof: false,
         }
@@ -280,7 +284,12 @@ impl Connection {
             return Err(ProtocolError::ReservedBitsSet(stray));
         }
         if starts_message {
-            self.incoming = Some(IncomingMessage::new(header.opcode, header.rsv));
+            let extensions = if self.registry.extensions.is_empty() {
+                ActiveExtensions::default()
+            } else {
+                pipeline::begin_decode(&mut self.registry.extensions, header)?
+            };
+            self.incoming = Some(IncomingMessage::new(header.opcode, header.rsv, extensions));
         }
         Ok(())
     }
@@ -334,11 +343,21 @@ impl Connection {
             // check_header made a message for every data frame it let through.
             return Err(ProtocolError::UnexpectedContinuation);
         };
+        let message_end = frame_end && header.fin;
+        let payload = if message.extensions.is_empty() {
+            payload
+        } else {
+            let budget = max.saturating_sub(message.len);
+            pipeline::decode(&mut self.registry.extensions, message.extensions, payload, message_end, budget)
+                .map_err(|e| match e {
+                    ProtocolError::MessageTooLong { .. } => ProtocolError::MessageTooLong { max },
+                    other => other,
+                })?
+        };
         message.len += payload.len() as u64;
         if message.len > max {
             return Err(ProtocolError::MessageTooLong { max });
         }
-        let message_end = frame_end && header.fin;
         if let Some(utf8) = message.utf8.as_mut() {
             utf8.feed(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
             if message_end {
@@ -408,7 +427,7 @@ impl Connection {
         if self.role.masks_outgoing() {
             return Ok([self.send(frame)?, Bytes::new()]);
         }
-        self.check_send(&frame)?;
+        let frame = self.prepare(frame)?;
         let header = self.header_for(&frame);
         let encoded = self.encoder.encode_header(&header, &mut self.output);
         debug_assert!(encoded.is_ok(), "{encoded:?}");
@@ -427,14 +446,15 @@ impl Connection {
     }
 
     fn queue(&mut self, frame: Frame) -> Result<(), UsageError> {
-        self.check_send(&frame)?;
+        let frame = self.prepare(frame)?;
         self.encode(&frame);
         Ok(())
     }
 
-    /// Checks `frame` against the protocol and the state, and moves the
-    /// state on as sending it will.
-    fn check_send(&mut self, frame: &Frame) -> Result<(), UsageError> {
+    /// Checks `frame` against the protocol and the state, runs a data
+    /// frame through the extensions, and moves the state on as sending it
+    /// will. Returns the frame as it goes on the wire.
+    fn prepare(&mut self, mut frame: Frame) -> Result<Frame, UsageError> {
         let opcode = frame.opcode;
         if !self.registry.opcodes.is_known(opcode) {
             return Err(UsageError::UnknownOpcode(opcode));
@@ -457,14 +477,24 @@ impl Connection {
             if !self.state.can_send_data() {
                 return Err(UsageError::Closed(opcode));
             }
-            match (opcode == OpCode::CONTINUATION, self.sending_fragmented) {
+            let starts_message = match (opcode == OpCode::CONTINUATION, self.sending_fragmented) {
                 (true, false) => return Err(UsageError::NoMessageToContinue),
                 (false, true) => return Err(UsageError::MessageInProgress(opcode)),
-                _ => {}
+                (starts, _) => !starts,
+            };
+            if !self.registry.extensions.is_empty() {
+                let stack = &mut self.registry.extensions;
+                if starts_message {
+                    let len_hint = frame.fin.then_some(frame.payload.len());
+                    let (active, rsv) = pipeline::begin_encode(stack, opcode, len_hint)?;
+                    self.sending_extensions = active;
+                    frame.rsv |= rsv;
+                }
+                frame.payload = pipeline::encode(stack, self.sending_extensions, frame.payload, frame.fin)?;
             }
             self.sending_fragmented = !frame.fin;
         }
-        Ok(())
+        Ok(frame)
     }
 
     /// The header for `frame`, with a fresh masking key for a client.

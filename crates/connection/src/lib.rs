@@ -49,6 +49,7 @@ mod error;
 mod event;
 mod frame;
 mod mask_keys;
+mod pipeline;
 mod receive;
 mod utf8;
 

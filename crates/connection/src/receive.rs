@@ -5,6 +5,7 @@
 use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{OpCode, Rsv};
 
+use crate::pipeline::ActiveExtensions;
 use crate::utf8::Utf8Validator;
 
 /// A data message part way through arriving.
@@ -12,7 +13,9 @@ use crate::utf8::Utf8Validator;
 pub(crate) struct IncomingMessage {
     pub(crate) opcode: OpCode,
     pub(crate) rsv: Rsv,
-    /// Payload bytes received so far, for the message size limit.
+    /// The extensions that transform this message.
+    pub(crate) extensions: ActiveExtensions,
+    /// Payload bytes received so far (after extensions), for the message size limit.
     pub(crate) len: u64,
     /// Present for text messages.
     pub(crate) utf8: Option<Utf8Validator>,
@@ -26,10 +29,11 @@ pub(crate) struct IncomingMessage {
 }
 
 impl IncomingMessage {
-    pub(crate) fn new(opcode: OpCode, rsv: Rsv) -> Self {
+    pub(crate) fn new(opcode: OpCode, rsv: Rsv, extensions: ActiveExtensions) -> Self {
         IncomingMessage {
             opcode,
             rsv,
+            extensions,
             len: 0,
             utf8: (opcode == OpCode::TEXT).then(Utf8Validator::default),
             joined: BytesMut::new(),

@@ -109,7 +109,9 @@ impl ExtensionStack {
     }
 
     /// The extensions, first to last.
-    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut (dyn Extension + 'static)> {
+    pub fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = &mut (dyn Extension + 'static)> + ExactSizeIterator {
         self.extensions.iter_mut().map(|e| &mut **e)
     }
 

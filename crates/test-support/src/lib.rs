@@ -1,9 +1,12 @@
 //! Test helpers for noio-ws: a client and a server [`Connection`] wired
 //! together in memory, and builders for raw (possibly malformed) frames.
 
-use noio_ws_codec::{Mask, OpCode, Role, Rsv};
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_codec::{FrameHeader, Mask, OpCode, Role, Rsv};
 use noio_ws_connection::{Config, Connection, Event, Frame, ProtocolError, UsageError};
-use noio_ws_registry::Registry;
+use noio_ws_registry::{
+    Extension, ExtensionError, ExtensionOffer, ExtensionResponse, NegotiationError, Progress, Registry,
+};
 
 /// Every event `conn` has ready, up to (not including) `NeedData`, or the
 /// error that failed it (with the events before it).
@@ -103,5 +106,82 @@ impl Pair {
             self.server.recv(&replies);
         }
         Ok(events)
+    }
+}
+
+/// A small but complete extension for tests: XORs payloads with a key
+/// negotiated as `key=N` (the client offers 7, with a key-less fallback), and
+/// marks the messages it transformed with its reserved bits. Its decode hands
+/// out at most `max_output` bytes per call, like a real decompressor.
+pub struct Xor {
+    name: &'static str,
+    rsv: Rsv,
+    key: Option<u8>,
+}
+
+impl Xor {
+    /// An extension called `name` claiming `rsv`, not yet negotiated.
+    pub fn new(name: &'static str, rsv: Rsv) -> Self {
+        Xor { name, rsv, key: None }
+    }
+
+    fn key_param(offer: &ExtensionOffer) -> Option<u8> {
+        offer.params_named("key").next()?.value.as_deref()?.parse().ok()
+    }
+}
+
+impl Extension for Xor {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn rsv(&self) -> Rsv {
+        self.rsv
+    }
+
+    fn client_offers(&self) -> Vec<ExtensionOffer> {
+        vec![ExtensionOffer::new(self.name).with_param("key", Some("7")), ExtensionOffer::new(self.name)]
+    }
+
+    fn server_accept(
+        &mut self,
+        offers: &[ExtensionOffer],
+    ) -> Result<Option<ExtensionResponse>, NegotiationError> {
+        let Some(key) = offers.iter().find_map(Xor::key_param) else {
+            return Ok(None);
+        };
+        self.key = Some(key);
+        Ok(Some(ExtensionOffer::new(self.name).with_param("key", Some(&key.to_string()))))
+    }
+
+    fn client_accept(&mut self, response: &ExtensionResponse) -> Result<(), NegotiationError> {
+        let key = Xor::key_param(response).ok_or_else(|| NegotiationError::refused(self.name, "no key"))?;
+        self.key = Some(key);
+        Ok(())
+    }
+
+    fn begin_decode(&mut self, header: &FrameHeader) -> Result<bool, ExtensionError> {
+        Ok(header.rsv.intersects(self.rsv))
+    }
+
+    fn decode(
+        &mut self,
+        input: &[u8],
+        _end: bool,
+        output: &mut BytesMut,
+        max: usize,
+    ) -> Result<Progress, ExtensionError> {
+        let n = input.len().min(max);
+        output.extend(input[..n].iter().map(|b| b ^ self.key.unwrap_or(0)));
+        Ok(Progress { consumed: n, produced: n, drained: n == input.len() })
+    }
+
+    fn begin_encode(&mut self, _opcode: OpCode, _len: Option<usize>) -> Result<Option<Rsv>, ExtensionError> {
+        Ok(Some(self.rsv))
+    }
+
+    fn encode(&mut self, input: &[u8], _end: bool, output: &mut BytesMut) -> Result<(), ExtensionError> {
+        output.extend(input.iter().map(|b| b ^ self.key.unwrap_or(0)));
+        Ok(())
     }
 }
