@@ -3,9 +3,7 @@
 
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{FrameHeader, OpCode, Rsv};
-use noio_ws_registry::{
-    Extension, ExtensionOffer, ExtensionStack, NegotiationError, Progress, RegistryError,
-};
+use noio_ws_registry::{ExtensionOffer, ExtensionStack, NegotiationError, Progress, RegistryError};
 use noio_ws_test_support::Xor;
 
 #[test]
