@@ -1,36 +1,138 @@
 //! # noio-ws
 //!
-//! A sans-io WebSocket library: it never touches a socket, a clock or a
-//! thread. You read bytes from the network and hand them in; it hands back
-//! what the peer sent, and the bytes you should write.
+//! A sans-io WebSocket library ([RFC 6455]): it never touches a socket, a
+//! clock or a thread. You read bytes from the network and hand them to a
+//! [`Connection`]; it hands back [`Event`]s, and turns the [`Frame`]s you send
+//! into bytes for you to write. The same core serves blocking code, any async
+//! runtime, an embedded board or a fuzzer.
 //!
-//! This facade re-exports the layers users need under one name. Today those
-//! are the frame codec ([`codec`], RFC 6455 section 5) and the registry of
-//! custom opcodes and extensions ([`registry`]); the connection state machine
-//! and the HTTP upgrade handshake join them here as they land.
+//! This crate is the facade: it re-exports the layers under one name.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`codec`] | RFC 6455 section 5 framing: headers, masking, opcodes, close payloads |
+//! | [`registry`] | custom opcodes, reserved-bit ownership, the [`Extension`] trait |
+//! | [`connection`] | the connection state machine: messages, control frames, UTF-8, closing, limits |
+//!
+//! The HTTP/1.1 upgrade handshake (RFC 6455 section 4) is the next layer to
+//! land here; until then the loop below starts after the handshake.
+//!
+//! ## The driving loop
+//!
+//! Read into the connection's own buffer, drain the events, write what the
+//! connection queued, and let it say when to close the transport. Here a
+//! server echoes every message over a real TCP connection on loopback.
 //!
 //! ```
-//! use noio_ws::codec::{FrameDecoder, OpCode};
-//! use noio_ws::bytes::BytesMut;
+//! use std::io::{Read, Write};
+//! use std::net::{TcpListener, TcpStream};
+//! use noio_ws::{CloseCode, Config, Connection, Event, Frame, Role, TransportAction};
 //!
-//! // An unmasked "Hello" from a server (RFC 6455 section 5.7).
-//! let mut received = BytesMut::from(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'][..]);
-//! let frame = FrameDecoder::new().decode(&mut received).unwrap().unwrap();
-//! assert_eq!(frame.header.opcode, OpCode::TEXT);
+//! /// Echoes messages until the closing handshake is done.
+//! fn serve(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     let mut conn = Connection::new(Role::Server, Config::default());
+//!     loop {
+//!         // Read straight into the connection's buffer: no copy.
+//!         let n = stream.read(conn.receive_buffer(16 * 1024))?;
+//!         conn.commit_received(16 * 1024, n);
+//!         if n == 0 {
+//!             conn.recv_eof();
+//!         }
+//!         loop {
+//!             match conn.next_event() {
+//!                 Ok(Event::Message(m)) => {
+//!                     // A server's payload goes out untouched: header and payload as two slices.
+//!                     let [head, payload] = conn.send_parts(Frame::new(m.opcode, m.payload))?;
+//!                     stream.write_all(&head)?;
+//!                     stream.write_all(&payload)?;
+//!                 }
+//!                 Ok(Event::NeedData) => break,
+//!                 Ok(_) => {} // pings are answered and closes echoed automatically
+//!                 Err(violation) => {
+//!                     eprintln!("closing with {}: {violation}", violation.close_code());
+//!                     break;
+//!                 }
+//!             }
+//!         }
+//!         if let Some(queued) = conn.poll_output() {
+//!             stream.write_all(&queued)?;
+//!         }
+//!         if conn.transport_action() != TransportAction::Keep || n == 0 {
+//!             return Ok(()); // the server closes the TCP connection first
+//!         }
+//!     }
+//! }
+//!
+//! let listener = TcpListener::bind("127.0.0.1:0")?;
+//! let addr = listener.local_addr()?;
+//! let server = std::thread::spawn(move || serve(listener.accept()?.0));
+//!
+//! // A client over the same API.
+//! let mut stream = TcpStream::connect(addr)?;
+//! let mut client = Connection::new(Role::Client, Config::default());
+//! stream.write_all(&client.send(Frame::text("hello"))?)?;
+//! stream.write_all(&client.send(Frame::close(CloseCode::NORMAL, "bye")?)?)?;
+//! let mut got = Vec::new();
+//! let mut buf = [0u8; 4096];
+//! while client.transport_action() == TransportAction::Keep {
+//!     let n = stream.read(&mut buf)?;
+//!     client.recv(&buf[..n]);
+//!     if n == 0 {
+//!         client.recv_eof();
+//!     }
+//!     loop {
+//!         match client.next_event()? {
+//!             Event::NeedData => break,
+//!             event => got.push(event),
+//!         }
+//!     }
+//! }
+//! server.join().unwrap().map_err(|e| e.to_string())?;
+//! assert!(matches!(&got[0], Event::Message(m) if m.as_text() == Some("hello")));
+//! assert!(matches!(&got[1], Event::Close(c) if c.code == CloseCode::NORMAL));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-#![no_std]
+//!
+//! ## From the Python noio_ws
+//!
+//! | noio_ws (Python) | noio-ws (Rust) |
+//! |---|---|
+//! | `Connection('SERVER')` | [`Connection::new`]`(Role::Server, Config::default())` |
+//! | `Connection(role, {3: 'latin-1'}, {11: 'compare'})` | `registry.opcodes.register_data(3, "latin-1")?`, `registry.opcodes.register_control(11, "compare")?`, then [`Connection::with_registry`]`(role, config, registry)` |
+//! | `conn.recv(bytechunk)` | [`Connection::recv`]`(&bytes)`; also [`recv_at`](Connection::recv_at) (with a time), [`recv_owned`](Connection::recv_owned) and [`receive_buffer`](Connection::receive_buffer) (no copy) |
+//! | `conn.next_event()` returning a `Message` or `Information.NEED_DATA` | [`Connection::next_event`] returning an [`Event`], [`Event::NeedData`] when more bytes are needed |
+//! | `conn.send(Frame(data, 'text'))` returning bytes | [`Connection::send`]`(Frame::text(data))?` returning `Bytes`; [`send_into`](Connection::send_into) and [`send_parts`](Connection::send_parts) avoid copies |
+//! | `Frame(data, 'latin-1')` | [`Connection::frame`]`("latin-1", data)?` |
+//! | `Frame(data, 'binary', fin=False)` | `Frame::binary(data).with_fin(false)`, then `Frame::continuation(data, fin)` |
+//! | `Frame('', 'close', status_code=1000)` | `Frame::close(CloseCode::NORMAL, "")?` |
+//! | `Frame(data, 'text', rsv_1=1)` | `Frame::text(data).with_rsv(Rsv::RSV1)`, after `registry.extensions.claim_rsv(Rsv::RSV1)?` |
+//! | `message.message` | [`Message::payload`] (`as_text()` for text) |
+//! | `message.type` | [`Message::opcode`] (`registry.opcodes.name(opcode)` for its name) |
+//! | `message.reserved` (`[1, 0, 0]`) | [`Message::rsv`] (`rsv.to_array()` gives `[1, 0, 0]`) |
+//! | `message.time` | [`Message::time`], the time given to [`recv_at`](Connection::recv_at) |
+//! | `full_message=False` | `Config { delivery: Delivery::Streaming, .. }`: [`Event::Chunk`]s with `first` and `fin` |
+//!
+//! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 
 /// The frame codec: headers, masking, opcodes, close payloads ([`noio_ws_codec`]).
 pub use noio_ws_codec as codec;
 
-/// The `bytes` crate, whose `Bytes` and `BytesMut` appear throughout the API.
-pub use noio_ws_codec::bytes;
-
 /// Custom opcodes, reserved-bit ownership and the extension trait ([`noio_ws_registry`]).
 pub use noio_ws_registry as registry;
 
+/// The connection state machine ([`noio_ws_connection`]).
+pub use noio_ws_connection as connection;
+
+/// The `bytes` crate, whose `Bytes` and `BytesMut` appear throughout the API.
+pub use noio_ws_codec::bytes;
+
 pub use noio_ws_codec::{CloseCode, OpCode, Role, Rsv};
+pub use noio_ws_connection::{
+    CloseFrame, CloseState, Config, Connection, ControlFrame, Delivery, Event, Frame, Message, MessageChunk,
+    ProtocolError, TransportAction, UsageError,
+};
 pub use noio_ws_registry::{Extension, ExtensionStack, OpcodeRegistry, Registry};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
