@@ -13,6 +13,7 @@ use crate::close_state::{CloseState, TransportAction};
 use crate::mask_keys::MaskKeys;
 use crate::pipeline::{self, ActiveExtensions};
 use crate::receive::IncomingMessage;
+use crate::utf8::Utf8Validator;
 use crate::{
     CloseFrame, Config, ControlFrame, Delivery, Event, Frame, Message, MessageChunk, ProtocolError,
     UsageError,
@@ -86,7 +87,8 @@ impl Connection {
             registry,
             decoder: FrameDecoder::with_max_frame_len(config.max_frame_len),
             encoder: FrameEncoder::new(role),
-            mask_keys: MaskKeys::from_environment(),
+            // Only a client masks; a server's generator is never drawn from.
+            mask_keys: if role.masks_outgoing() { MaskKeys::from_environment() } else { MaskKeys::new(0) },
             input: BytesMut::new(),
             output: BytesMut::new(),
             state: CloseState::Open,
@@ -255,6 +257,11 @@ impl Connection {
             return self.handle_control(header, piece.payload);
         }
         let frame_end = piece.is_last();
+        if self.incoming.is_none() && header.opcode != OpCode::CONTINUATION {
+            // check_header left no assembly state for this data frame: it is a
+            // whole message on its own.
+            return self.single_frame_message(header, piece.payload);
+        }
         self.handle_data(header, piece.payload, frame_end)
     }
 
@@ -289,9 +296,32 @@ impl Connection {
             } else {
                 pipeline::begin_decode(&mut self.registry.extensions, header)?
             };
-            self.incoming = Some(IncomingMessage::new(header.opcode, header.rsv, extensions));
+            // A final, untransformed frame delivered whole needs no assembly
+            // state: see single_frame_message.
+            let single_frame =
+                header.fin && extensions.is_empty() && self.config.delivery == Delivery::WholeMessages;
+            if !single_frame {
+                self.incoming = Some(IncomingMessage::new(header.opcode, header.rsv, extensions));
+            }
         }
         Ok(())
+    }
+
+    /// A message in one whole frame, untransformed, delivered whole: most
+    /// messages. No assembly state, no copy.
+    fn single_frame_message(
+        &mut self,
+        header: FrameHeader,
+        payload: Bytes,
+    ) -> Result<Option<Event>, ProtocolError> {
+        let max = self.config.max_message_len;
+        if payload.len() as u64 > max {
+            return Err(ProtocolError::MessageTooLong { max });
+        }
+        if header.opcode == OpCode::TEXT {
+            Utf8Validator::check_whole(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        Ok(Some(Event::Message(Message { opcode: header.opcode, payload, rsv: header.rsv, time: self.time })))
     }
 
     fn handle_control(

@@ -21,6 +21,13 @@ pub(crate) struct Utf8Validator {
 pub(crate) struct InvalidUtf8;
 
 impl Utf8Validator {
+    /// Checks one whole text at once.
+    pub(crate) fn check_whole(text: &[u8]) -> Result<(), InvalidUtf8> {
+        let mut validator = Utf8Validator::default();
+        validator.feed(text)?;
+        validator.finish()
+    }
+
     /// Checks the next piece of text.
     pub(crate) fn feed(&mut self, mut input: &[u8]) -> Result<(), InvalidUtf8> {
         if self.pending_len > 0 {
@@ -36,6 +43,11 @@ impl Utf8Validator {
                 // Still unfinished: then all of `input` went into it.
                 Err(_) => return Ok(()),
             }
+        }
+        // Most text is ASCII, and checking for it costs far less than
+        // from_utf8's set-up on short input.
+        if input.is_ascii() {
+            return Ok(());
         }
         match core::str::from_utf8(input) {
             Ok(_) => Ok(()),
