@@ -223,7 +223,13 @@ impl Connection {
             };
             let piece = match piece {
                 Ok(Some(piece)) => piece,
-                Ok(None) => return Ok(Event::NeedData),
+                Ok(None) => {
+                    if self.input.is_empty() {
+                        // Everything received is decoded: hold no memory while idle.
+                        self.input = BytesMut::new();
+                    }
+                    return Ok(Event::NeedData);
+                }
                 Err(e) => return Err(self.fail(e.into())),
             };
             match self.handle(piece) {
@@ -430,22 +436,26 @@ impl Connection {
 
     /// The queued bytes to write (automatic pong and close replies), if any.
     pub fn poll_output(&mut self) -> Option<Bytes> {
-        (!self.output.is_empty()).then(|| self.output.split().freeze())
+        (!self.output.is_empty()).then(|| core::mem::take(&mut self.output).freeze())
     }
 
     /// Checks `frame` and returns the bytes to write: any queued replies,
     /// then the frame (the Python noio_ws `send`).
     pub fn send(&mut self, frame: Frame) -> Result<Bytes, UsageError> {
-        self.queue(frame)?;
-        Ok(self.output.split().freeze())
+        let frame = self.prepare(frame)?;
+        let mut output = core::mem::take(&mut self.output);
+        self.encode_to(&frame, &mut output);
+        Ok(output.freeze())
     }
 
-    /// Like [`send`](Connection::send), appending to `dst` instead, with no
-    /// allocation once `dst` has room.
+    /// Like [`send`](Connection::send), appending to `dst` instead: the
+    /// payload is copied once, into `dst`, and nothing is allocated once
+    /// `dst` has room.
     pub fn send_into(&mut self, frame: Frame, dst: &mut BytesMut) -> Result<(), UsageError> {
-        self.queue(frame)?;
+        let frame = self.prepare(frame)?;
         dst.extend_from_slice(&self.output);
-        self.output.clear();
+        self.output = BytesMut::new();
+        self.encode_to(&frame, dst);
         Ok(())
     }
 
@@ -459,9 +469,10 @@ impl Connection {
         }
         let frame = self.prepare(frame)?;
         let header = self.header_for(&frame);
-        let encoded = self.encoder.encode_header(&header, &mut self.output);
+        let mut head = core::mem::take(&mut self.output);
+        let encoded = self.encoder.encode_header(&header, &mut head);
         debug_assert!(encoded.is_ok(), "{encoded:?}");
-        Ok([self.output.split().freeze(), frame.payload])
+        Ok([head.freeze(), frame.payload])
     }
 
     /// A frame for the opcode named `name` (RFC 6455's, such as `"text"`, or
@@ -473,12 +484,6 @@ impl Connection {
             .by_name(name)
             .ok_or_else(|| UsageError::UnknownOpcodeName(name.to_string()))?;
         Ok(Frame::new(opcode, payload))
-    }
-
-    fn queue(&mut self, frame: Frame) -> Result<(), UsageError> {
-        let frame = self.prepare(frame)?;
-        self.encode(&frame);
-        Ok(())
     }
 
     /// Checks `frame` against the protocol and the state, runs a data
@@ -536,12 +541,19 @@ impl Connection {
             .with_mask(mask)
     }
 
-    /// Appends a checked frame to the output queue.
+    /// Queues a frame the connection itself sends (a reply or a failure's close).
     fn encode(&mut self, frame: &Frame) {
+        let mut output = core::mem::take(&mut self.output);
+        self.encode_to(frame, &mut output);
+        self.output = output;
+    }
+
+    /// Appends a checked frame to `dst`.
+    fn encode_to(&mut self, frame: &Frame, dst: &mut BytesMut) {
         let header = self.header_for(frame);
         // Every frame reaching here was checked (or built by the connection
         // within the rules), so encoding cannot fail.
-        let encoded = self.encoder.encode(&header, &frame.payload, &mut self.output);
+        let encoded = self.encoder.encode(&header, &frame.payload, dst);
         debug_assert!(encoded.is_ok(), "{encoded:?}");
     }
 }

@@ -169,3 +169,12 @@ fn events_carry_the_time_given_with_their_bytes() {
     server.recv_at(&wire[4..], 250);
     assert_eq!(message(&drain(&mut server).0).time, Some(250));
 }
+
+#[test]
+fn a_users_pong_never_replaces_a_queued_one() {
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.recv(&client_frame(9, b"auto", true));
+    drain(&mut server);
+    let out = server.send(Frame::pong("mine")).unwrap();
+    assert_eq!(&out[..], [&[0x8A, 0x04][..], b"auto", &[0x8A, 0x04], b"mine"].concat());
+}
