@@ -39,16 +39,15 @@ fn assert_fails_with(role: Role, config: Config, bytes: &[u8], expected: Protoco
     assert_eq!(conn.send(Frame::text("late")), Err(UsageError::Closed(OpCode::TEXT)));
 }
 
+/// [`assert_fails_with`] for a server with the default configuration.
+fn assert_server_fails(bytes: &[u8], expected: ProtocolError, code: CloseCode) {
+    assert_fails_with(Role::Server, Config::default(), bytes, expected, code);
+}
+
 #[test]
 fn server_rejects_unmasked_frame() {
     let bytes = server_frame(1, b"hi", true);
-    assert_fails_with(
-        Role::Server,
-        Config::default(),
-        &bytes,
-        ProtocolError::UnmaskedFrame,
-        CloseCode::PROTOCOL_ERROR,
-    );
+    assert_server_fails(&bytes, ProtocolError::UnmaskedFrame, CloseCode::PROTOCOL_ERROR);
 }
 
 #[test]
@@ -68,7 +67,7 @@ fn unclaimed_rsv_bits_fail() {
     for rsv in [Rsv::RSV1, Rsv::RSV2, Rsv::RSV3] {
         let bytes = raw_frame(1, b"hi", true, rsv, Some([1, 2, 3, 4]));
         let expected = ProtocolError::ReservedBitsSet(rsv);
-        assert_fails_with(Role::Server, Config::default(), &bytes, expected, CloseCode::PROTOCOL_ERROR);
+        assert_server_fails(&bytes, expected, CloseCode::PROTOCOL_ERROR);
     }
 }
 
@@ -77,7 +76,7 @@ fn unknown_opcodes_fail() {
     for opcode in [3, 7, 11, 15] {
         let bytes = client_frame(opcode, b"", true);
         let expected = ProtocolError::UnknownOpcode(OpCode::new(opcode).unwrap());
-        assert_fails_with(Role::Server, Config::default(), &bytes, expected, CloseCode::PROTOCOL_ERROR);
+        assert_server_fails(&bytes, expected, CloseCode::PROTOCOL_ERROR);
     }
 }
 
@@ -85,7 +84,7 @@ fn unknown_opcodes_fail() {
 fn continuation_without_a_message_fails() {
     let bytes = client_frame(0, b"orphan", true);
     let expected = ProtocolError::UnexpectedContinuation;
-    assert_fails_with(Role::Server, Config::default(), &bytes, expected, CloseCode::PROTOCOL_ERROR);
+    assert_server_fails(&bytes, expected, CloseCode::PROTOCOL_ERROR);
 }
 
 #[test]
@@ -93,33 +92,27 @@ fn new_data_frame_inside_a_message_fails() {
     let mut bytes = client_frame(1, b"frag", false);
     bytes.extend(client_frame(2, b"new", true));
     let expected = ProtocolError::ExpectedContinuation(OpCode::BINARY);
-    assert_fails_with(Role::Server, Config::default(), &bytes, expected, CloseCode::PROTOCOL_ERROR);
+    assert_server_fails(&bytes, expected, CloseCode::PROTOCOL_ERROR);
 }
 
 #[test]
 fn fragmented_control_frame_fails() {
     let bytes = client_frame(9, b"ping", false);
     let expected = ProtocolError::Frame(DecodeError::FragmentedControlFrame { opcode: OpCode::PING });
-    assert_fails_with(Role::Server, Config::default(), &bytes, expected, CloseCode::PROTOCOL_ERROR);
+    assert_server_fails(&bytes, expected, CloseCode::PROTOCOL_ERROR);
 }
 
 #[test]
 fn oversized_control_frame_fails() {
     let bytes = client_frame(9, &[0; 126], true);
     let expected = ProtocolError::Frame(DecodeError::ControlFrameTooLong { opcode: OpCode::PING, len: 126 });
-    assert_fails_with(Role::Server, Config::default(), &bytes, expected, CloseCode::PROTOCOL_ERROR);
+    assert_server_fails(&bytes, expected, CloseCode::PROTOCOL_ERROR);
 }
 
 #[test]
 fn invalid_utf8_in_text_fails() {
     let bytes = client_frame(1, b"caf\xC3\x28", true);
-    assert_fails_with(
-        Role::Server,
-        Config::default(),
-        &bytes,
-        ProtocolError::InvalidUtf8,
-        CloseCode::INVALID_PAYLOAD,
-    );
+    assert_server_fails(&bytes, ProtocolError::InvalidUtf8, CloseCode::INVALID_PAYLOAD);
 }
 
 #[test]
@@ -127,13 +120,7 @@ fn invalid_utf8_fails_across_fragments() {
     // A valid start in one fragment, an impossible continuation in the next.
     let mut bytes = client_frame(1, b"ok \xE2\x82", false);
     bytes.extend(client_frame(0, b"\x28 rest", true));
-    assert_fails_with(
-        Role::Server,
-        Config::default(),
-        &bytes,
-        ProtocolError::InvalidUtf8,
-        CloseCode::INVALID_PAYLOAD,
-    );
+    assert_server_fails(&bytes, ProtocolError::InvalidUtf8, CloseCode::INVALID_PAYLOAD);
 }
 
 #[test]
@@ -151,39 +138,32 @@ fn invalid_utf8_fails_mid_frame_when_streaming() {
 #[test]
 fn text_ending_inside_a_character_fails() {
     let bytes = client_frame(1, b"\xF0\x9F\x98", true);
-    assert_fails_with(
-        Role::Server,
-        Config::default(),
-        &bytes,
-        ProtocolError::InvalidUtf8,
-        CloseCode::INVALID_PAYLOAD,
-    );
+    assert_server_fails(&bytes, ProtocolError::InvalidUtf8, CloseCode::INVALID_PAYLOAD);
+}
+
+/// A client's close frame with `payload` fails a server with `code`.
+fn assert_close_payload_fails(payload: &[u8], code: CloseCode) {
+    let (mut conn, error) = violation(Role::Server, Config::default(), &client_frame(8, payload, true));
+    assert!(matches!(error, ProtocolError::ClosePayload(_)), "{error:?}");
+    assert_eq!(error.close_code(), code, "payload {payload:x?}");
+    assert_eq!(queued_close_code(&mut conn), code);
 }
 
 #[test]
 fn invalid_utf8_in_close_reason_fails() {
-    let bytes = client_frame(8, b"\x03\xE8\xFF", true);
-    let (mut conn, error) = violation(Role::Server, Config::default(), &bytes);
-    assert_eq!(error.close_code(), CloseCode::INVALID_PAYLOAD);
-    assert_eq!(queued_close_code(&mut conn), CloseCode::INVALID_PAYLOAD);
+    assert_close_payload_fails(b"\x03\xE8\xFF", CloseCode::INVALID_PAYLOAD);
 }
 
 #[test]
 fn invalid_close_codes_fail() {
     for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000] {
-        let bytes = client_frame(8, &code.to_be_bytes(), true);
-        let (mut conn, error) = violation(Role::Server, Config::default(), &bytes);
-        assert_eq!(error.close_code(), CloseCode::PROTOCOL_ERROR, "code {code}");
-        assert_eq!(queued_close_code(&mut conn), CloseCode::PROTOCOL_ERROR);
+        assert_close_payload_fails(&code.to_be_bytes(), CloseCode::PROTOCOL_ERROR);
     }
 }
 
 #[test]
 fn one_byte_close_payload_fails() {
-    let bytes = client_frame(8, b"\x03", true);
-    let (mut conn, error) = violation(Role::Server, Config::default(), &bytes);
-    assert_eq!(error.close_code(), CloseCode::PROTOCOL_ERROR);
-    assert_eq!(queued_close_code(&mut conn), CloseCode::PROTOCOL_ERROR);
+    assert_close_payload_fails(b"\x03", CloseCode::PROTOCOL_ERROR);
 }
 
 #[test]

@@ -87,26 +87,30 @@ impl Pair {
     /// The client sends `frame`; the server receives it. Returns the server's
     /// events (its automatic replies are delivered back to the client).
     pub fn client_sends(&mut self, frame: Frame) -> Result<Vec<Event>, UsageError> {
-        let bytes = self.client.send(frame)?;
-        self.server.recv(&bytes);
-        let (events, _) = drain(&mut self.server);
-        if let Some(replies) = self.server.poll_output() {
-            self.client.recv(&replies);
-        }
-        Ok(events)
+        exchange(&mut self.client, &mut self.server, frame)
     }
 
     /// The server sends `frame`; the client receives it. Returns the
     /// client's events (its automatic replies are delivered to the server).
     pub fn server_sends(&mut self, frame: Frame) -> Result<Vec<Event>, UsageError> {
-        let bytes = self.server.send(frame)?;
-        self.client.recv(&bytes);
-        let (events, _) = drain(&mut self.client);
-        if let Some(replies) = self.client.poll_output() {
-            self.server.recv(&replies);
-        }
-        Ok(events)
+        exchange(&mut self.server, &mut self.client, frame)
     }
+}
+
+/// `sender` sends `frame` to `receiver`, whose events are returned and whose
+/// automatic replies go back to `sender`.
+fn exchange(
+    sender: &mut Connection,
+    receiver: &mut Connection,
+    frame: Frame,
+) -> Result<Vec<Event>, UsageError> {
+    let bytes = sender.send(frame)?;
+    receiver.recv(&bytes);
+    let (events, _) = drain(receiver);
+    if let Some(replies) = receiver.poll_output() {
+        sender.recv(&replies);
+    }
+    Ok(events)
 }
 
 /// A small but complete extension for tests: XORs payloads with a key
