@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, one subcommand per job.
 //!
-//! - `ci [--full]`: every check `.ci/run` runs, in order, failing on the first.
+//! - `ci [--full]`: every check `.ci/run` runs, in order, failing on the first:
+//!   fmt, clippy, tests, docs, a `no_std` build of the `no_std` crates, fuzzing.
 //! - `fuzz [--seconds N] [--sanitizer S] [TARGET...]`: builds and runs the cargo-fuzz targets.
 //! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios.
 //! - `docs`: builds the API docs with warnings denied.
@@ -45,7 +46,12 @@ fn ci(args: &[String]) -> Result<(), String> {
     cmd::run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     cmd::run("cargo", &["test", "--workspace"])?;
     docs()?;
-    cmd::run("cargo", &["build", "-p", "noio-ws-codec", "--no-default-features"])?;
+    // The no_std crates, built without std.
+    let no_std = ["noio-ws-codec", "noio-ws-registry", "noio-ws-connection"];
+    cmd::Cmd::new("cargo")
+        .args(["build", "--no-default-features"])
+        .args(no_std.iter().flat_map(|c| ["-p", c]))
+        .run()?;
     let (seconds, sanitizer) = if full { ("300", "address") } else { ("30", "none") };
     fuzz::run(&["--seconds", seconds, "--sanitizer", sanitizer].map(String::from))
 }
