@@ -1,0 +1,311 @@
+//! The client side: build the upgrade request, then read the response.
+
+use http::header::{CONNECTION, CONTENT_LENGTH, HOST, LOCATION, UPGRADE};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
+use noio_ws_codec::Role;
+use noio_ws_codec::bytes::{BufMut, Bytes, BytesMut};
+use noio_ws_registry::{Registry, format_extensions};
+
+use crate::head::HeadReader;
+use crate::headers::{self, has_token};
+use crate::key::{accept_key, key_from_bytes};
+use crate::{Accepted, HandshakeError, Limits};
+
+/// The upgrade request a client will send, being put together.
+///
+/// ```
+/// use noio_ws_handshake::{ClientOutcome, ClientRequest};
+///
+/// let mut handshake = ClientRequest::new("ws://example.com/chat")?
+///     .protocol("chat")
+///     .nonce(*b"the sample nonce")
+///     .start()?;
+/// let request = std::str::from_utf8(handshake.request_bytes())?;
+/// assert!(request.starts_with("GET /chat HTTP/1.1\r\nhost: example.com\r\n"));
+/// assert!(request.contains("sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"));
+///
+/// let outcome = handshake.recv(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+///     Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+///     Sec-WebSocket-Protocol: chat\r\n\r\n")?;
+/// match outcome {
+///     Some(ClientOutcome::Accepted { accepted, .. }) => assert_eq!(accepted.protocol.as_deref(), Some("chat")),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct ClientRequest {
+    request: Request<()>,
+    protocols: Vec<String>,
+    registry: Registry,
+    nonce: Option<[u8; 16]>,
+    limits: Limits,
+}
+
+impl ClientRequest {
+    /// A request for `uri` (`ws://host[:port]/path?query`; `wss`, `http`
+    /// and `https` are taken too).
+    pub fn new(uri: &str) -> Result<Self, HandshakeError> {
+        let uri: Uri =
+            uri.parse().map_err(|e: http::uri::InvalidUri| HandshakeError::InvalidRequest(e.to_string()))?;
+        let request =
+            Request::get(uri).body(()).map_err(|e| HandshakeError::InvalidRequest(e.to_string()))?;
+        Ok(ClientRequest::from_request(request))
+    }
+
+    /// A request built from `request`: its URI, and its headers sent as they
+    /// are, before the ones the handshake adds.
+    pub fn from_request(request: Request<()>) -> Self {
+        ClientRequest {
+            request,
+            protocols: Vec::new(),
+            registry: Registry::new(),
+            nonce: None,
+            limits: Limits::DEFAULT,
+        }
+    }
+
+    /// Offers a subprotocol (call again for more, most preferred first).
+    pub fn protocol(mut self, protocol: &str) -> Self {
+        self.protocols.push(protocol.to_string());
+        self
+    }
+
+    /// Sends an `Origin` header.
+    pub fn origin(self, origin: &str) -> Result<Self, HandshakeError> {
+        self.header(http::header::ORIGIN, origin)
+    }
+
+    /// Sends an extra header.
+    pub fn header(mut self, name: impl TryInto<HeaderName>, value: &str) -> Result<Self, HandshakeError> {
+        let name = name.try_into().map_err(|_| HandshakeError::InvalidRequest("header name".into()))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|e| HandshakeError::InvalidRequest(e.to_string()))?;
+        self.request.headers_mut().append(name, value);
+        Ok(self)
+    }
+
+    /// The custom opcodes and the extensions to offer.
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// The 16 bytes behind Sec-WebSocket-Key; by default drawn from the
+    /// operating system (`std` feature). RFC 6455 section 4.1 wants them random.
+    pub fn nonce(mut self, nonce: [u8; 16]) -> Self {
+        self.nonce = Some(nonce);
+        self
+    }
+
+    /// Limits on the response.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Writes the request and starts waiting for the response.
+    pub fn start(self) -> Result<ClientHandshake, HandshakeError> {
+        let nonce = match self.nonce {
+            Some(nonce) => nonce,
+            #[cfg(feature = "std")]
+            None => crate::key::random_nonce(),
+            #[cfg(not(feature = "std"))]
+            None => {
+                return Err(HandshakeError::InvalidRequest("no nonce given and no entropy source".into()));
+            }
+        };
+        let key = key_from_bytes(nonce);
+        let uri = self.request.uri();
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut out = BytesMut::with_capacity(256);
+        out.put_slice(b"GET ");
+        out.put_slice(target.as_bytes());
+        out.put_slice(b" HTTP/1.1\r\n");
+        let mut add = HeaderMap::new();
+        if !self.request.headers().contains_key(HOST) {
+            add.insert(HOST, host_header(uri)?);
+        }
+        add.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        add.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+        add.insert("sec-websocket-key", HeaderValue::from_str(&key).expect("base64 is a valid header value"));
+        add.insert("sec-websocket-version", HeaderValue::from_static("13"));
+        if !self.protocols.is_empty() {
+            let value = HeaderValue::from_str(&self.protocols.join(", "))
+                .map_err(|_| HandshakeError::InvalidRequest("subprotocol is not a token".into()))?;
+            add.insert("sec-websocket-protocol", value);
+        }
+        let offers = self.registry.extensions.client_offers();
+        if !offers.is_empty() {
+            let value = HeaderValue::from_str(&format_extensions(&offers)).map_err(|_| {
+                HandshakeError::InvalidRequest("extension offer is not a header value".into())
+            })?;
+            add.insert("sec-websocket-extensions", value);
+        }
+        headers::write_headers(&mut out, &add);
+        headers::write_headers(&mut out, self.request.headers());
+        out.put_slice(b"\r\n");
+        Ok(ClientHandshake {
+            request: out.freeze(),
+            expected_accept: accept_key(key.as_bytes()),
+            protocols: self.protocols,
+            registry: Some(self.registry),
+            limits: self.limits,
+            reader: HeadReader::default(),
+            rejection: None,
+        })
+    }
+}
+
+/// The Host header for `uri`: its host, with the port unless it is the
+/// scheme's default.
+fn host_header(uri: &Uri) -> Result<HeaderValue, HandshakeError> {
+    let host = uri.host().ok_or_else(|| HandshakeError::InvalidRequest("the URI has no host".into()))?;
+    let default_port = match uri.scheme_str() {
+        Some("wss" | "https") => 443,
+        _ => 80,
+    };
+    let value = match uri.port_u16() {
+        Some(port) if port != default_port => format!("{host}:{port}"),
+        _ => host.to_string(),
+    };
+    HeaderValue::from_str(&value).map_err(|e| HandshakeError::InvalidRequest(e.to_string()))
+}
+
+/// A client waiting for the server's response.
+#[derive(Debug)]
+pub struct ClientHandshake {
+    request: Bytes,
+    expected_accept: String,
+    protocols: Vec<String>,
+    registry: Option<Registry>,
+    limits: Limits,
+    reader: HeadReader,
+    /// A non-101 response whose body is still arriving.
+    rejection: Option<Rejected>,
+}
+
+/// How the server answered.
+#[derive(Debug)]
+pub enum ClientOutcome {
+    /// The upgrade succeeded.
+    Accepted {
+        /// The 101 response.
+        response: Response<()>,
+        /// What the connection needs.
+        accepted: Accepted,
+    },
+    /// The server answered with a redirect (3xx with a Location).
+    Redirect {
+        /// The response.
+        response: Response<()>,
+        /// Where to go.
+        location: String,
+    },
+    /// The server refused.
+    Rejected(Rejected),
+}
+
+/// A refusal: the response and as much of its body as Content-Length
+/// announced (up to the limit).
+#[derive(Debug)]
+pub struct Rejected {
+    /// The response head.
+    pub response: Response<()>,
+    /// The body.
+    pub body: Bytes,
+    /// Bytes of body still to come.
+    missing: usize,
+}
+
+impl ClientHandshake {
+    /// The request to write.
+    pub fn request_bytes(&self) -> &Bytes {
+        &self.request
+    }
+
+    /// Takes bytes of the response; returns the outcome once it is known.
+    pub fn recv(&mut self, bytes: &[u8]) -> Result<Option<ClientOutcome>, HandshakeError> {
+        if let Some(rejected) = self.rejection.as_mut() {
+            return Ok(body_done(rejected, bytes)
+                .then(|| ClientOutcome::Rejected(self.rejection.take().expect("set"))));
+        }
+        let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
+            return Ok(None);
+        };
+        let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
+        let mut res = httparse::Response::new(&mut parsed);
+        match res.parse(&head.bytes) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => return Err(HandshakeError::Malformed("incomplete head")),
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(HandshakeError::TooManyHeaders { max: self.limits.max_headers });
+            }
+            Err(_) => return Err(HandshakeError::Malformed("response head")),
+        }
+        let status = StatusCode::from_u16(res.code.ok_or(HandshakeError::Malformed("status"))?)
+            .map_err(|_| HandshakeError::Malformed("status"))?;
+        let mut response = Response::new(());
+        *response.status_mut() = status;
+        *response.version_mut() = headers::version(res.version);
+        *response.headers_mut() = headers::to_header_map(res.headers)?;
+
+        if status == StatusCode::SWITCHING_PROTOCOLS {
+            let accepted = self.check_upgrade(&response, head.rest)?;
+            return Ok(Some(ClientOutcome::Accepted { response, accepted }));
+        }
+        if status.is_redirection() {
+            if let Some(location) = response.headers().get(LOCATION).and_then(|l| l.to_str().ok()) {
+                let location = location.to_string();
+                return Ok(Some(ClientOutcome::Redirect { response, location }));
+            }
+        }
+        let announced = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut rejected =
+            Rejected { response, body: Bytes::new(), missing: announced.min(self.limits.max_body_bytes) };
+        if body_done(&mut rejected, &head.rest) {
+            return Ok(Some(ClientOutcome::Rejected(rejected)));
+        }
+        self.rejection = Some(rejected);
+        Ok(None)
+    }
+
+    /// RFC 6455 section 4.1: the checks a client makes of a 101 response.
+    fn check_upgrade(&mut self, response: &Response<()>, rest: Bytes) -> Result<Accepted, HandshakeError> {
+        let h = response.headers();
+        if !has_token(h, &UPGRADE, "websocket") {
+            return Err(HandshakeError::BadHeader { header: "upgrade", problem: "must be websocket" });
+        }
+        if !has_token(h, &CONNECTION, "upgrade") {
+            return Err(HandshakeError::BadHeader { header: "connection", problem: "must include Upgrade" });
+        }
+        if h.get("sec-websocket-accept").map(HeaderValue::as_bytes) != Some(self.expected_accept.as_bytes()) {
+            return Err(HandshakeError::AcceptMismatch);
+        }
+        let chosen = headers::tokens(h, "sec-websocket-protocol")?;
+        let protocol = match chosen[..] {
+            [] => None,
+            [one] if self.protocols.iter().any(|p| p == one) => Some(one.to_string()),
+            _ => return Err(HandshakeError::ProtocolNotOffered(chosen.join(", "))),
+        };
+        let mut registry = self.registry.take().unwrap_or_default();
+        registry.extensions.client_negotiate(&headers::extensions(h)?)?;
+        Ok(Accepted { role: Role::Client, protocol, registry, rest })
+    }
+}
+
+/// Adds `bytes` to a rejection's body; true once the body is complete.
+fn body_done(rejected: &mut Rejected, bytes: &[u8]) -> bool {
+    let take = rejected.missing.min(bytes.len());
+    if take > 0 {
+        let mut body = BytesMut::from(&rejected.body[..]);
+        body.extend_from_slice(&bytes[..take]);
+        rejected.body = body.freeze();
+        rejected.missing -= take;
+    }
+    rejected.missing == 0
+}

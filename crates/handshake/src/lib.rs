@@ -1,0 +1,43 @@
+//! # noio-ws-handshake
+//!
+//! The WebSocket opening handshake of RFC 6455 section 4, sans-io like the
+//! rest of noio-ws: bytes in, bytes out, built on the `http` and `httparse`
+//! crates.
+//!
+//! - Client: [`ClientRequest`] builds the upgrade request (from a URI or an
+//!   `http::Request`, with subprotocols, extension offers, an Origin and any
+//!   headers); [`ClientHandshake::recv`] reads the response in any chunks
+//!   and ends [`Accepted`], rejected (with its body) or redirected.
+//! - Server: [`ServerHandshake::recv`] reads a request head in any chunks;
+//!   [`IncomingRequest::accept`] checks it against section 4.2.1, negotiates
+//!   the subprotocol and extensions and writes the 101 response;
+//!   [`IncomingRequest::respond`] and [`error_response`] answer anything else.
+//!
+//! Heads are bounded by [`Limits`] and found in time linear in the input
+//! however it is chunked; every error names the HTTP status to answer. The
+//! bytes after a head belong to the connection and come back in
+//! [`Accepted::rest`].
+#![forbid(unsafe_code)]
+
+mod accepted;
+mod client;
+mod error;
+mod head;
+mod headers;
+mod key;
+mod limits;
+mod server;
+
+#[cfg(feature = "fuzz")]
+#[doc(hidden)]
+pub mod fuzz;
+
+pub use accepted::Accepted;
+pub use client::{ClientHandshake, ClientOutcome, ClientRequest, Rejected};
+pub use error::HandshakeError;
+pub use key::{accept_key, key_from_bytes};
+pub use limits::Limits;
+pub use server::{Accept, IncomingRequest, ServerHandshake, error_response};
+
+/// The HTTP types the handshake speaks in.
+pub use http;

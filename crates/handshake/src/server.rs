@@ -1,0 +1,205 @@
+//! The server side: receive an upgrade request, then accept or reject it.
+
+use http::header::{CONNECTION, HOST, UPGRADE};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Version};
+use noio_ws_codec::Role;
+use noio_ws_codec::bytes::Bytes;
+use noio_ws_registry::{ExtensionOffer, Registry, format_extensions};
+
+use crate::head::HeadReader;
+use crate::headers::{self, has_token};
+use crate::key::{accept_key, is_valid_key};
+use crate::{Accepted, HandshakeError, Limits};
+
+/// Receives an HTTP request head in any chunks.
+///
+/// ```
+/// use noio_ws_handshake::{Accept, ServerHandshake};
+///
+/// let mut handshake = ServerHandshake::default();
+/// let request = handshake
+///     .recv(b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+///             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///             Sec-WebSocket-Version: 13\r\n\r\n")?
+///     .expect("a whole head");
+/// assert_eq!(request.request().uri().path(), "/chat");
+/// let (response, accepted) = request.accept(Accept::default())?;
+/// assert!(response.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+/// assert!(std::str::from_utf8(&response)?.contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct ServerHandshake {
+    limits: Limits,
+    reader: HeadReader,
+}
+
+impl ServerHandshake {
+    /// A handshake with these limits.
+    pub fn new(limits: Limits) -> Self {
+        ServerHandshake { limits, reader: HeadReader::default() }
+    }
+
+    /// Takes received bytes; returns the request once its head is whole.
+    /// Any request is returned, upgrade or not, so a server can answer plain
+    /// HTTP on the same port; [`IncomingRequest::accept`] checks the upgrade.
+    pub fn recv(&mut self, bytes: &[u8]) -> Result<Option<IncomingRequest>, HandshakeError> {
+        let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
+            return Ok(None);
+        };
+        let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
+        let mut req = httparse::Request::new(&mut parsed);
+        match req.parse(&head.bytes) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => return Err(HandshakeError::Malformed("incomplete head")),
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(HandshakeError::TooManyHeaders { max: self.limits.max_headers });
+            }
+            Err(_) => return Err(HandshakeError::Malformed("request head")),
+        }
+        let target = req.path.ok_or(HandshakeError::Malformed("request target"))?;
+        if target.len() > self.limits.max_target_len {
+            return Err(HandshakeError::TargetTooLong { max: self.limits.max_target_len });
+        }
+        let mut request = Request::builder()
+            .method(req.method.ok_or(HandshakeError::Malformed("method"))?)
+            .uri(target)
+            .version(headers::version(req.version))
+            .body(())
+            .map_err(|_| HandshakeError::Malformed("request line"))?;
+        *request.headers_mut() = headers::to_header_map(req.headers)?;
+        Ok(Some(IncomingRequest { request, rest: head.rest }))
+    }
+}
+
+/// A received request head and the bytes after it.
+#[derive(Debug)]
+pub struct IncomingRequest {
+    request: Request<()>,
+    rest: Bytes,
+}
+
+/// How to accept an upgrade: the subprotocol, the extensions to negotiate
+/// and any extra response headers.
+#[derive(Debug, Default)]
+pub struct Accept {
+    /// The subprotocol to select; it must be one the client offered.
+    pub protocol: Option<String>,
+    /// The custom opcodes and the extensions the server supports; the
+    /// client's offers are negotiated against them.
+    pub registry: Registry,
+    /// Extra headers for the 101 response.
+    pub headers: HeaderMap,
+}
+
+impl IncomingRequest {
+    /// The request, without a body.
+    pub fn request(&self) -> &Request<()> {
+        &self.request
+    }
+
+    /// True when the request asks for a WebSocket upgrade (`Upgrade: websocket`).
+    pub fn is_upgrade(&self) -> bool {
+        has_token(self.request.headers(), &UPGRADE, "websocket")
+    }
+
+    /// The subprotocols the client offered, in its order of preference.
+    pub fn protocols(&self) -> Result<Vec<&str>, HandshakeError> {
+        headers::tokens(self.request.headers(), "sec-websocket-protocol")
+    }
+
+    /// The extension offers the client made, in its order.
+    pub fn extension_offers(&self) -> Result<Vec<ExtensionOffer>, HandshakeError> {
+        headers::extensions(self.request.headers())
+    }
+
+    /// Checks the request against RFC 6455 section 4.2.1 and returns its key.
+    pub fn validate(&self) -> Result<&HeaderValue, HandshakeError> {
+        let r = &self.request;
+        if r.method() != Method::GET {
+            return Err(HandshakeError::NotGet(r.method().to_string()));
+        }
+        if r.version() < Version::HTTP_11 {
+            return Err(HandshakeError::HttpVersion);
+        }
+        let h = r.headers();
+        if !h.contains_key(HOST) {
+            return Err(HandshakeError::BadHeader { header: "host", problem: "missing" });
+        }
+        if !has_token(h, &UPGRADE, "websocket") {
+            return Err(HandshakeError::BadHeader { header: "upgrade", problem: "must include websocket" });
+        }
+        if !has_token(h, &CONNECTION, "upgrade") {
+            return Err(HandshakeError::BadHeader { header: "connection", problem: "must include Upgrade" });
+        }
+        let version = h.get("sec-websocket-version").map(HeaderValue::as_bytes);
+        if version != Some(b"13") {
+            return Err(HandshakeError::UnsupportedVersion);
+        }
+        match h.get("sec-websocket-key") {
+            Some(key) if is_valid_key(key.as_bytes()) => Ok(key),
+            Some(_) => Err(HandshakeError::BadHeader {
+                header: "sec-websocket-key",
+                problem: "not 16 bytes of base64",
+            }),
+            None => Err(HandshakeError::BadHeader { header: "sec-websocket-key", problem: "missing" }),
+        }
+    }
+
+    /// Accepts the upgrade: checks the request, negotiates the extensions,
+    /// and returns the 101 response to write with what the connection needs.
+    pub fn accept(self, mut accept: Accept) -> Result<(Bytes, Accepted), HandshakeError> {
+        let key = self.validate()?;
+        if let Some(protocol) = &accept.protocol {
+            if !self.protocols()?.contains(&protocol.as_str()) {
+                return Err(HandshakeError::ProtocolNotOffered(protocol.clone()));
+            }
+        }
+        let responses = accept.registry.extensions.server_negotiate(&self.extension_offers()?)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+        let accept_value =
+            HeaderValue::from_str(&accept_key(key.as_bytes())).expect("base64 is a valid header value");
+        headers.insert("sec-websocket-accept", accept_value);
+        if let Some(protocol) = &accept.protocol {
+            let value = HeaderValue::from_str(protocol).expect("an offered token is a valid header value");
+            headers.insert("sec-websocket-protocol", value);
+        }
+        if !responses.is_empty() {
+            let value = HeaderValue::from_str(&format_extensions(&responses)).map_err(|_| {
+                HandshakeError::InvalidRequest("extension response is not a header value".into())
+            })?;
+            headers.insert("sec-websocket-extensions", value);
+        }
+        for (name, value) in &accept.headers {
+            headers.append(name, value.clone());
+        }
+        let response = headers::write_response(StatusCode::SWITCHING_PROTOCOLS, &headers, &[]);
+        let accepted = Accepted {
+            role: Role::Server,
+            protocol: accept.protocol,
+            registry: accept.registry,
+            rest: self.rest,
+        };
+        Ok((response, accepted))
+    }
+
+    /// A response refusing the request (or answering a plain HTTP one):
+    /// `status`, `headers` and `body`, with a Content-Length.
+    pub fn respond(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Bytes {
+        headers::write_response(status, headers, body)
+    }
+}
+
+/// The response answering a failed handshake: the error's status, and for
+/// an unsupported version the `Sec-WebSocket-Version: 13` RFC 6455 section
+/// 4.4 asks for.
+pub fn error_response(error: &HandshakeError) -> Bytes {
+    let mut headers = HeaderMap::new();
+    if *error == HandshakeError::UnsupportedVersion {
+        headers.insert("sec-websocket-version", HeaderValue::from_static("13"));
+    }
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    headers::write_response(error.status(), &headers, error.to_string().as_bytes())
+}

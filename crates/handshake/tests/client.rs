@@ -1,0 +1,141 @@
+//! The client side: the request it writes and every way a server can answer.
+
+use noio_ws_codec::Rsv;
+use noio_ws_handshake::http::StatusCode;
+use noio_ws_handshake::{
+    Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, ServerHandshake,
+};
+use noio_ws_registry::Registry;
+use noio_ws_test_support::Xor;
+
+const ACCEPT: &str = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
+
+fn client() -> ClientHandshake {
+    ClientRequest::new("ws://example.com:8080/chat?x=1")
+        .unwrap()
+        .protocol("chat")
+        .protocol("echo")
+        .origin("http://example.com")
+        .unwrap()
+        .header("x-custom", "yes")
+        .unwrap()
+        .nonce(*b"the sample nonce")
+        .start()
+        .unwrap()
+}
+
+fn response(extra: &str) -> String {
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\nConnection: upgrade\r\n{ACCEPT}{extra}\r\n"
+    )
+}
+
+#[test]
+fn the_request_carries_everything_section_4_1_asks() {
+    let client = client();
+    let text = std::str::from_utf8(client.request_bytes()).unwrap();
+    for line in [
+        "GET /chat?x=1 HTTP/1.1\r\n",
+        "host: example.com:8080\r\n",
+        "upgrade: websocket\r\n",
+        "connection: Upgrade\r\n",
+        "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+        "sec-websocket-version: 13\r\n",
+        "sec-websocket-protocol: chat, echo\r\n",
+        "origin: http://example.com\r\n",
+        "x-custom: yes\r\n",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in {text}");
+    }
+    assert!(text.ends_with("\r\n\r\n"));
+}
+
+#[test]
+fn a_server_of_ours_accepts_a_client_of_ours() {
+    let mut client_registry = Registry::new();
+    client_registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let mut client = ClientRequest::new("ws://localhost/")
+        .unwrap()
+        .protocol("echo")
+        .registry(client_registry)
+        .start()
+        .unwrap();
+
+    let request = ServerHandshake::default().recv(client.request_bytes()).unwrap().unwrap();
+    let mut server_registry = Registry::new();
+    server_registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let accept = Accept { protocol: Some("echo".into()), registry: server_registry, ..Accept::default() };
+    let (response, server_side) = request.accept(accept).unwrap();
+
+    match client.recv(&response).unwrap() {
+        Some(ClientOutcome::Accepted { accepted, .. }) => {
+            assert_eq!(accepted.protocol.as_deref(), Some("echo"));
+            assert_eq!(accepted.registry.extensions.names().collect::<Vec<_>>(), ["xor"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server_side.registry.extensions.names().collect::<Vec<_>>(), ["xor"]);
+}
+
+#[test]
+fn a_wrong_accept_key_fails() {
+    let bad = response("").replace("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    assert_eq!(client().recv(bad.as_bytes()).unwrap_err(), HandshakeError::AcceptMismatch);
+}
+
+#[test]
+fn missing_upgrade_tokens_fail() {
+    let no_upgrade = response("").replace("Upgrade: WebSocket\r\n", "");
+    assert!(matches!(
+        client().recv(no_upgrade.as_bytes()),
+        Err(HandshakeError::BadHeader { header: "upgrade", .. })
+    ));
+    let no_connection = response("").replace("Connection: upgrade\r\n", "Connection: close\r\n");
+    let err = client().recv(no_connection.as_bytes()).unwrap_err();
+    assert!(matches!(err, HandshakeError::BadHeader { header: "connection", .. }));
+}
+
+#[test]
+fn a_subprotocol_or_extension_not_offered_fails() {
+    let err = client().recv(response("Sec-WebSocket-Protocol: json\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::ProtocolNotOffered("json".into()));
+    let err = client().recv(response("Sec-WebSocket-Protocol: chat, echo\r\n").as_bytes()).unwrap_err();
+    assert!(matches!(err, HandshakeError::ProtocolNotOffered(_)));
+    let err =
+        client().recv(response("Sec-WebSocket-Extensions: permessage-deflate\r\n").as_bytes()).unwrap_err();
+    assert!(matches!(err, HandshakeError::Negotiation(_)));
+}
+
+#[test]
+fn a_rejection_comes_back_with_its_body() {
+    let mut client = client();
+    let head = "HTTP/1.1 403 Forbidden\r\nContent-Length: 11\r\n\r\nnot ";
+    assert!(client.recv(head.as_bytes()).unwrap().is_none(), "the body is not complete yet");
+    match client.recv(b"allowed and more").unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => {
+            assert_eq!(rejected.response.status(), StatusCode::FORBIDDEN);
+            assert_eq!(&rejected.body[..], b"not allowed");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_redirect_is_handed_back() {
+    let head = "HTTP/1.1 301 Moved Permanently\r\nLocation: ws://elsewhere/\r\nContent-Length: 0\r\n\r\n";
+    match client().recv(head.as_bytes()).unwrap() {
+        Some(ClientOutcome::Redirect { response, location }) => {
+            assert_eq!((response.status().as_u16(), location.as_str()), (301, "ws://elsewhere/"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bytes_after_the_101_belong_to_the_connection() {
+    let bytes = [response("").as_bytes(), b"\x81\x02hi"].concat();
+    match client().recv(&bytes).unwrap() {
+        Some(ClientOutcome::Accepted { accepted, .. }) => assert_eq!(&accepted.rest[..], b"\x81\x02hi"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,120 @@
+//! The server side against RFC 6455 section 4.2.1: what it accepts, what it
+//! refuses with which status, its limits, and the bytes after the head.
+
+use noio_ws_codec::Rsv;
+use noio_ws_handshake::http::{HeaderMap, StatusCode};
+use noio_ws_handshake::{Accept, HandshakeError, IncomingRequest, Limits, ServerHandshake, error_response};
+use noio_ws_registry::Registry;
+use noio_ws_test_support::Xor;
+
+const GOOD: &str = "GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+fn request(extra: &str) -> IncomingRequest {
+    let head = format!("{GOOD}{extra}\r\n");
+    ServerHandshake::default().recv(head.as_bytes()).unwrap().expect("a whole head")
+}
+
+fn refused(head: &str) -> HandshakeError {
+    let mut server = ServerHandshake::default();
+    let request = server.recv(head.as_bytes()).unwrap().expect("a whole head");
+    request.accept(Accept::default()).unwrap_err()
+}
+
+#[test]
+fn accepts_a_valid_upgrade_with_the_rfc_accept_key() {
+    let req = request("");
+    assert!(req.is_upgrade());
+    assert_eq!(req.request().uri().path_and_query().unwrap().as_str(), "/chat?room=1");
+    let (response, accepted) = req.accept(Accept::default()).unwrap();
+    let text = std::str::from_utf8(&response).unwrap();
+    assert!(text.starts_with("HTTP/1.1 101 Switching Protocols\r\n"), "{text}");
+    assert!(text.contains("sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    assert!(text.ends_with("\r\n\r\n"));
+    assert!(accepted.rest.is_empty() && accepted.protocol.is_none());
+}
+
+#[test]
+fn picks_an_offered_subprotocol_and_refuses_others() {
+    let req = request("Sec-WebSocket-Protocol: chat, echo\r\nSec-WebSocket-Protocol: json\r\n");
+    assert_eq!(req.protocols().unwrap(), ["chat", "echo", "json"]);
+    let (response, accepted) =
+        req.accept(Accept { protocol: Some("echo".into()), ..Accept::default() }).unwrap();
+    assert!(std::str::from_utf8(&response).unwrap().contains("sec-websocket-protocol: echo\r\n"));
+    assert_eq!(accepted.protocol.as_deref(), Some("echo"));
+    let err = request("").accept(Accept { protocol: Some("echo".into()), ..Accept::default() }).unwrap_err();
+    assert_eq!(err, HandshakeError::ProtocolNotOffered("echo".into()));
+}
+
+#[test]
+fn negotiates_extensions_through_the_registry() {
+    let mut registry = Registry::new();
+    registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let req = request("Sec-WebSocket-Extensions: xor; key=9, other\r\n");
+    let (response, accepted) = req.accept(Accept { registry, ..Accept::default() }).unwrap();
+    assert!(std::str::from_utf8(&response).unwrap().contains("sec-websocket-extensions: xor; key=9\r\n"));
+    assert_eq!(accepted.registry.extensions.names().collect::<Vec<_>>(), ["xor"]);
+}
+
+#[test]
+fn refuses_what_section_4_2_1_forbids_with_its_status() {
+    let cases = [
+        (GOOD.replace("GET", "POST"), StatusCode::METHOD_NOT_ALLOWED),
+        (GOOD.replace("HTTP/1.1", "HTTP/1.0"), StatusCode::HTTP_VERSION_NOT_SUPPORTED),
+        (GOOD.replace("Host: example.com\r\n", ""), StatusCode::BAD_REQUEST),
+        (GOOD.replace("Upgrade: websocket\r\n", "Upgrade: h2c\r\n"), StatusCode::BAD_REQUEST),
+        (GOOD.replace("keep-alive, Upgrade", "keep-alive"), StatusCode::BAD_REQUEST),
+        (GOOD.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", ""), StatusCode::BAD_REQUEST),
+        (GOOD.replace("dGhlIHNhbXBsZSBub25jZQ==", "c2hvcnQ="), StatusCode::BAD_REQUEST),
+        (GOOD.replace("Version: 13", "Version: 8"), StatusCode::UPGRADE_REQUIRED),
+    ];
+    for (head, status) in cases {
+        assert_eq!(refused(&format!("{head}\r\n")).status(), status, "{head}");
+    }
+}
+
+#[test]
+fn a_version_mismatch_is_answered_with_426_and_version_13() {
+    let err = refused(&format!("{}\r\n", GOOD.replace("Version: 13", "Version: 8")));
+    let response = error_response(&err);
+    let text = std::str::from_utf8(&response).unwrap();
+    assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+    assert!(text.contains("sec-websocket-version: 13\r\n"));
+}
+
+#[test]
+fn limits_refuse_oversized_heads() {
+    let mut server = ServerHandshake::default();
+    let huge = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n", "a".repeat(64 << 10));
+    assert_eq!(
+        server.recv(huge.as_bytes()).unwrap_err().status(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+
+    let limits = Limits { max_headers: 4, ..Limits::DEFAULT };
+    let err = ServerHandshake::new(limits).recv(format!("{GOOD}\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::TooManyHeaders { max: 4 });
+
+    let limits = Limits { max_target_len: 8, ..Limits::DEFAULT };
+    let err = ServerHandshake::new(limits).recv(format!("{GOOD}\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err.status(), StatusCode::URI_TOO_LONG);
+}
+
+#[test]
+fn bytes_after_the_head_belong_to_the_connection() {
+    let mut server = ServerHandshake::default();
+    let head = format!("{GOOD}\r\n");
+    let (first, second) = head.as_bytes().split_at(30);
+    assert!(server.recv(first).unwrap().is_none());
+    let request = server.recv(&[second, b"\x81\x85frame"].concat()).unwrap().unwrap();
+    let (_, accepted) = request.accept(Accept::default()).unwrap();
+    assert_eq!(&accepted.rest[..], b"\x81\x85frame");
+}
+
+#[test]
+fn plain_http_can_be_answered_too() {
+    let mut server = ServerHandshake::default();
+    let request = server.recv(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap().unwrap();
+    assert!(!request.is_upgrade());
+    let response = request.respond(StatusCode::OK, &HeaderMap::new(), b"<p>hi</p>");
+    assert_eq!(&response[..], b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n<p>hi</p>");
+}
