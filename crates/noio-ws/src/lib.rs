@@ -13,9 +13,10 @@
 //! | [`codec`] | RFC 6455 section 5 framing: headers, masking, opcodes, close payloads |
 //! | [`registry`] | custom opcodes, reserved-bit ownership, the [`Extension`] trait |
 //! | [`connection`] | the connection state machine: messages, control frames, UTF-8, closing, limits |
+//! | [`handshake`] | the HTTP/1.1 upgrade (RFC 6455 section 4): requests, responses, negotiation |
 //!
-//! The HTTP/1.1 upgrade handshake (RFC 6455 section 4) is the next layer to
-//! land here; until then the loop below starts after the handshake.
+//! A handshake ends in an [`Accepted`]; [`from_handshake`] turns it into the
+//! [`Connection`] it agreed on. The loop below starts after the handshake.
 //!
 //! ## The driving loop
 //!
@@ -111,6 +112,11 @@
 //! | `message.reserved` (`[1, 0, 0]`) | [`Message::rsv`] (`rsv.to_array()` gives `[1, 0, 0]`) |
 //! | `message.time` | [`Message::time`], the time given to [`recv_at`](Connection::recv_at) |
 //! | `full_message=False` | `Config { delivery: Delivery::Streaming, .. }`: [`Event::Chunk`]s with `first` and `fin` |
+//! | `Handshake.client_handshake(...)` | [`ClientRequest::new`]`(uri)?` (then `.protocol(..)`, `.origin(..)?`, `.header(..)?`, `.registry(..)`), `.start()?`, and write [`request_bytes`](ClientHandshake::request_bytes) |
+//! | `Handshake.verify_response(response)` | [`ClientHandshake::recv`]`(&bytes)?` ending in `ClientOutcome::Accepted`, `Rejected` or `Redirect` |
+//! | `Handshake.verify_request(request)` | [`ServerHandshake::recv`]`(&bytes)?`, then [`IncomingRequest::validate`] |
+//! | `Handshake.server_handshake(...)` | [`IncomingRequest::accept`]`(Accept { protocol, registry, headers })?` giving the 101 bytes and an [`Accepted`]; [`error_response`](handshake::error_response) or [`IncomingRequest::respond`] otherwise |
+//! | building the `Connection` after the handshake | [`from_handshake`]`(accepted, config)` |
 //!
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -125,6 +131,9 @@ pub use noio_ws_registry as registry;
 /// The connection state machine ([`noio_ws_connection`]).
 pub use noio_ws_connection as connection;
 
+/// The HTTP/1.1 upgrade handshake ([`noio_ws_handshake`]).
+pub use noio_ws_handshake as handshake;
+
 /// The `bytes` crate, whose `Bytes` and `BytesMut` appear throughout the API.
 pub use noio_ws_codec::bytes;
 
@@ -133,7 +142,24 @@ pub use noio_ws_connection::{
     CloseFrame, CloseState, Config, Connection, ControlFrame, Delivery, Event, Frame, Message, MessageChunk,
     ProtocolError, TransportAction, UsageError,
 };
+pub use noio_ws_handshake::{
+    Accept, Accepted, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, IncomingRequest, Limits,
+    ServerHandshake,
+};
 pub use noio_ws_registry::{Extension, ExtensionStack, OpcodeRegistry, Registry};
+
+/// Starts the connection a finished handshake agreed on: its role, its
+/// custom opcodes and negotiated extensions, and the bytes that arrived after
+/// the handshake's head (handed over without a copy when nothing else holds
+/// them).
+pub fn from_handshake(accepted: Accepted, config: Config) -> Connection {
+    let mut connection = Connection::with_registry(accepted.role, config, accepted.registry);
+    match accepted.rest.try_into_mut() {
+        Ok(owned) => connection.recv_owned(owned),
+        Err(shared) => connection.recv(&shared),
+    }
+    connection
+}
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]
