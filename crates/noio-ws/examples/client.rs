@@ -1,0 +1,88 @@
+//! A WebSocket client: `cargo run --example client -- ws://127.0.0.1:9001/`.
+//!
+//! Sends each line of standard input as a text message and prints each text
+//! message received as a line. On end of input it closes with 1000 and exits
+//! 0 once the closing handshake is done; errors go to standard error with a
+//! non-zero exit.
+
+#[path = "support/client_side.rs"]
+mod client_side;
+
+use std::io::{BufRead, Read, Write};
+use std::sync::{Arc, Mutex};
+
+use noio_ws::{CloseCode, CloseState, Config, Event, Frame, Registry, TransportAction};
+
+fn main() {
+    let Some(url) = std::env::args().nth(1) else {
+        eprintln!("usage: client ws://HOST:PORT/PATH");
+        std::process::exit(2);
+    };
+    if let Err(error) = run(&url) {
+        eprintln!("client: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run(url: &str) -> Result<(), client_side::Error> {
+    let (stream, conn, _) = client_side::connect(url, &[], Registry::new(), Config::default())?;
+    // The socket is written from two threads; each writes under the
+    // connection's lock so frames go out in the order the connection made them.
+    let conn = Arc::new(Mutex::new(conn));
+    let mut writer = stream.try_clone()?;
+    let sender = {
+        let conn = Arc::clone(&conn);
+        std::thread::spawn(move || -> Result<(), client_side::Error> {
+            for line in std::io::stdin().lock().lines() {
+                let mut conn = conn.lock().expect("not poisoned");
+                let bytes = conn.send(Frame::text(line?))?;
+                writer.write_all(&bytes)?;
+            }
+            let mut conn = conn.lock().expect("not poisoned");
+            let bytes = conn.send(Frame::close(CloseCode::NORMAL, "")?)?;
+            writer.write_all(&bytes)?;
+            Ok(())
+        })
+    };
+
+    let mut reader = stream;
+    let mut buf = vec![0; 64 * 1024];
+    let stdout = std::io::stdout();
+    loop {
+        let n = reader.read(&mut buf)?;
+        let mut conn = conn.lock().expect("not poisoned");
+        conn.recv(&buf[..n]);
+        if n == 0 {
+            conn.recv_eof();
+        }
+        loop {
+            match conn.next_event()? {
+                Event::Message(message) => match message.as_text() {
+                    Some(text) => writeln!(stdout.lock(), "{text}")?,
+                    None => writeln!(stdout.lock(), "<{} bytes of binary>", message.payload.len())?,
+                },
+                Event::Close(close) if close.code != CloseCode::NORMAL => {
+                    eprintln!("client: the server closed with {}: {}", close.code, close.reason);
+                }
+                Event::AbnormalClosure => {
+                    return Err("the connection ended without a closing handshake".into());
+                }
+                Event::NeedData => break,
+                _ => {}
+            }
+        }
+        if let Some(queued) = conn.poll_output() {
+            reader.write_all(&queued)?;
+        }
+        if conn.transport_action() != TransportAction::Keep && conn.state() == CloseState::Closed {
+            break;
+        }
+        if n == 0 {
+            return Err("the server closed the connection".into());
+        }
+    }
+    // The closing handshake is done; the sender thread may still wait on
+    // input after a server-initiated close, so do not join it.
+    drop(sender);
+    Ok(())
+}
