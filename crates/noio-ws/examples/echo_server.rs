@@ -6,8 +6,8 @@
 //! returns a page whose script chats with the server, to try in a browser.
 //! One thread per connection, plain `std::net`.
 
-#[path = "support/echo.rs"]
-mod echo;
+#[path = "support/event_loop.rs"]
+mod event_loop;
 #[path = "support/server_side.rs"]
 mod server_side;
 
@@ -60,7 +60,7 @@ fn serve(mut stream: TcpStream) -> Result<(), server_side::Error> {
     let protocol = request.protocols()?.contains(&"echo").then(|| "echo".to_string());
     let accept = Accept { protocol, ..Accept::default() };
     if let Some(mut conn) = server_side::upgrade(&mut stream, request, accept, Config::default())? {
-        echo::echo(&mut stream, &mut conn)?;
+        event_loop::echo(&mut stream, &mut conn)?;
     }
     Ok(())
 }

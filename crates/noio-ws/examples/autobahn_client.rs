@@ -1,0 +1,59 @@
+//! The client the Autobahn Testsuite's fuzzingserver tests:
+//! `cargo run --release --example autobahn_client -- [ws://127.0.0.1:9001]`.
+//!
+//! Asks the suite how many cases it has (`/getCaseCount`), runs each one
+//! (`/runCase`) echoing every message with its type, then has the suite
+//! write its reports (`/updateReports`). `cargo xtask autobahn` drives it.
+
+#[path = "support/client_side.rs"]
+mod client_side;
+#[path = "support/event_loop.rs"]
+mod event_loop;
+
+use noio_ws::{Config, Registry};
+
+/// The name the suite files this client's results under.
+const AGENT: &str = "noio-ws";
+
+/// Room for the suite's largest messages (16 MiB) and then some.
+const CONFIG: Config = Config { max_frame_len: 64 << 20, max_message_len: 64 << 20, ..Config::DEFAULT };
+
+fn main() {
+    let base = std::env::args().nth(1).unwrap_or_else(|| "ws://127.0.0.1:9001".to_string());
+    if let Err(error) = run(base.trim_end_matches('/')) {
+        eprintln!("autobahn_client: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run(base: &str) -> Result<(), client_side::Error> {
+    let mut count = None;
+    let (mut stream, mut conn, _) =
+        client_side::connect(&format!("{base}/getCaseCount"), &[], Registry::new(), CONFIG)?;
+    event_loop::run(&mut stream, &mut conn, |message| {
+        count = message.as_text().and_then(|t| t.parse::<u32>().ok());
+        None
+    })?;
+    let count = count.ok_or("the suite sent no case count")?;
+    println!("autobahn_client: {count} cases");
+
+    for case in 1..=count {
+        let url = format!("{base}/runCase?case={case}&agent={AGENT}");
+        // A case may fail the handshake or the connection on purpose; the
+        // suite judges what happened, so keep going.
+        match client_side::connect(&url, &[], Registry::new(), CONFIG) {
+            Ok((mut stream, mut conn, _)) => {
+                if let Err(error) = event_loop::echo(&mut stream, &mut conn) {
+                    eprintln!("autobahn_client: case {case}: {error}");
+                }
+            }
+            Err(error) => eprintln!("autobahn_client: case {case}: {error}"),
+        }
+    }
+
+    let url = format!("{base}/updateReports?agent={AGENT}");
+    let (mut stream, mut conn, _) = client_side::connect(&url, &[], Registry::new(), CONFIG)?;
+    event_loop::run(&mut stream, &mut conn, |_| None)?;
+    println!("autobahn_client: reports updated");
+    Ok(())
+}

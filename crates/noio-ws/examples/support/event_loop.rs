@@ -1,0 +1,58 @@
+//! The examples' event loop over a blocking socket: read, hand each message
+//! to a callback, write its reply and whatever the connection queued, until
+//! the closing handshake is done.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use noio_ws::{Connection, Event, Frame, Message, TransportAction};
+
+/// Any error, for the examples to print.
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Bytes read from the socket per call.
+const READ: usize = 64 * 1024;
+
+/// Runs `conn` over `stream` until the transport should close; `on_message`
+/// may answer each message with a frame. Pings are answered and closes echoed
+/// by the connection itself.
+pub(crate) fn run(
+    stream: &mut TcpStream,
+    conn: &mut Connection,
+    mut on_message: impl FnMut(Message) -> Option<Frame>,
+) -> Result<(), Error> {
+    loop {
+        let n = stream.read(conn.receive_buffer(READ))?;
+        conn.commit_received(READ, n);
+        if n == 0 {
+            conn.recv_eof();
+        }
+        loop {
+            match conn.next_event() {
+                Ok(Event::Message(message)) => {
+                    if let Some(reply) = on_message(message) {
+                        // A server's payload goes out without a copy.
+                        for part in conn.send_parts(reply)? {
+                            stream.write_all(&part)?;
+                        }
+                    }
+                }
+                Ok(Event::NeedData) => break,
+                Ok(_) => {}
+                // The connection queued a close frame with the right code.
+                Err(_) => break,
+            }
+        }
+        if let Some(queued) = conn.poll_output() {
+            stream.write_all(&queued)?;
+        }
+        if conn.transport_action() != TransportAction::Keep || n == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Echoes every message back with its type.
+pub(crate) fn echo(stream: &mut TcpStream, conn: &mut Connection) -> Result<(), Error> {
+    run(stream, conn, |message| Some(Frame::new(message.opcode, message.payload)))
+}
