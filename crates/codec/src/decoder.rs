@@ -87,6 +87,17 @@ impl FrameDecoder {
         self.partial.is_some_and(|p| p.chunked)
     }
 
+    /// While [`decode`](FrameDecoder::decode) waits for the rest of a frame:
+    /// its header and the payload bytes received so far, already unmasked at
+    /// the front of `buf`. Lets a caller judge a frame (its header, the UTF-8
+    /// of a text payload) before it is complete.
+    pub fn partial_frame<'a>(&self, buf: &'a [u8]) -> Option<(FrameHeader, &'a [u8])> {
+        match self.partial {
+            Some(PartialFrame { header, done, chunked: false }) => Some((header, &buf[..done as usize])),
+            _ => None,
+        }
+    }
+
     /// Takes the next whole frame off the front of `buf`.
     ///
     /// `Ok(None)` means more bytes are needed. Once a header has arrived
@@ -292,6 +303,26 @@ mod tests {
         let rest = decoder.decode_chunk(&mut buf).unwrap().unwrap();
         assert_eq!((rest.offset, &rest.payload[..]), (3, &b"3456789"[..]));
         assert!(rest.is_last() && !decoder.is_mid_frame());
+    }
+
+    #[test]
+    fn a_partial_frame_shows_its_unmasked_prefix() {
+        let mask = Mask([5, 6, 7, 8]);
+        let mut payload = *b"0123456789";
+        mask.apply(&mut payload, 0);
+        let mut buf = BytesMut::from(&[0x81, 0x8A, 5, 6, 7, 8][..]);
+        let mut decoder = FrameDecoder::new();
+        assert_eq!(decoder.partial_frame(&buf), None);
+        for piece in payload[..9].chunks(4) {
+            buf.extend_from_slice(piece);
+            assert_eq!(decoder.decode(&mut buf), Ok(None));
+            let (header, prefix) = decoder.partial_frame(&buf).unwrap();
+            assert_eq!(header.opcode, OpCode::TEXT);
+            assert_eq!(prefix, &b"0123456789"[..prefix.len()]);
+        }
+        buf.extend_from_slice(&payload[9..]);
+        assert_eq!(&decoder.decode(&mut buf).unwrap().unwrap().payload[..], b"0123456789");
+        assert_eq!(decoder.partial_frame(&buf), None);
     }
 
     #[test]

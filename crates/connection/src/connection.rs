@@ -58,6 +58,10 @@ pub struct Connection {
     /// The transport ended without a closing handshake and the caller has not
     /// been told yet.
     abnormal_eof: bool,
+    /// Whole-message delivery: the frame being received had its header
+    /// checked before it was complete, and this many of its payload bytes
+    /// were checked as UTF-8.
+    early: Option<usize>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -98,6 +102,7 @@ impl Connection {
             sending_extensions: ActiveExtensions::default(),
             time: None,
             abnormal_eof: false,
+            early: None,
         }
     }
 
@@ -224,6 +229,14 @@ impl Connection {
             let piece = match piece {
                 Ok(Some(piece)) => piece,
                 Ok(None) => {
+                    if let Some((header, prefix)) = self.decoder.partial_frame(&self.input) {
+                        // A frame split across reads: judge what has arrived, so a bad
+                        // header or invalid text fails before the frame completes.
+                        let (header, prefix) = (header, prefix.len());
+                        if let Err(e) = self.check_early(header, prefix) {
+                            return Err(self.fail(e));
+                        }
+                    }
                     if self.input.is_empty() {
                         // Everything received is decoded: hold no memory while idle.
                         self.input = BytesMut::new();
@@ -254,9 +267,41 @@ impl Connection {
         error
     }
 
+    /// Checks the part of a frame that has arrived: its header once, then the
+    /// UTF-8 of the payload bytes not checked yet (untransformed text only).
+    fn check_early(&mut self, header: FrameHeader, received: usize) -> Result<(), ProtocolError> {
+        let checked = match self.early {
+            Some(checked) => checked,
+            None => {
+                self.check_header(&header)?;
+                let starts_message = header.opcode.is_data() && header.opcode != OpCode::CONTINUATION;
+                if starts_message && self.incoming.is_none() {
+                    // check_header chose the single-frame path, which keeps no
+                    // validator; this frame needs one while it arrives.
+                    self.incoming =
+                        Some(IncomingMessage::new(header.opcode, header.rsv, ActiveExtensions::default()));
+                }
+                0
+            }
+        };
+        let mut validated = 0;
+        if let Some(message) =
+            self.incoming.as_mut().filter(|m| m.extensions.is_empty() && header.opcode.is_data())
+        {
+            if let Some(utf8) = message.utf8.as_mut() {
+                let payload = &self.input[..received];
+                utf8.feed(&payload[checked..]).map_err(|_| ProtocolError::InvalidUtf8)?;
+                validated = received;
+            }
+        }
+        self.early = Some(validated);
+        Ok(())
+    }
+
     fn handle(&mut self, piece: FrameChunk) -> Result<Option<Event>, ProtocolError> {
         let header = piece.header;
-        if piece.is_first() {
+        let early = self.early.take();
+        if piece.is_first() && early.is_none() {
             self.check_header(&header)?;
         }
         if header.opcode.is_control() {
@@ -268,7 +313,7 @@ impl Connection {
             // whole message on its own.
             return self.single_frame_message(header, piece.payload);
         }
-        self.handle_data(header, piece.payload, frame_end)
+        self.handle_data(header, piece.payload, frame_end, early.unwrap_or(0))
     }
 
     /// The rules a frame's header must keep beyond the codec's, checked as
@@ -368,11 +413,14 @@ impl Connection {
         }
     }
 
+    /// A piece of a data message; its first `checked` bytes were already
+    /// checked as UTF-8 while the frame arrived.
     fn handle_data(
         &mut self,
         header: FrameHeader,
         payload: Bytes,
         frame_end: bool,
+        checked: usize,
     ) -> Result<Option<Event>, ProtocolError> {
         let max = self.config.max_message_len;
         let Some(message) = self.incoming.as_mut() else {
@@ -395,7 +443,7 @@ impl Connection {
             return Err(ProtocolError::MessageTooLong { max });
         }
         if let Some(utf8) = message.utf8.as_mut() {
-            utf8.feed(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
+            utf8.feed(&payload[checked..]).map_err(|_| ProtocolError::InvalidUtf8)?;
             if message_end {
                 utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
             }

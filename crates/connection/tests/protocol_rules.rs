@@ -136,6 +136,24 @@ fn invalid_utf8_fails_mid_frame_when_streaming() {
 }
 
 #[test]
+fn invalid_utf8_fails_mid_frame_with_whole_messages_too() {
+    // Autobahn 6.4.3/6.4.4: the frame is still arriving when its text goes bad.
+    let mut payload = b"valid text then \xF4\x90\x80\x80".to_vec();
+    payload.resize(1000, b'a');
+    let bytes = client_frame(1, &payload, true);
+    let (mut conn, error) = violation(Role::Server, Config::default(), &bytes[..40]);
+    assert_eq!(error, ProtocolError::InvalidUtf8);
+    assert_eq!(queued_close_code(&mut conn), CloseCode::INVALID_PAYLOAD);
+}
+
+#[test]
+fn a_bad_header_fails_before_its_frame_completes() {
+    let bytes = raw_frame(2, &[0; 1000], true, Rsv::RSV2, Some([1, 2, 3, 4]));
+    let (_, error) = violation(Role::Server, Config::default(), &bytes[..20]);
+    assert_eq!(error, ProtocolError::ReservedBitsSet(Rsv::RSV2));
+}
+
+#[test]
 fn text_ending_inside_a_character_fails() {
     let bytes = client_frame(1, b"\xF0\x9F\x98", true);
     assert_server_fails(&bytes, ProtocolError::InvalidUtf8, CloseCode::INVALID_PAYLOAD);

@@ -22,11 +22,7 @@ pub(crate) fn run(
     mut on_message: impl FnMut(Message) -> Option<Frame>,
 ) -> Result<(), Error> {
     loop {
-        let n = stream.read(conn.receive_buffer(READ))?;
-        conn.commit_received(READ, n);
-        if n == 0 {
-            conn.recv_eof();
-        }
+        // Drain first: bytes that came with the handshake are already buffered.
         loop {
             match conn.next_event() {
                 Ok(Event::Message(message)) => {
@@ -38,6 +34,7 @@ pub(crate) fn run(
                     }
                 }
                 Ok(Event::NeedData) => break,
+                Ok(Event::AbnormalClosure) => return Ok(()),
                 Ok(_) => {}
                 // The connection queued a close frame with the right code.
                 Err(_) => break,
@@ -46,8 +43,13 @@ pub(crate) fn run(
         if let Some(queued) = conn.poll_output() {
             stream.write_all(&queued)?;
         }
-        if conn.transport_action() != TransportAction::Keep || n == 0 {
+        if conn.transport_action() != TransportAction::Keep {
             return Ok(());
+        }
+        let n = stream.read(conn.receive_buffer(READ))?;
+        conn.commit_received(READ, n);
+        if n == 0 {
+            conn.recv_eof();
         }
     }
 }
