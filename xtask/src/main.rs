@@ -1,11 +1,14 @@
 //! `cargo xtask`: the project's automation, one subcommand per job.
 //!
 //! - `ci [--full]`: every check `.ci/run` runs, in order, failing on the first:
-//!   fmt, clippy, tests, docs, a `no_std` build of the `no_std` crates, fuzzing.
+//!   fmt, clippy, tests, docs, a `no_std` build of the `no_std` crates, fuzzing,
+//!   Autobahn.
 //! - `fuzz [--seconds N] [--sanitizer S] [TARGET...]`: builds and runs the cargo-fuzz targets.
 //! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios.
+//! - `autobahn`: the Autobahn Testsuite against both roles; fails unless strict.
 //! - `docs`: builds the API docs with warnings denied.
 
+mod autobahn;
 mod bench;
 mod cmd;
 mod fuzz;
@@ -23,9 +26,10 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "bench" => bench::run(rest),
         "docs" => docs(),
+        "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | bench [ARGS...] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn | bench [ARGS...] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }
@@ -53,7 +57,8 @@ fn ci(args: &[String]) -> Result<(), String> {
         .args(no_std.iter().flat_map(|c| ["-p", c]))
         .run()?;
     let (seconds, sanitizer) = if full { ("300", "address") } else { ("30", "none") };
-    fuzz::run(&["--seconds", seconds, "--sanitizer", sanitizer].map(String::from))
+    fuzz::run(&["--seconds", seconds, "--sanitizer", sanitizer].map(String::from))?;
+    autobahn::run(&[])
 }
 
 /// API docs for the whole workspace, with every rustdoc warning an error.

@@ -1,0 +1,265 @@
+//! `cargo xtask autobahn`: the Autobahn Testsuite against both roles, strict.
+//!
+//! Runs the suite's fuzzingclient against `autobahn_server` and its
+//! fuzzingserver against `autobahn_client`, on 127.0.0.1 only, keeps the JSON
+//! and HTML reports in `reports/autobahn` (ignored by git), prints a table per
+//! role and section, and fails unless every case is OK, or INFORMATIONAL where
+//! the suite itself grades it so: no NON-STRICT, FAILED or UNIMPLEMENTED.
+//!
+//! Sections 12 and 13 (compression) are left out until permessage-deflate
+//! lands.
+//!
+//! The suite (PyPI's autobahntestsuite 25.10.1) runs only on Python 2.7. If it
+//! is missing, this installs Debian bullseye's python2.7 (through an apt
+//! source copied from bookworm's), then the suite and its pinned requirements
+//! with PyPI's pip 20.3.4 run from its wheel, into `target/autobahn-suite`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::cmd::{self, Cmd};
+
+const PYTHON: &str = "/usr/bin/python2.7";
+const SUITE_DIR: &str = "target/autobahn-suite";
+const REPORTS: &str = "reports/autobahn";
+const SERVER_PORT: u16 = 9002;
+const SUITE_PORT: u16 = 9001;
+const EXCLUDED: [&str; 2] = ["12.*", "13.*"];
+
+/// The suite's pinned requirements, plus the last releases of its C
+/// accelerators that build without PEP 517 (the newer ones cannot build with
+/// pip 20.3.4 run from its wheel).
+const REQUIREMENTS: &[&str] = &[
+    "txaio==2.1.0",
+    "incremental==16.10.1",
+    "pyOpenSSL==19.1.0",
+    "cryptography==3.3.2",
+    "Twisted==19.10.0",
+    "zope.interface==4.6.0",
+    "jinja2==2.11.3",
+    "markupsafe==1.1.1",
+    "Werkzeug==1.0.1",
+    "klein==17.10.0",
+    "service_identity==18.1.0",
+    "unittest2==1.1.0",
+    "six==1.16.0",
+    "wsaccel==0.6.2",
+    "ujson==1.35",
+    "autobahn[accelerate,twisted]==0.10.9",
+    "autobahntestsuite==25.10.1",
+];
+
+pub(crate) fn run(_args: &[String]) -> Result<(), String> {
+    let started = Instant::now();
+    let site = ensure_suite()?;
+    cmd::run(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "-p",
+            "noio-ws",
+            "--example",
+            "autobahn_server",
+            "--example",
+            "autobahn_client",
+        ],
+    )?;
+    let _ = fs::remove_dir_all(REPORTS);
+    fs::create_dir_all(REPORTS).map_err(|e| format!("{REPORTS}: {e}"))?;
+    let reports = fs::canonicalize(REPORTS).map_err(|e| e.to_string())?;
+
+    let server_started = Instant::now();
+    run_server_role(&site, &reports)?;
+    let server_time = server_started.elapsed();
+    let client_started = Instant::now();
+    run_client_role(&site, &reports)?;
+    let client_time = client_started.elapsed();
+
+    let mut failures = Vec::new();
+    for (role, dir, time) in [("server", "servers", server_time), ("client", "clients", client_time)] {
+        let index = reports.join(dir).join("index.json");
+        let text = fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+        let results: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", index.display()))?;
+        let cases =
+            results["noio-ws"].as_object().ok_or(format!("{}: no results for noio-ws", index.display()))?;
+        failures.extend(report(role, cases, time));
+    }
+    println!(
+        "Autobahn run took {:.0} s; reports in {REPORTS}/{{servers,clients}}/index.html",
+        started.elapsed().as_secs_f64()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} cases not strictly OK: {}", failures.len(), failures.join(", ")))
+    }
+}
+
+/// Prints one role's table by section; returns its cases that are not strictly OK.
+fn report(role: &str, cases: &serde_json::Map<String, Value>, time: Duration) -> Vec<String> {
+    const GRADES: [&str; 5] = ["OK", "INFORMATIONAL", "NON-STRICT", "FAILED", "UNIMPLEMENTED"];
+    let mut by_section: BTreeMap<u32, [usize; 5]> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (case, result) in cases {
+        let section = case.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let behavior = result["behavior"].as_str().unwrap_or("?");
+        let close = result["behaviorClose"].as_str().unwrap_or("?");
+        // The worse of the two grades counts.
+        let rank = |g: &str| GRADES.iter().position(|x| *x == g).unwrap_or(3);
+        let grade = rank(behavior).max(rank(close));
+        by_section.entry(section).or_default()[grade] += 1;
+        if grade > 1 {
+            failures.push(format!("{role} {case} ({behavior}/{close})"));
+        }
+    }
+    println!("\n{role} role: {} cases in {:.0} s", cases.len(), time.as_secs_f64());
+    println!(
+        "{:>8} {:>6} {:>14} {:>11} {:>7} {:>14}",
+        "section", GRADES[0], GRADES[1], GRADES[2], GRADES[3], GRADES[4]
+    );
+    for (section, counts) in &by_section {
+        println!(
+            "{section:>8} {:>6} {:>14} {:>11} {:>7} {:>14}",
+            counts[0], counts[1], counts[2], counts[3], counts[4]
+        );
+    }
+    failures
+}
+
+/// The fuzzingclient (the suite as client) against our server.
+fn run_server_role(site: &Path, reports: &Path) -> Result<(), String> {
+    let spec = json!({
+        "outdir": reports.join("servers"),
+        "servers": [{"agent": "noio-ws", "url": format!("ws://127.0.0.1:{SERVER_PORT}")}],
+        "cases": ["*"],
+        "exclude-cases": EXCLUDED,
+        "exclude-agent-cases": {},
+    });
+    let spec_path = reports.join("fuzzingclient.json");
+    fs::write(&spec_path, spec.to_string()).map_err(|e| e.to_string())?;
+    let server = Command::new("target/release/examples/autobahn_server")
+        .arg(SERVER_PORT.to_string())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("autobahn_server: {e}"))?;
+    let _server = KillOnDrop(server);
+    wait_for_port(SERVER_PORT)?;
+    let status = wstest(site, "fuzzingclient", &spec_path)
+        .stdout(fs::File::create(reports.join("fuzzingclient.log")).map_err(|e| e.to_string())?)
+        .status()
+        .map_err(|e| format!("wstest: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("wstest fuzzingclient failed: {status}")) }
+}
+
+/// Our client against the fuzzingserver (the suite as server).
+fn run_client_role(site: &Path, reports: &Path) -> Result<(), String> {
+    let spec = json!({
+        "url": format!("ws://127.0.0.1:{SUITE_PORT}"),
+        "outdir": reports.join("clients"),
+        "cases": ["*"],
+        "exclude-cases": EXCLUDED,
+        "exclude-agent-cases": {},
+    });
+    let spec_path = reports.join("fuzzingserver.json");
+    fs::write(&spec_path, spec.to_string()).map_err(|e| e.to_string())?;
+    let suite = wstest(site, "fuzzingserver", &spec_path)
+        .stdout(fs::File::create(reports.join("fuzzingserver.log")).map_err(|e| e.to_string())?)
+        .spawn()
+        .map_err(|e| format!("wstest: {e}"))?;
+    let _suite = KillOnDrop(suite);
+    wait_for_port(SUITE_PORT)?;
+    Cmd::new("target/release/examples/autobahn_client").args([format!("ws://127.0.0.1:{SUITE_PORT}")]).run()
+}
+
+/// `wstest -m MODE -s SPEC` with the suite's prefix on the path: with
+/// `--prefix`, its namespace packages need `site.addsitedir`.
+fn wstest(site: &Path, mode: &str, spec: &Path) -> Command {
+    let script = format!(
+        "import site, sys; site.addsitedir({site:?}); sys.argv = ['wstest', '-m', {mode:?}, '-s', {spec:?}]; \
+         from autobahntestsuite import wstest; wstest.run()",
+        site = site.display().to_string(),
+        spec = spec.display().to_string(),
+    );
+    let mut command = Command::new(PYTHON);
+    command.args(["-c", &script]).stdin(Stdio::null());
+    command
+}
+
+fn wait_for_port(port: u16) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        sleep(Duration::from_millis(100));
+    }
+    Err(format!("nothing listens on 127.0.0.1:{port} after 30 s"))
+}
+
+/// Ends a background process when the run ends, however it ends.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The suite's site-packages directory, installing the suite first if needed.
+fn ensure_suite() -> Result<PathBuf, String> {
+    fs::create_dir_all(SUITE_DIR).map_err(|e| format!("{SUITE_DIR}: {e}"))?;
+    let prefix = fs::canonicalize(SUITE_DIR).map_err(|e| e.to_string())?;
+    let site = prefix.join("lib/python2.7/site-packages");
+    let import =
+        format!("import site; site.addsitedir({:?}); import autobahntestsuite", site.display().to_string());
+    if cmd::succeeds(PYTHON, &["-c", &import]) {
+        return Ok(site);
+    }
+    if !Path::new(PYTHON).exists() {
+        install_python2()?;
+    }
+    let wheels = prefix.join("wheels");
+    let wheels_dir = wheels.display().to_string();
+    cmd::run("python3", &["-m", "pip", "download", "--no-deps", "-d", &wheels_dir, "pip==20.3.4"])?;
+    let pip = wheels.join("pip-20.3.4-py2.py3-none-any.whl/pip").display().to_string();
+    let prefix_dir = prefix.display().to_string();
+    Cmd::new(PYTHON)
+        .args([pip.as_str(), "install", "--no-build-isolation", "--no-use-pep517", "--prefix", &prefix_dir])
+        .args(REQUIREMENTS)
+        .run()?;
+    if cmd::succeeds(PYTHON, &["-c", &import]) {
+        Ok(site)
+    } else {
+        Err("the Autobahn Testsuite installed but does not import".to_string())
+    }
+}
+
+/// Debian bullseye's python2.7 (with its headers and setuptools, which the
+/// suite's C accelerators build with): bookworm has none.
+fn install_python2() -> Result<(), String> {
+    let sources = fs::read_to_string("/etc/apt/sources.list.d/debian.sources")
+        .map_err(|e| format!("/etc/apt/sources.list.d/debian.sources: {e}"))?;
+    // The first stanza is the main archive; the security one is not needed.
+    let main = sources.split("\n\n").next().unwrap_or_default();
+    let bullseye: String = main
+        .lines()
+        .map(|line| if line.starts_with("Suites:") { "Suites: bullseye" } else { line })
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write("/etc/apt/sources.list.d/bullseye.sources", bullseye + "\n")
+        .map_err(|e| format!("writing the bullseye apt source: {e}"))?;
+    cmd::run("apt-get", &["update", "-qq"])?;
+    Cmd::new("apt-get")
+        .args(["install", "-y", "-qq", "-t", "bullseye", "python2.7", "python2.7-dev", "python-setuptools"])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()
+}
