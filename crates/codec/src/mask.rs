@@ -55,14 +55,16 @@ pub fn apply_mask(buf: &mut [u8], mask: Mask, offset: usize) {
 /// line so the short path inlines into the decoder.
 #[inline(never)]
 fn apply_long(buf: &mut [u8], key: [u8; 4]) {
-    let mut block_key = [0u8; BLOCK];
-    for (i, k) in block_key.iter_mut().enumerate() {
-        *k = key[i % 4];
-    }
+    // The key repeated across a block, made from one integer: building it
+    // byte by byte cost more than masking a few hundred bytes.
+    let key4 = u32::from_ne_bytes(key);
+    let block_key = [u64::from(key4) | (u64::from(key4) << 32); BLOCK / 8];
     let mut blocks = buf.chunks_exact_mut(BLOCK);
     for block in &mut blocks {
-        for (b, k) in block.iter_mut().zip(block_key.iter()) {
-            *b ^= k;
+        for (word, k) in block.chunks_exact_mut(8).zip(block_key) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            word.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ k).to_ne_bytes());
         }
     }
     // BLOCK is a multiple of 4: the remainder starts at the same key phase.
