@@ -1,0 +1,72 @@
+//! Compression of outgoing messages: raw DEFLATE, each message ending in a
+//! sync flush whose `00 00 ff ff` is removed (RFC 7692 section 7.2.1).
+
+use flate2::{Compress, Compression, FlushCompress};
+use noio_ws_codec::CloseCode;
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_registry::ExtensionError;
+
+/// The empty stored block a sync flush ends with.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// One direction's compressor.
+pub(crate) struct Deflater {
+    compress: Compress,
+    /// No context takeover: every message starts from an empty window.
+    reset_each_message: bool,
+}
+
+impl Deflater {
+    /// A compressor at `level` (0-9) with a window of `2^window_bits` bytes.
+    /// zlib cannot make raw DEFLATE with an 8-bit window, so 8 becomes 9.
+    pub(crate) fn new(level: u32, window_bits: u8, reset_each_message: bool) -> Self {
+        let bits = window_bits.clamp(9, 15);
+        Deflater {
+            compress: Compress::new_with_window_bits(Compression::new(level), false, bits),
+            reset_each_message,
+        }
+    }
+
+    /// Compresses the next piece of a message; `end` finishes the message.
+    pub(crate) fn compress(
+        &mut self,
+        mut input: &[u8],
+        end: bool,
+        out: &mut BytesMut,
+    ) -> Result<(), ExtensionError> {
+        let flush = if end { FlushCompress::Sync } else { FlushCompress::None };
+        let message_start = out.len();
+        loop {
+            let start = out.len();
+            let room = input.len() / 2 + 64;
+            out.resize(start + room, 0);
+            let (before_in, before_out) = (self.compress.total_in(), self.compress.total_out());
+            self.compress
+                .compress(input, &mut out[start..], flush)
+                .map_err(|e| ExtensionError::new(CloseCode::INTERNAL_ERROR, format!("deflate: {e}")))?;
+            let consumed = (self.compress.total_in() - before_in) as usize;
+            let produced = (self.compress.total_out() - before_out) as usize;
+            out.truncate(start + produced);
+            input = &input[consumed..];
+            // Done once the input is in and the output did not fill up
+            // (a full buffer may mean more flushed output is waiting).
+            if input.is_empty() && produced < room {
+                break;
+            }
+        }
+        if end {
+            if out[message_start..].ends_with(&TAIL) {
+                out.truncate(out.len() - TAIL.len());
+            } else {
+                // zlib had nothing to flush, so it wrote no empty stored block:
+                // send the 0x00 that the restored tail turns into one (section
+                // 7.2.3.6: an empty message is the single byte 0x00).
+                out.extend_from_slice(&[0x00]);
+            }
+            if self.reset_each_message {
+                self.compress.reset();
+            }
+        }
+        Ok(())
+    }
+}

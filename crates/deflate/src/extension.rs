@@ -1,0 +1,232 @@
+//! permessage-deflate as a registry [`Extension`]: negotiation for both
+//! roles and the per-message transforms.
+
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_codec::{FrameHeader, OpCode, Rsv};
+use noio_ws_registry::{
+    Extension, ExtensionError, ExtensionOffer, ExtensionResponse, NegotiationError, Progress,
+};
+
+use crate::deflater::Deflater;
+use crate::inflater::Inflater;
+use crate::params::{NAME, Params, WindowBits};
+
+/// How this end wants permessage-deflate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeflateConfig {
+    /// zlib compression level, 0 (store) to 9 (smallest). Default 6.
+    pub level: u32,
+    /// Whole messages shorter than this go out uncompressed. Default 32 bytes.
+    pub threshold: usize,
+    /// Ask (as a client) or require (as a server) that the server resets its
+    /// context after each message: less memory, less compression.
+    pub server_no_context_takeover: bool,
+    /// Ask for (as a client) or require (as a server) the same of the client.
+    pub client_no_context_takeover: bool,
+    /// The largest server window, 8-15: a client offers it as a limit, a
+    /// server compresses with no more. Default 15.
+    pub server_max_window_bits: u8,
+    /// The largest client window, 8-15: a client compresses with no more, a
+    /// server asks the client for it when the client allows. Default 15.
+    pub client_max_window_bits: u8,
+}
+
+impl Default for DeflateConfig {
+    fn default() -> Self {
+        DeflateConfig {
+            level: 6,
+            threshold: 32,
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: 15,
+            client_max_window_bits: 15,
+        }
+    }
+}
+
+/// The permessage-deflate extension (RFC 7692), for a registry's stack.
+///
+/// It claims RSV1, negotiates all four parameters, compresses outgoing data
+/// messages (RSV1 on the first frame only) and decompresses incoming ones as
+/// their frames arrive, never holding more than the connection's budget.
+/// A window of 8 bits is treated as 9 when compressing: zlib cannot produce
+/// raw DEFLATE with a 256-byte window, and every decompressor in use (this
+/// one included) inflates with at least 512 bytes.
+pub struct PerMessageDeflate {
+    config: DeflateConfig,
+    active: Option<Active>,
+}
+
+/// The state once negotiated.
+struct Active {
+    deflater: Deflater,
+    inflater: Inflater,
+}
+
+impl PerMessageDeflate {
+    /// The extension with `config`, not yet negotiated.
+    pub fn new(config: DeflateConfig) -> Self {
+        PerMessageDeflate { config, active: None }
+    }
+
+    /// The parameters a client offers first.
+    fn primary_offer(&self) -> Params {
+        let c = &self.config;
+        Params {
+            server_no_context_takeover: c.server_no_context_takeover,
+            client_no_context_takeover: c.client_no_context_takeover,
+            server_max_window_bits: (c.server_max_window_bits < 15).then_some(c.server_max_window_bits),
+            client_max_window_bits: Some(if c.client_max_window_bits < 15 {
+                WindowBits::Bits(c.client_max_window_bits)
+            } else {
+                WindowBits::Unspecified
+            }),
+        }
+    }
+
+    /// The parameters a server answers a valid `offer` with.
+    fn answer(&self, offer: &Params) -> Params {
+        let c = &self.config;
+        let server_max_window_bits = match offer.server_max_window_bits {
+            Some(bits) => Some(bits.min(c.server_max_window_bits)),
+            None => (c.server_max_window_bits < 15).then_some(c.server_max_window_bits),
+        };
+        // The client's window may be limited only if it offered the parameter.
+        let client_max_window_bits = match offer.client_max_window_bits {
+            None => None,
+            Some(WindowBits::Unspecified) => {
+                (c.client_max_window_bits < 15).then_some(WindowBits::Bits(c.client_max_window_bits))
+            }
+            Some(WindowBits::Bits(bits)) => Some(WindowBits::Bits(bits.min(c.client_max_window_bits))),
+        };
+        Params {
+            server_no_context_takeover: offer.server_no_context_takeover || c.server_no_context_takeover,
+            client_no_context_takeover: offer.client_no_context_takeover || c.client_no_context_takeover,
+            server_max_window_bits,
+            client_max_window_bits,
+        }
+    }
+}
+
+fn bits_of(window: Option<WindowBits>) -> u8 {
+    match window {
+        Some(WindowBits::Bits(bits)) => bits,
+        _ => 15,
+    }
+}
+
+impl Extension for PerMessageDeflate {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn rsv(&self) -> Rsv {
+        Rsv::RSV1
+    }
+
+    fn client_offers(&self) -> Vec<ExtensionOffer> {
+        let primary = self.primary_offer();
+        let mut offers = vec![primary.to_offer()];
+        if primary != (Params { client_max_window_bits: Some(WindowBits::Unspecified), ..Params::default() })
+        {
+            // A plain fallback for servers that refuse the requested parameters.
+            offers.push(
+                Params { client_max_window_bits: Some(WindowBits::Unspecified), ..Params::default() }
+                    .to_offer(),
+            );
+        }
+        offers
+    }
+
+    fn server_accept(
+        &mut self,
+        offers: &[ExtensionOffer],
+    ) -> Result<Option<ExtensionResponse>, NegotiationError> {
+        // RFC 7692 section 5: an offer with unknown, duplicate or invalid
+        // parameters is declined; the next one is tried.
+        let Some(offer) = offers.iter().find_map(|o| Params::parse(o).ok()) else {
+            return Ok(None);
+        };
+        let agreed = self.answer(&offer);
+        self.active = Some(Active {
+            deflater: Deflater::new(
+                self.config.level,
+                agreed.server_max_window_bits.unwrap_or(15),
+                agreed.server_no_context_takeover,
+            ),
+            inflater: Inflater::new(
+                bits_of(agreed.client_max_window_bits),
+                agreed.client_no_context_takeover,
+            ),
+        });
+        Ok(Some(agreed.to_offer()))
+    }
+
+    fn client_accept(&mut self, response: &ExtensionResponse) -> Result<(), NegotiationError> {
+        let refuse = |reason: String| NegotiationError::refused(NAME, reason);
+        let agreed = Params::parse(response).map_err(|e| refuse(e.to_string()))?;
+        if agreed.client_max_window_bits == Some(WindowBits::Unspecified) {
+            return Err(refuse("client_max_window_bits needs a value in a response".into()));
+        }
+        // Our fallback offer leaves the server's window free; the primary
+        // may limit it, and the server cannot say which it answered.
+        let offered_limit = self.primary_offer().server_max_window_bits;
+        if let (Some(limit), Some(bits)) = (offered_limit, agreed.server_max_window_bits) {
+            if bits > limit && self.client_offers().len() == 1 {
+                return Err(refuse(format!("server_max_window_bits={bits} exceeds the offered {limit}")));
+            }
+        }
+        let own_window = bits_of(agreed.client_max_window_bits).min(self.config.client_max_window_bits);
+        self.active = Some(Active {
+            deflater: Deflater::new(
+                self.config.level,
+                own_window,
+                agreed.client_no_context_takeover || self.config.client_no_context_takeover,
+            ),
+            inflater: Inflater::new(
+                agreed.server_max_window_bits.unwrap_or(15),
+                agreed.server_no_context_takeover,
+            ),
+        });
+        Ok(())
+    }
+
+    fn begin_decode(&mut self, header: &FrameHeader) -> Result<bool, ExtensionError> {
+        Ok(self.active.is_some() && header.rsv.rsv1())
+    }
+
+    fn decode(
+        &mut self,
+        input: &[u8],
+        end: bool,
+        output: &mut BytesMut,
+        max_output: usize,
+    ) -> Result<Progress, ExtensionError> {
+        match self.active.as_mut() {
+            Some(active) => active.inflater.decode(input, end, output, max_output),
+            None => Err(ExtensionError::new(
+                noio_ws_codec::CloseCode::INTERNAL_ERROR,
+                "permessage-deflate not negotiated",
+            )),
+        }
+    }
+
+    fn begin_encode(
+        &mut self,
+        _opcode: OpCode,
+        len_hint: Option<usize>,
+    ) -> Result<Option<Rsv>, ExtensionError> {
+        let small = len_hint.is_some_and(|len| len < self.config.threshold);
+        Ok((self.active.is_some() && !small).then_some(Rsv::RSV1))
+    }
+
+    fn encode(&mut self, input: &[u8], end: bool, output: &mut BytesMut) -> Result<(), ExtensionError> {
+        match self.active.as_mut() {
+            Some(active) => active.deflater.compress(input, end, output),
+            None => Err(ExtensionError::new(
+                noio_ws_codec::CloseCode::INTERNAL_ERROR,
+                "permessage-deflate not negotiated",
+            )),
+        }
+    }
+}

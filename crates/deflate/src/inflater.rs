@@ -1,0 +1,127 @@
+//! Decompression of incoming messages, chunk by chunk with bounded output
+//! (RFC 7692 section 7.2.2).
+
+use flate2::{Decompress, FlushDecompress, Status};
+use noio_ws_codec::CloseCode;
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_registry::{ExtensionError, Progress};
+
+/// What the sender removed from the end of each message.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// Output asked of zlib per call: bounded memory per step, whatever the
+/// compression ratio.
+const STEP: usize = 64 * 1024;
+
+/// One direction's decompressor.
+pub(crate) struct Inflater {
+    decompress: Decompress,
+    /// No context takeover: every message starts from an empty window.
+    reset_each_message: bool,
+    /// Bytes of the restored `00 00 ff ff` fed so far for this message.
+    tail_fed: usize,
+    /// A block with BFINAL set ended the stream (section 7.2.3.4): the next
+    /// message needs a fresh decompressor.
+    stream_ended: bool,
+    /// The last call filled its output, so zlib may hold more.
+    output_pending: bool,
+}
+
+impl Inflater {
+    /// A decompressor for a peer whose window is at most `2^window_bits`
+    /// bytes (9 or more, as the compressor side explains).
+    pub(crate) fn new(window_bits: u8, reset_each_message: bool) -> Self {
+        let bits = window_bits.clamp(9, 15);
+        Inflater {
+            decompress: Decompress::new_with_window_bits(false, bits),
+            reset_each_message,
+            tail_fed: 0,
+            stream_ended: false,
+            output_pending: false,
+        }
+    }
+
+    /// Inflates a prefix of `input` into at most `max_output` more bytes of
+    /// `out`; `end` marks the message's last input.
+    pub(crate) fn decode(
+        &mut self,
+        input: &[u8],
+        end: bool,
+        out: &mut BytesMut,
+        max_output: usize,
+    ) -> Result<Progress, ExtensionError> {
+        let mut progress = Progress::default();
+        loop {
+            let input_done = progress.consumed == input.len();
+            let tail_done = !end || self.stream_ended || self.tail_fed == TAIL.len();
+            if input_done && tail_done && !self.output_pending {
+                progress.drained = true;
+                break;
+            }
+            let room = (max_output - progress.produced).min(STEP);
+            if room == 0 {
+                break;
+            }
+            if self.stream_ended && !input_done {
+                // Section 7.2.3.4: after a block with BFINAL set, the rest of
+                // the message is the header of an empty stored block that the
+                // restored tail completes; there is nothing more to inflate.
+                progress.consumed = input.len();
+                continue;
+            }
+            let source: &[u8] = match (input_done, tail_done) {
+                (false, _) => &input[progress.consumed..],
+                (true, false) => &TAIL[self.tail_fed..],
+                (true, true) => &[],
+            };
+            let start = out.len();
+            out.resize(start + room, 0);
+            let (before_in, before_out) = (self.decompress.total_in(), self.decompress.total_out());
+            let status = self
+                .decompress
+                .decompress(source, &mut out[start..], FlushDecompress::Sync)
+                .map_err(|e| invalid(&e.to_string()))?;
+            let used = (self.decompress.total_in() - before_in) as usize;
+            let produced = (self.decompress.total_out() - before_out) as usize;
+            out.truncate(start + produced);
+            progress.produced += produced;
+            if input_done {
+                self.tail_fed += used;
+            } else {
+                progress.consumed += used;
+            }
+            self.output_pending = produced == room;
+            if status == Status::StreamEnd {
+                self.stream_ended = true;
+                self.output_pending = false;
+            }
+            if used == 0 && produced == 0 {
+                // zlib can do nothing more with what it has: the input so far
+                // is a prefix of a block, or the tail completed nothing.
+                if input_done {
+                    self.tail_fed = TAIL.len();
+                }
+                progress.drained = progress.consumed == input.len();
+                break;
+            }
+        }
+        let message_done = end && progress.drained && progress.consumed == input.len();
+        if message_done {
+            self.finish_message();
+        }
+        Ok(progress)
+    }
+
+    fn finish_message(&mut self) {
+        if self.reset_each_message || self.stream_ended {
+            self.decompress.reset(false);
+        }
+        self.tail_fed = 0;
+        self.stream_ended = false;
+        self.output_pending = false;
+    }
+}
+
+fn invalid(reason: &str) -> ExtensionError {
+    ExtensionError::new(CloseCode::INVALID_PAYLOAD, format!("permessage-deflate: {reason}"))
+}

@@ -1,0 +1,21 @@
+//! # noio-ws-deflate
+//!
+//! permessage-deflate (RFC 7692) for noio-ws, written only against the
+//! registry's public [`Extension`](noio_ws_registry::Extension) trait: push a
+//! [`PerMessageDeflate`] onto a registry's extension stack and the handshake
+//! negotiates it and the connection runs it, with no special case for it in
+//! either.
+//!
+//! Decompression is fed frame by frame and hands out at most what the
+//! connection allows per call, so a small compressed message can never grow
+//! past the connection's message limit (close code 1009) before the memory
+//! is spent. Control frames never reach the extension.
+#![forbid(unsafe_code)]
+
+mod deflater;
+mod extension;
+mod inflater;
+mod params;
+
+pub use extension::{DeflateConfig, PerMessageDeflate};
+pub use params::{NAME, ParamError, Params, WindowBits};

@@ -1,0 +1,103 @@
+//! Negotiation in both roles (RFC 7692 sections 5 and 7): parameters,
+//! several offers, fallbacks, declining, and refusing bad responses.
+
+use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
+use noio_ws_registry::{Extension, ExtensionOffer, NegotiationError, parse_extensions};
+
+fn offers(header: &str) -> Vec<ExtensionOffer> {
+    parse_extensions(header).unwrap()
+}
+
+fn server_answer(config: DeflateConfig, header: &str) -> Option<String> {
+    let mut deflate = PerMessageDeflate::new(config);
+    deflate.server_accept(&offers(header)).unwrap().map(|r| r.to_string())
+}
+
+#[test]
+fn a_plain_offer_gets_a_plain_answer() {
+    assert_eq!(
+        server_answer(DeflateConfig::default(), "permessage-deflate").as_deref(),
+        Some("permessage-deflate")
+    );
+}
+
+#[test]
+fn the_server_honours_every_parameter() {
+    let header = "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12";
+    let answer = server_answer(DeflateConfig::default(), header).unwrap();
+    assert_eq!(
+        answer,
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12"
+    );
+}
+
+#[test]
+fn the_server_limits_the_client_only_when_allowed() {
+    let config =
+        DeflateConfig { client_max_window_bits: 9, server_max_window_bits: 11, ..DeflateConfig::default() };
+    let answer = server_answer(config, "permessage-deflate; client_max_window_bits").unwrap();
+    assert_eq!(answer, "permessage-deflate; server_max_window_bits=11; client_max_window_bits=9");
+    // Without client_max_window_bits in the offer, the response must not carry it.
+    let answer = server_answer(config, "permessage-deflate").unwrap();
+    assert_eq!(answer, "permessage-deflate; server_max_window_bits=11");
+}
+
+#[test]
+fn bad_offers_are_declined_and_the_next_is_tried() {
+    for bad in [
+        "permessage-deflate; unknown",
+        "permessage-deflate; server_max_window_bits=16",
+        "permessage-deflate; server_max_window_bits",
+        "permessage-deflate; client_no_context_takeover=1",
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+    ] {
+        assert_eq!(server_answer(DeflateConfig::default(), bad), None, "{bad}");
+        let with_fallback = format!("{bad}, permessage-deflate; client_max_window_bits");
+        assert_eq!(
+            server_answer(DeflateConfig::default(), &with_fallback).as_deref(),
+            Some("permessage-deflate")
+        );
+    }
+}
+
+#[test]
+fn the_client_offers_its_wishes_and_a_fallback() {
+    let config = DeflateConfig {
+        client_no_context_takeover: true,
+        server_max_window_bits: 10,
+        ..DeflateConfig::default()
+    };
+    let offered: Vec<String> =
+        PerMessageDeflate::new(config).client_offers().iter().map(|o| o.to_string()).collect();
+    assert_eq!(
+        offered,
+        [
+            "permessage-deflate; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits",
+            "permessage-deflate; client_max_window_bits"
+        ]
+    );
+    let plain: Vec<String> = PerMessageDeflate::new(DeflateConfig::default())
+        .client_offers()
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    assert_eq!(plain, ["permessage-deflate; client_max_window_bits"]);
+}
+
+#[test]
+fn the_client_refuses_bad_responses() {
+    for bad in [
+        "permessage-deflate; client_max_window_bits",
+        "permessage-deflate; server_max_window_bits=7",
+        "permessage-deflate; mystery",
+        "permessage-deflate; client_max_window_bits=10; client_max_window_bits=10",
+    ] {
+        let mut deflate = PerMessageDeflate::new(DeflateConfig::default());
+        let err = deflate.client_accept(&offers(bad)[0]).unwrap_err();
+        assert!(matches!(err, NegotiationError::Refused { .. }), "{bad}: {err:?}");
+    }
+    let mut deflate = PerMessageDeflate::new(DeflateConfig::default());
+    deflate
+        .client_accept(&offers("permessage-deflate; server_no_context_takeover; client_max_window_bits=9")[0])
+        .unwrap();
+}

@@ -1,0 +1,132 @@
+//! Round trips through a client and a server that negotiated
+//! permessage-deflate, for every parameter combination, with random
+//! fragmentation and random cuts of the byte stream; the decompression bomb;
+//! control frames between compressed fragments.
+
+use noio_ws_codec::{CloseCode, OpCode, Role};
+use noio_ws_connection::{Config, Connection, Event, Frame, ProtocolError};
+use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
+use noio_ws_registry::Registry;
+use noio_ws_test_support::drain;
+use proptest::prelude::*;
+
+/// A client and a server that negotiated with these settings.
+fn pair(client: DeflateConfig, server: DeflateConfig, config: Config) -> (Connection, Connection) {
+    let mut client_registry = Registry::new();
+    client_registry.extensions.push(PerMessageDeflate::new(client)).unwrap();
+    let mut server_registry = Registry::new();
+    server_registry.extensions.push(PerMessageDeflate::new(server)).unwrap();
+    let responses =
+        server_registry.extensions.server_negotiate(&client_registry.extensions.client_offers()).unwrap();
+    assert_eq!(responses.len(), 1, "negotiated");
+    client_registry.extensions.client_negotiate(&responses).unwrap();
+    (
+        Connection::with_registry(Role::Client, config, client_registry).with_mask_seed(3),
+        Connection::with_registry(Role::Server, config, server_registry),
+    )
+}
+
+fn deflate_config() -> impl Strategy<Value = DeflateConfig> {
+    (any::<bool>(), any::<bool>(), 8u8..=15, 8u8..=15, 0u32..=9, prop_oneof![Just(0usize), Just(64)])
+        .prop_map(|(snct, cnct, sbits, cbits, level, threshold)| DeflateConfig {
+            level,
+            threshold,
+            server_no_context_takeover: snct,
+            client_no_context_takeover: cnct,
+            server_max_window_bits: sbits,
+            client_max_window_bits: cbits,
+        })
+}
+
+/// Text that compresses: repeated words with some variety.
+fn message() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop_oneof!["hello ", "world ", "κόσμε ", "[\\PC]{1,20}"], 0..200)
+        .prop_map(|w| w.concat())
+}
+
+/// Sends `messages` from `sender` (each in up to three fragments) and
+/// receives them in `receiver` cut at `cuts`; returns the texts received.
+fn exchange(
+    sender: &mut Connection,
+    receiver: &mut Connection,
+    messages: &[String],
+    cuts: &[usize],
+) -> Vec<String> {
+    let mut wire = Vec::new();
+    for (i, text) in messages.iter().enumerate() {
+        let bytes = text.as_bytes();
+        let parts = 1 + i % 3;
+        let size = bytes.len().div_ceil(parts).max(1);
+        let pieces: Vec<&[u8]> = if bytes.is_empty() { vec![&[]] } else { bytes.chunks(size).collect() };
+        for (j, piece) in pieces.iter().enumerate() {
+            let op = if j == 0 { OpCode::TEXT } else { OpCode::CONTINUATION };
+            let fin = j + 1 == pieces.len();
+            wire.extend_from_slice(&sender.send(Frame::new(op, piece.to_vec()).with_fin(fin)).unwrap());
+        }
+    }
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    cuts.extend([0, wire.len()]);
+    cuts.sort_unstable();
+    let mut received = Vec::new();
+    for window in cuts.windows(2) {
+        receiver.recv(&wire[window[0]..window[1]]);
+        let (events, error) = drain(receiver);
+        assert_eq!(error, None);
+        for event in events {
+            match event {
+                Event::Message(m) => received.push(m.as_text().unwrap().to_string()),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    received
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn round_trips_for_every_parameter_combination(client in deflate_config(), server in deflate_config(),
+                                                   messages in prop::collection::vec(message(), 1..6),
+                                                   cuts in prop::collection::vec(any::<usize>(), 0..12)) {
+        let (mut c, mut s) = pair(client, server, Config::default());
+        prop_assert_eq!(&exchange(&mut c, &mut s, &messages, &cuts), &messages);
+        prop_assert_eq!(&exchange(&mut s, &mut c, &messages, &cuts), &messages);
+    }
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_with_1009() {
+    // 10 MiB of zeros compress to about 10 KiB; the limit is 1 MiB.
+    let (mut client, _) = pair(DeflateConfig::default(), DeflateConfig::default(), Config::default());
+    let wire = client.send(Frame::binary(vec![0u8; 10 << 20])).unwrap();
+    assert!(wire.len() < 20 << 10, "the bomb is small: {} bytes", wire.len());
+    let (_, mut server) = pair(
+        DeflateConfig::default(),
+        DeflateConfig::default(),
+        Config { max_message_len: 1 << 20, ..Config::default() },
+    );
+    server.recv(&wire);
+    let error = server.next_event().unwrap_err();
+    assert_eq!(error, ProtocolError::MessageTooLong { max: 1 << 20 });
+    assert_eq!(error.close_code(), CloseCode::MESSAGE_TOO_BIG);
+}
+
+#[test]
+fn a_ping_between_compressed_fragments_leaves_the_context_intact() {
+    let (mut client, mut server) = pair(
+        DeflateConfig { threshold: 0, ..DeflateConfig::default() },
+        DeflateConfig::default(),
+        Config::default(),
+    );
+    for round in 0..3 {
+        let mut wire = client.send(Frame::text("first half, ").with_fin(false)).unwrap().to_vec();
+        wire.extend_from_slice(&client.send(Frame::ping(format!("ping {round}"))).unwrap());
+        wire.extend_from_slice(&client.send(Frame::continuation("second half", true)).unwrap());
+        server.recv(&wire);
+        let (events, error) = drain(&mut server);
+        assert_eq!(error, None);
+        assert!(matches!(&events[0], Event::Ping(p) if p.payload == format!("ping {round}").as_bytes()));
+        assert!(matches!(&events[1], Event::Message(m) if m.as_text() == Some("first half, second half")));
+    }
+}
