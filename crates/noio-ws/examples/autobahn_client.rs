@@ -3,12 +3,15 @@
 //!
 //! Asks the suite how many cases it has (`/getCaseCount`), runs each one
 //! (`/runCase`) echoing every message with its type, then has the suite
-//! write its reports (`/updateReports`). `cargo xtask autobahn` drives it.
+//! write its reports (`/updateReports`). It offers permessage-deflate unless
+//! given `--no-deflate`. `cargo xtask autobahn` drives it.
 
 #[path = "support/client_side.rs"]
 mod client_side;
 #[path = "support/event_loop.rs"]
 mod event_loop;
+#[path = "support/extensions.rs"]
+mod extensions;
 
 use noio_ws::{Config, Registry};
 
@@ -19,14 +22,16 @@ const AGENT: &str = "noio-ws";
 const CONFIG: Config = Config { max_frame_len: 64 << 20, max_message_len: 64 << 20, ..Config::DEFAULT };
 
 fn main() {
-    let base = std::env::args().nth(1).unwrap_or_else(|| "ws://127.0.0.1:9001".to_string());
-    if let Err(error) = run(base.trim_end_matches('/')) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let deflate = extensions::deflate_wanted(&mut args);
+    let base = args.first().cloned().unwrap_or_else(|| "ws://127.0.0.1:9001".to_string());
+    if let Err(error) = run(base.trim_end_matches('/'), deflate) {
         eprintln!("autobahn_client: {error}");
         std::process::exit(1);
     }
 }
 
-fn run(base: &str) -> Result<(), client_side::Error> {
+fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     let mut count = None;
     let (mut stream, mut conn, _) =
         client_side::connect(&format!("{base}/getCaseCount"), &[], Registry::new(), CONFIG)?;
@@ -41,7 +46,7 @@ fn run(base: &str) -> Result<(), client_side::Error> {
         let url = format!("{base}/runCase?case={case}&agent={AGENT}");
         // A case may fail the handshake or the connection on purpose; the
         // suite judges what happened, so keep going.
-        match client_side::connect(&url, &[], Registry::new(), CONFIG) {
+        match client_side::connect(&url, &[], extensions::registry(deflate), CONFIG) {
             Ok((mut stream, mut conn, _)) => {
                 if let Err(error) = event_loop::echo(&mut stream, &mut conn) {
                     eprintln!("autobahn_client: case {case}: {error}");

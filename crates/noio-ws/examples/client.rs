@@ -3,29 +3,33 @@
 //! Sends each line of standard input as a text message and prints each text
 //! message received as a line. On end of input it closes with 1000 and exits
 //! 0 once the closing handshake is done; errors go to standard error with a
-//! non-zero exit.
+//! non-zero exit. It offers permessage-deflate unless given `--no-deflate`.
 
 #[path = "support/client_side.rs"]
 mod client_side;
+#[path = "support/extensions.rs"]
+mod extensions;
 
 use std::io::{BufRead, Read, Write};
 use std::sync::{Arc, Mutex};
 
-use noio_ws::{CloseCode, CloseState, Config, Event, Frame, Registry, TransportAction};
+use noio_ws::{CloseCode, CloseState, Config, Event, Frame, TransportAction};
 
 fn main() {
-    let Some(url) = std::env::args().nth(1) else {
-        eprintln!("usage: client ws://HOST:PORT/PATH");
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let deflate = extensions::deflate_wanted(&mut args);
+    let [url] = &args[..] else {
+        eprintln!("usage: client [--no-deflate] ws://HOST:PORT/PATH");
         std::process::exit(2);
     };
-    if let Err(error) = run(&url) {
+    if let Err(error) = run(url, deflate) {
         eprintln!("client: {error}");
         std::process::exit(1);
     }
 }
 
-fn run(url: &str) -> Result<(), client_side::Error> {
-    let (stream, conn, _) = client_side::connect(url, &[], Registry::new(), Config::default())?;
+fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
+    let (stream, conn, _) = client_side::connect(url, &[], extensions::registry(deflate), Config::default())?;
     // The socket is written from two threads; each writes under the
     // connection's lock so frames go out in the order the connection made them.
     let conn = Arc::new(Mutex::new(conn));

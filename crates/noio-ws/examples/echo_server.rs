@@ -2,12 +2,15 @@
 //!
 //! Accepts upgrades on any path and echoes text and binary messages with
 //! their type; pings are answered and closes echoed by the connection. It
-//! selects the subprotocol `echo` when a client offers it. A plain GET of `/`
+//! selects the subprotocol `echo` when a client offers it and accepts
+//! permessage-deflate (`--no-deflate` turns that off). A plain GET of `/`
 //! returns a page whose script chats with the server, to try in a browser.
 //! One thread per connection, plain `std::net`.
 
 #[path = "support/event_loop.rs"]
 mod event_loop;
+#[path = "support/extensions.rs"]
+mod extensions;
 #[path = "support/server_side.rs"]
 mod server_side;
 
@@ -17,17 +20,16 @@ use noio_ws::handshake::http::{HeaderMap, HeaderValue, StatusCode, header::CONTE
 use noio_ws::{Accept, Config};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let mut addr = "127.0.0.1:9001".to_string();
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--addr", Some(value)) => addr = value,
-            _ => {
-                eprintln!("usage: echo_server [--addr HOST:PORT]");
-                std::process::exit(2);
-            }
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let deflate = extensions::deflate_wanted(&mut args);
+    let addr = match &args[..] {
+        [] => "127.0.0.1:9001".to_string(),
+        [flag, value] if flag == "--addr" => value.clone(),
+        _ => {
+            eprintln!("usage: echo_server [--addr HOST:PORT] [--no-deflate]");
+            std::process::exit(2);
         }
-    }
+    };
     let listener = TcpListener::bind(&addr).unwrap_or_else(|e| {
         eprintln!("echo_server: cannot listen on {addr}: {e}");
         std::process::exit(1);
@@ -35,14 +37,14 @@ fn main() {
     println!("echo server on ws://{addr}/ (open http://{addr}/ in a browser)");
     for stream in listener.incoming().flatten() {
         std::thread::spawn(move || {
-            if let Err(error) = serve(stream) {
+            if let Err(error) = serve(stream, deflate) {
                 eprintln!("echo_server: {error}");
             }
         });
     }
 }
 
-fn serve(mut stream: TcpStream) -> Result<(), server_side::Error> {
+fn serve(mut stream: TcpStream, deflate: bool) -> Result<(), server_side::Error> {
     stream.set_nodelay(true)?;
     let Some(request) = server_side::read_request(&mut stream)? else {
         return Ok(());
@@ -58,7 +60,7 @@ fn serve(mut stream: TcpStream) -> Result<(), server_side::Error> {
         return Ok(());
     }
     let protocol = request.protocols()?.contains(&"echo").then(|| "echo".to_string());
-    let accept = Accept { protocol, ..Accept::default() };
+    let accept = Accept { protocol, registry: extensions::registry(deflate), ..Accept::default() };
     if let Some(mut conn) = server_side::upgrade(&mut stream, request, accept, Config::default())? {
         event_loop::echo(&mut stream, &mut conn)?;
     }

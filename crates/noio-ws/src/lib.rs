@@ -14,6 +14,7 @@
 //! | [`registry`] | custom opcodes, reserved-bit ownership, the [`Extension`] trait |
 //! | [`connection`] | the connection state machine: messages, control frames, UTF-8, closing, limits |
 //! | [`handshake`] | the HTTP/1.1 upgrade (RFC 6455 section 4): requests, responses, negotiation |
+//! | `deflate` | permessage-deflate (RFC 7692), an extension for the registry (feature `deflate`, on by default) |
 //!
 //! A handshake ends in an [`Accepted`]; [`from_handshake`] turns it into the
 //! [`Connection`] it agreed on. The loop below starts after the handshake.
@@ -133,6 +134,12 @@ pub use noio_ws_connection as connection;
 
 /// The HTTP/1.1 upgrade handshake ([`noio_ws_handshake`]).
 pub use noio_ws_handshake as handshake;
+
+/// permessage-deflate, RFC 7692 ([`noio_ws_deflate`]); the `deflate` feature, on by default.
+#[cfg(feature = "deflate")]
+pub use noio_ws_deflate as deflate;
+#[cfg(feature = "deflate")]
+pub use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 
 /// The `bytes` crate, whose `Bytes` and `BytesMut` appear throughout the API.
 pub use noio_ws_codec::bytes;
