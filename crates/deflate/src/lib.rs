@@ -17,5 +17,9 @@ mod extension;
 mod inflater;
 mod params;
 
+#[cfg(feature = "fuzz")]
+#[doc(hidden)]
+pub mod fuzz;
+
 pub use extension::{DeflateConfig, PerMessageDeflate};
 pub use params::{NAME, ParamError, Params, WindowBits};

@@ -1,0 +1,83 @@
+//! Fuzz target bodies, shared by `fuzz/` (cargo-fuzz) and the stable seed
+//! replay test. Hidden: not part of the API.
+
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_codec::{FrameHeader, OpCode, Rsv};
+use noio_ws_registry::{Extension, ExtensionOffer, parse_extensions};
+
+use crate::{DeflateConfig, Params, PerMessageDeflate};
+
+/// The message budget the inflate target allows.
+const BUDGET: usize = 64 * 1024;
+
+/// The `deflate_inflate` target. Byte 0 picks the negotiated parameters and
+/// the piece size; the rest is a compressed message. Inflating never panics,
+/// never exceeds the budget by more than the one byte that detects it, and
+/// keeps the `Progress` contract.
+pub fn deflate_inflate(data: &[u8]) {
+    let Some((&seed, input)) = data.split_first() else { return };
+    let mut offer = ExtensionOffer::new(crate::NAME);
+    if seed & 1 != 0 {
+        offer = offer.with_param("client_no_context_takeover", None);
+    }
+    if seed & 2 != 0 {
+        offer = offer.with_param("client_max_window_bits", Some(&(8 + (seed >> 5)).to_string()));
+    }
+    let mut deflate = PerMessageDeflate::new(DeflateConfig::default());
+    if deflate.server_accept(&[offer]).ok().flatten().is_none() {
+        return;
+    }
+    let header = FrameHeader::new(OpCode::BINARY, input.len() as u64).with_rsv(Rsv::RSV1);
+    assert!(deflate.begin_decode(&header).expect("a negotiated extension starts any message"));
+    let piece = usize::from(seed >> 2).max(1);
+    let mut out = BytesMut::new();
+    let pieces: Vec<&[u8]> = if input.is_empty() { vec![&[]] } else { input.chunks(piece).collect() };
+    for (i, chunk) in pieces.iter().enumerate() {
+        let end = i + 1 == pieces.len();
+        let mut consumed = 0;
+        loop {
+            let room = BUDGET + 1 - out.len();
+            let before = out.len();
+            let Ok(progress) = deflate.decode(&chunk[consumed..], end, &mut out, room) else { return };
+            assert_eq!(out.len() - before, progress.produced);
+            assert!(progress.produced <= room, "output beyond the room given");
+            consumed += progress.consumed;
+            if out.len() > BUDGET {
+                return; // the connection would fail here with 1009
+            }
+            if progress.drained && consumed == chunk.len() {
+                break;
+            }
+            assert!(progress.consumed + progress.produced > 0, "no progress and not drained");
+        }
+    }
+}
+
+/// The `deflate_negotiation` target: the input as `Sec-WebSocket-Extensions`
+/// values. A server's answer must be one a client that made that offer
+/// accepts; nothing panics.
+pub fn deflate_negotiation(data: &[u8]) {
+    let Ok(text) = core::str::from_utf8(data) else { return };
+    let Ok(offers) = parse_extensions(text) else { return };
+    for config in [
+        DeflateConfig::default(),
+        DeflateConfig { server_max_window_bits: 9, client_max_window_bits: 10, ..DeflateConfig::default() },
+    ] {
+        let mut server = PerMessageDeflate::new(config);
+        let ours: Vec<ExtensionOffer> =
+            offers.iter().filter(|o| o.name.eq_ignore_ascii_case(crate::NAME)).cloned().collect();
+        if let Ok(Some(answer)) = server.server_accept(&ours) {
+            let agreed = Params::parse(&answer).expect("our answer parses");
+            // Find the offer the server took: the first valid one.
+            let taken = ours.iter().find_map(|o| Params::parse(o).ok()).expect("an offer was taken");
+            if taken.client_max_window_bits.is_none() {
+                assert!(agreed.client_max_window_bits.is_none(), "limited a client that did not allow it");
+            }
+            let mut client = PerMessageDeflate::new(DeflateConfig::default());
+            client.client_accept(&answer).expect("a client accepts the answer");
+        }
+        for offer in &offers {
+            let _ = PerMessageDeflate::new(config).client_accept(offer);
+        }
+    }
+}
