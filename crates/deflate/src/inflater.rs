@@ -9,9 +9,12 @@ use noio_ws_registry::{ExtensionError, Progress};
 /// What the sender removed from the end of each message.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// Output asked of zlib per call: bounded memory per step, whatever the
-/// compression ratio.
+/// The most output asked of zlib per call: bounded memory per step, whatever
+/// the compression ratio.
 const STEP: usize = 64 * 1024;
+
+/// The least output asked of zlib per call.
+const MIN_STEP: usize = 512;
 
 /// One direction's decompressor.
 pub(crate) struct Inflater {
@@ -51,6 +54,10 @@ impl Inflater {
         max_output: usize,
     ) -> Result<Progress, ExtensionError> {
         let mut progress = Progress::default();
+        // Room proportional to the input first (text inflates a few times
+        // over), doubled while the output keeps filling it: small messages
+        // do not pay to clear a large buffer.
+        let mut step = (input.len() * 4).clamp(MIN_STEP, STEP);
         loop {
             let input_done = progress.consumed == input.len();
             let tail_done = !end || self.stream_ended || self.tail_fed == TAIL.len();
@@ -58,7 +65,7 @@ impl Inflater {
                 progress.drained = true;
                 break;
             }
-            let room = (max_output - progress.produced).min(STEP);
+            let room = (max_output - progress.produced).min(step);
             if room == 0 {
                 break;
             }
@@ -91,6 +98,9 @@ impl Inflater {
                 progress.consumed += used;
             }
             self.output_pending = produced == room;
+            if self.output_pending {
+                step = (step * 2).min(STEP);
+            }
             if status == Status::StreamEnd {
                 self.stream_ended = true;
                 self.output_pending = false;

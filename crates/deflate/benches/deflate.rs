@@ -1,0 +1,116 @@
+//! permessage-deflate throughput on text-like messages of 1 KiB and 64 KiB,
+//! with context takeover on and off, beside miniz_oxide (flate2's default
+//! backend) doing the same raw DEFLATE work at the same level in the same run.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_codec::{FrameHeader, OpCode, Rsv};
+use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
+use noio_ws_registry::{Extension, ExtensionOffer};
+
+/// Pseudo-English: words from a small vocabulary in a repeatable order.
+fn text(len: usize) -> Vec<u8> {
+    const WORDS: [&str; 16] = [
+        "the ",
+        "quick ",
+        "brown ",
+        "fox ",
+        "jumps ",
+        "over ",
+        "lazy ",
+        "dog ",
+        "and ",
+        "runs ",
+        "away ",
+        "from ",
+        "a ",
+        "websocket ",
+        "message ",
+        "frame ",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut out = Vec::with_capacity(len + 16);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(WORDS[(state % 16) as usize].as_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// A server-side extension negotiated with or without context takeover.
+fn negotiated(takeover: bool) -> PerMessageDeflate {
+    let mut offer = ExtensionOffer::new("permessage-deflate");
+    if !takeover {
+        offer = offer
+            .with_param("server_no_context_takeover", None)
+            .with_param("client_no_context_takeover", None);
+    }
+    let mut deflate = PerMessageDeflate::new(DeflateConfig { threshold: 0, ..DeflateConfig::default() });
+    deflate.server_accept(&[offer]).unwrap().unwrap();
+    deflate
+}
+
+fn compression(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compress");
+    for len in [1024usize, 64 * 1024] {
+        let input = text(len);
+        group.throughput(Throughput::Bytes(len as u64));
+        for takeover in [true, false] {
+            let name = if takeover { "noio-ws takeover" } else { "noio-ws no takeover" };
+            let mut deflate = negotiated(takeover);
+            let mut out = BytesMut::with_capacity(len);
+            group.bench_with_input(BenchmarkId::new(name, len), &input, |b, input| {
+                b.iter(|| {
+                    out.clear();
+                    deflate.begin_encode(OpCode::TEXT, Some(input.len())).unwrap();
+                    deflate.encode(input, true, &mut out).unwrap();
+                    black_box(&out);
+                })
+            });
+        }
+        group.bench_with_input(BenchmarkId::new("miniz_oxide", len), &input, |b, input| {
+            b.iter(|| black_box(miniz_oxide::deflate::compress_to_vec(input, 6)))
+        });
+    }
+    group.finish();
+}
+
+fn decompression(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decompress");
+    for len in [1024usize, 64 * 1024] {
+        let input = text(len);
+        group.throughput(Throughput::Bytes(len as u64));
+        for takeover in [true, false] {
+            // Messages compressed without context takeover, so each decodes alone.
+            let mut sender = negotiated(false);
+            let mut compressed = BytesMut::new();
+            sender.begin_encode(OpCode::TEXT, Some(len)).unwrap();
+            sender.encode(&input, true, &mut compressed).unwrap();
+            let name = if takeover { "noio-ws takeover" } else { "noio-ws no takeover" };
+            let mut receiver = negotiated(takeover);
+            let header = FrameHeader::new(OpCode::TEXT, compressed.len() as u64).with_rsv(Rsv::RSV1);
+            let mut out = BytesMut::with_capacity(len);
+            group.bench_with_input(BenchmarkId::new(name, len), &compressed, |b, compressed| {
+                b.iter(|| {
+                    out.clear();
+                    receiver.begin_decode(&header).unwrap();
+                    let progress = receiver.decode(compressed, true, &mut out, usize::MAX).unwrap();
+                    assert!(progress.drained && out.len() == len);
+                })
+            });
+        }
+        let whole = miniz_oxide::deflate::compress_to_vec(&input, 6);
+        group.bench_with_input(BenchmarkId::new("miniz_oxide", len), &whole, |b, whole| {
+            b.iter(|| black_box(miniz_oxide::inflate::decompress_to_vec(whole).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, compression, decompression);
+criterion_main!(benches);
