@@ -39,17 +39,21 @@ pub struct Config {
     pub auto_close: bool,
     /// How data messages are delivered. Default whole messages.
     pub delivery: Delivery,
+    /// With streaming delivery, the most bytes an extension's decoding (such
+    /// as decompression) hands out in one chunk. Default 64 KiB.
+    pub max_chunk_len: usize,
 }
 
 impl Config {
     /// The defaults: 16 MiB frames, 64 MiB messages, automatic pong and
-    /// close replies, whole messages.
+    /// close replies, whole messages, 64 KiB decoded chunks.
     pub const DEFAULT: Config = Config {
         max_frame_len: 16 << 20,
         max_message_len: 64 << 20,
         auto_pong: true,
         auto_close: true,
         delivery: Delivery::WholeMessages,
+        max_chunk_len: 64 << 10,
     };
 }
 

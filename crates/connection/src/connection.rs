@@ -58,10 +58,21 @@ pub struct Connection {
     /// The transport ended without a closing handshake and the caller has not
     /// been told yet.
     abnormal_eof: bool,
+    /// Streaming delivery: the rest of a frame piece whose decoded output
+    /// did not fit in one chunk.
+    pending: Option<PendingPiece>,
     /// Whole-message delivery: the frame being received had its header
     /// checked before it was complete, and this many of its payload bytes
     /// were checked as UTF-8.
     early: Option<usize>,
+}
+
+/// Part of a frame's payload an extension has yet to decode.
+#[derive(Debug)]
+struct PendingPiece {
+    header: FrameHeader,
+    rest: Bytes,
+    frame_end: bool,
 }
 
 impl core::fmt::Debug for Connection {
@@ -102,6 +113,7 @@ impl Connection {
             sending_extensions: ActiveExtensions::default(),
             time: None,
             abnormal_eof: false,
+            pending: None,
             early: None,
         }
     }
@@ -220,6 +232,13 @@ impl Connection {
             if !self.state.can_receive() {
                 return Ok(Event::NeedData);
             }
+            if let Some(piece) = self.pending.take() {
+                match self.handle_data(piece.header, piece.rest, piece.frame_end, 0) {
+                    Ok(Some(event)) => return Ok(event),
+                    Ok(None) => continue,
+                    Err(e) => return Err(self.fail(e)),
+                }
+            }
             let piece = match self.config.delivery {
                 Delivery::WholeMessages => {
                     self.decoder.decode(&mut self.input).map(|f| f.map(FrameChunk::from))
@@ -262,6 +281,7 @@ impl Connection {
         }
         self.state = self.state.on_violation();
         self.incoming = None;
+        self.pending = None;
         self.input = BytesMut::new();
         self.failure = Some(error.clone());
         error
@@ -427,16 +447,35 @@ impl Connection {
             // check_header made a message for every data frame it let through.
             return Err(ProtocolError::UnexpectedContinuation);
         };
-        let message_end = frame_end && header.fin;
+        let mut message_end = frame_end && header.fin;
         let payload = if message.extensions.is_empty() {
             payload
         } else {
             let budget = max.saturating_sub(message.len);
-            pipeline::decode(&mut self.registry.extensions, message.extensions, payload, message_end, budget)
-                .map_err(|e| match e {
-                    ProtocolError::MessageTooLong { .. } => ProtocolError::MessageTooLong { max },
-                    other => other,
-                })?
+            let stack = &mut self.registry.extensions;
+            let decoded = match self.config.delivery {
+                Delivery::WholeMessages => {
+                    pipeline::decode(stack, message.extensions, payload, message_end, budget)
+                        .map(|out| (out, true))
+                }
+                Delivery::Streaming => {
+                    let limit = self.config.max_chunk_len.max(1);
+                    pipeline::decode_bounded(stack, message.extensions, &payload, message_end, budget, limit)
+                        .map(|(out, used, finished)| {
+                            if !finished {
+                                let rest = payload.slice(used..);
+                                self.pending = Some(PendingPiece { header, rest, frame_end });
+                            }
+                            (out, finished)
+                        })
+                }
+            };
+            let (out, finished) = decoded.map_err(|e| match e {
+                ProtocolError::MessageTooLong { .. } => ProtocolError::MessageTooLong { max },
+                other => other,
+            })?;
+            message_end &= finished;
+            out
         };
         message.len += payload.len() as u64;
         if message.len > max {

@@ -73,6 +73,49 @@ pub(crate) fn decode(
     Ok(data)
 }
 
+/// Decodes at most `limit` bytes of output from `data` through the
+/// message's extensions; returns the output, how much of `data` it used and
+/// whether `data` is finished with. With one active extension (the usual
+/// case) this bounds each step; a chain of several decodes `data` whole.
+pub(crate) fn decode_bounded(
+    stack: &mut ExtensionStack,
+    active: ActiveExtensions,
+    data: &Bytes,
+    end: bool,
+    budget: u64,
+    limit: usize,
+) -> Result<(Bytes, usize, bool), ProtocolError> {
+    let mut indices = (0..stack.len()).filter(|&i| active.contains(i));
+    let (Some(only), None) = (indices.next(), indices.next()) else {
+        return Ok((decode(stack, active, data.clone(), end, budget)?, data.len(), true));
+    };
+    let extension = stack.iter_mut().nth(only).expect("an index below the stack's length");
+    let mut output = BytesMut::new();
+    let mut consumed = 0;
+    if data.is_empty() && !end {
+        return Ok((output.freeze(), 0, true));
+    }
+    loop {
+        let to_budget = usize::try_from(budget + 1 - output.len() as u64).unwrap_or(usize::MAX);
+        let room = to_budget.min(limit - output.len());
+        if room == 0 {
+            return Ok((output.freeze(), consumed, false));
+        }
+        let progress = extension.decode(&data[consumed..], end, &mut output, room)?;
+        consumed += progress.consumed;
+        if output.len() as u64 > budget {
+            return Err(ProtocolError::MessageTooLong { max: budget });
+        }
+        if progress.drained && consumed == data.len() {
+            return Ok((output.freeze(), consumed, true));
+        }
+        if progress.consumed == 0 && progress.produced == 0 {
+            let reason = "extension made no progress on its input";
+            return Err(ExtensionError::new(CloseCode::INTERNAL_ERROR, reason).into());
+        }
+    }
+}
+
 /// Asks each extension whether it transforms an outgoing message of type
 /// `opcode`; returns those that do and the reserved bits they set.
 pub(crate) fn begin_encode(

@@ -130,3 +130,42 @@ fn a_ping_between_compressed_fragments_leaves_the_context_intact() {
         assert!(matches!(&events[1], Event::Message(m) if m.as_text() == Some("first half, second half")));
     }
 }
+
+#[test]
+fn streaming_hands_decompressed_output_out_in_bounded_chunks() {
+    let streaming = Config { delivery: noio_ws_connection::Delivery::Streaming, ..Config::default() };
+    let (mut client, mut server) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming);
+    let message: Vec<u8> = (0..10 << 20).map(|i| b"abcdefgh"[i % 8]).collect();
+    let wire = client.send(Frame::binary(message.clone())).unwrap();
+    assert!(wire.len() < 100 << 10, "it compressed: {} bytes", wire.len());
+    server.recv(&wire);
+    let mut joined = Vec::new();
+    let mut chunks = 0;
+    loop {
+        match server.next_event().unwrap() {
+            Event::Chunk(chunk) => {
+                assert!(chunk.payload.len() <= streaming.max_chunk_len, "{} bytes", chunk.payload.len());
+                assert_eq!(chunk.first, chunks == 0);
+                joined.extend_from_slice(&chunk.payload);
+                chunks += 1;
+                if chunk.fin {
+                    break;
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(joined.len(), message.len());
+    assert!(joined == message);
+    assert!(chunks >= 160, "{chunks} chunks");
+}
+
+#[test]
+fn invalid_text_fails_before_the_rest_is_decompressed() {
+    let streaming = Config { delivery: noio_ws_connection::Delivery::Streaming, ..Config::default() };
+    let (mut client, mut server) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming);
+    let mut bad = b"\xff not utf-8 ".to_vec();
+    bad.resize(1 << 20, b'a');
+    server.recv(&client.send(Frame::new(OpCode::TEXT, bad)).unwrap());
+    assert_eq!(server.next_event(), Err(ProtocolError::InvalidUtf8));
+}
