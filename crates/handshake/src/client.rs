@@ -235,14 +235,7 @@ impl ClientHandshake {
         };
         let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
         let mut res = httparse::Response::new(&mut parsed);
-        match res.parse(&head.bytes) {
-            Ok(httparse::Status::Complete(_)) => {}
-            Ok(httparse::Status::Partial) => return Err(HandshakeError::Malformed("incomplete head")),
-            Err(httparse::Error::TooManyHeaders) => {
-                return Err(HandshakeError::TooManyHeaders { max: self.limits.max_headers });
-            }
-            Err(_) => return Err(HandshakeError::Malformed("response head")),
-        }
+        headers::check_parsed(res.parse(&head.bytes), self.limits.max_headers, "response head")?;
         let status = StatusCode::from_u16(res.code.ok_or(HandshakeError::Malformed("status"))?)
             .map_err(|_| HandshakeError::Malformed("status"))?;
         let mut response = Response::new(());

@@ -43,6 +43,21 @@ pub(crate) fn extensions(headers: &HeaderMap) -> Result<Vec<ExtensionOffer>, Han
     Ok(all)
 }
 
+/// Maps httparse's result on a whole head (the blank line was found, so
+/// `Partial` cannot be right) to ours.
+pub(crate) fn check_parsed(
+    result: Result<httparse::Status<usize>, httparse::Error>,
+    max_headers: usize,
+    what: &'static str,
+) -> Result<(), HandshakeError> {
+    match result {
+        Ok(httparse::Status::Complete(_)) => Ok(()),
+        Ok(httparse::Status::Partial) => Err(HandshakeError::Malformed("incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => Err(HandshakeError::TooManyHeaders { max: max_headers }),
+        Err(_) => Err(HandshakeError::Malformed(what)),
+    }
+}
+
 /// Converts httparse's header list into a `HeaderMap`.
 pub(crate) fn to_header_map(parsed: &[httparse::Header<'_>]) -> Result<HeaderMap, HandshakeError> {
     let mut map = HeaderMap::with_capacity(parsed.len());

@@ -49,14 +49,7 @@ impl ServerHandshake {
         };
         let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
         let mut req = httparse::Request::new(&mut parsed);
-        match req.parse(&head.bytes) {
-            Ok(httparse::Status::Complete(_)) => {}
-            Ok(httparse::Status::Partial) => return Err(HandshakeError::Malformed("incomplete head")),
-            Err(httparse::Error::TooManyHeaders) => {
-                return Err(HandshakeError::TooManyHeaders { max: self.limits.max_headers });
-            }
-            Err(_) => return Err(HandshakeError::Malformed("request head")),
-        }
+        headers::check_parsed(req.parse(&head.bytes), self.limits.max_headers, "request head")?;
         let target = req.path.ok_or(HandshakeError::Malformed("request target"))?;
         if target.len() > self.limits.max_target_len {
             return Err(HandshakeError::TargetTooLong { max: self.limits.max_target_len });

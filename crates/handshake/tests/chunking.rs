@@ -2,10 +2,8 @@
 //! (and the bytes left for the connection) is the same; and replays of the
 //! committed fuzz seeds.
 
-use std::fs;
-use std::path::Path;
-
 use noio_ws_handshake::{Accept, ClientOutcome, ClientRequest, ServerHandshake};
+use noio_ws_test_support::replay_fuzz_seeds;
 use proptest::prelude::*;
 
 const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: chat\r\nSec-WebSocket-Version: 13\r\n\r\n\x81\x80abcd";
@@ -90,22 +88,12 @@ proptest! {
     }
 }
 
-fn replay(target: &str, run: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target);
-    let mut count = 0;
-    for entry in fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        run(&fs::read(entry.unwrap().path()).unwrap());
-        count += 1;
-    }
-    assert!(count >= 5, "expected the committed seeds, found {count}");
-}
-
 #[test]
 fn request_seeds() {
-    replay("handshake_request", noio_ws_handshake::fuzz::handshake_request);
+    replay_fuzz_seeds("handshake_request", noio_ws_handshake::fuzz::handshake_request);
 }
 
 #[test]
 fn response_seeds() {
-    replay("handshake_response", noio_ws_handshake::fuzz::handshake_response);
+    replay_fuzz_seeds("handshake_response", noio_ws_handshake::fuzz::handshake_response);
 }

@@ -8,6 +8,18 @@ use noio_ws_registry::{
     Extension, ExtensionError, ExtensionOffer, ExtensionResponse, NegotiationError, Progress, Registry,
 };
 
+/// Runs a fuzz target's body over each committed seed in
+/// `fuzz/seeds/<target>`, so `cargo test` checks every seed on stable.
+pub fn replay_fuzz_seeds(target: &str, run: fn(&[u8])) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        run(&std::fs::read(entry.unwrap().path()).unwrap());
+        count += 1;
+    }
+    assert!(count >= 5, "expected the committed seeds of {target}, found {count}");
+}
+
 /// Every event `conn` has ready, up to (not including) `NeedData`, or the
 /// error that failed it (with the events before it).
 pub fn drain(conn: &mut Connection) -> (Vec<Event>, Option<ProtocolError>) {
