@@ -168,14 +168,9 @@ impl Extension for PerMessageDeflate {
         if agreed.client_max_window_bits == Some(WindowBits::Unspecified) {
             return Err(refuse("client_max_window_bits needs a value in a response".into()));
         }
-        // Our fallback offer leaves the server's window free; the primary
-        // may limit it, and the server cannot say which it answered.
-        let offered_limit = self.primary_offer().server_max_window_bits;
-        if let (Some(limit), Some(bits)) = (offered_limit, agreed.server_max_window_bits) {
-            if bits > limit && self.client_offers().len() == 1 {
-                return Err(refuse(format!("server_max_window_bits={bits} exceeds the offered {limit}")));
-            }
-        }
+        // Any valid server_max_window_bits is acceptable: whenever our first
+        // offer limits the server's window, a plain fallback that leaves it
+        // free goes with it, and the server may have answered either.
         let own_window = bits_of(agreed.client_max_window_bits).min(self.config.client_max_window_bits);
         self.active = Some(Active {
             deflater: Deflater::new(
