@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] | bench [ARGS...] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--cases P,...] | bench [ARGS...] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }
