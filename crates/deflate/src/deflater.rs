@@ -11,19 +11,26 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// One direction's compressor.
 pub(crate) struct Deflater {
-    compress: Compress,
+    level: Compression,
+    /// 9-15: zlib cannot make raw DEFLATE with an 8-bit window.
+    window_bits: u8,
     /// No context takeover: every message starts from an empty window.
     reset_each_message: bool,
+    /// zlib's state (a few hundred KiB), made when a message first needs it.
+    /// Without context takeover nothing in it outlives a message, so it is
+    /// released after each one and an idle connection holds none.
+    compress: Option<Compress>,
 }
 
 impl Deflater {
     /// A compressor at `level` (0-9) with a window of `2^window_bits` bytes.
     /// zlib cannot make raw DEFLATE with an 8-bit window, so 8 becomes 9.
     pub(crate) fn new(level: u32, window_bits: u8, reset_each_message: bool) -> Self {
-        let bits = window_bits.clamp(9, 15);
         Deflater {
-            compress: Compress::new_with_window_bits(Compression::new(level), false, bits),
+            level: Compression::new(level),
+            window_bits: window_bits.clamp(9, 15),
             reset_each_message,
+            compress: None,
         }
     }
 
@@ -36,16 +43,19 @@ impl Deflater {
     ) -> Result<(), ExtensionError> {
         let flush = if end { FlushCompress::Sync } else { FlushCompress::None };
         let message_start = out.len();
+        let (level, bits) = (self.level, self.window_bits);
+        let compress =
+            self.compress.get_or_insert_with(|| Compress::new_with_window_bits(level, false, bits));
         loop {
             let start = out.len();
             let room = input.len() / 2 + 64;
             out.resize(start + room, 0);
-            let (before_in, before_out) = (self.compress.total_in(), self.compress.total_out());
-            self.compress
+            let (before_in, before_out) = (compress.total_in(), compress.total_out());
+            compress
                 .compress(input, &mut out[start..], flush)
                 .map_err(|e| ExtensionError::new(CloseCode::INTERNAL_ERROR, format!("deflate: {e}")))?;
-            let consumed = (self.compress.total_in() - before_in) as usize;
-            let produced = (self.compress.total_out() - before_out) as usize;
+            let consumed = (compress.total_in() - before_in) as usize;
+            let produced = (compress.total_out() - before_out) as usize;
             out.truncate(start + produced);
             input = &input[consumed..];
             // Done once the input is in and the output did not fill up
@@ -64,7 +74,7 @@ impl Deflater {
                 out.extend_from_slice(&[0x00]);
             }
             if self.reset_each_message {
-                self.compress.reset();
+                self.compress = None;
             }
         }
         Ok(())

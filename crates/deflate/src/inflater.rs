@@ -18,7 +18,12 @@ const MIN_STEP: usize = 512;
 
 /// One direction's decompressor.
 pub(crate) struct Inflater {
-    decompress: Decompress,
+    /// 9-15, as the compressor side explains.
+    window_bits: u8,
+    /// zlib's state and window, made when a compressed message first
+    /// arrives. Without context takeover nothing in it outlives a message,
+    /// so it is released after each one and an idle connection holds none.
+    decompress: Option<Decompress>,
     /// No context takeover: every message starts from an empty window.
     reset_each_message: bool,
     /// Bytes of the restored `00 00 ff ff` fed so far for this message.
@@ -34,9 +39,9 @@ impl Inflater {
     /// A decompressor for a peer whose window is at most `2^window_bits`
     /// bytes (9 or more, as the compressor side explains).
     pub(crate) fn new(window_bits: u8, reset_each_message: bool) -> Self {
-        let bits = window_bits.clamp(9, 15);
         Inflater {
-            decompress: Decompress::new_with_window_bits(false, bits),
+            window_bits: window_bits.clamp(9, 15),
+            decompress: None,
             reset_each_message,
             tail_fed: 0,
             stream_ended: false,
@@ -58,6 +63,8 @@ impl Inflater {
         // over), doubled while the output keeps filling it: small messages
         // do not pay to clear a large buffer.
         let mut step = (input.len() * 4).clamp(MIN_STEP, STEP);
+        let bits = self.window_bits;
+        let decompress = self.decompress.get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
         loop {
             let input_done = progress.consumed == input.len();
             let tail_done = !end || self.stream_ended || self.tail_fed == TAIL.len();
@@ -83,13 +90,12 @@ impl Inflater {
             };
             let start = out.len();
             out.resize(start + room, 0);
-            let (before_in, before_out) = (self.decompress.total_in(), self.decompress.total_out());
-            let status = self
-                .decompress
+            let (before_in, before_out) = (decompress.total_in(), decompress.total_out());
+            let status = decompress
                 .decompress(source, &mut out[start..], FlushDecompress::Sync)
                 .map_err(|e| invalid(&e.to_string()))?;
-            let used = (self.decompress.total_in() - before_in) as usize;
-            let produced = (self.decompress.total_out() - before_out) as usize;
+            let used = (decompress.total_in() - before_in) as usize;
+            let produced = (decompress.total_out() - before_out) as usize;
             out.truncate(start + produced);
             progress.produced += produced;
             if input_done {
@@ -123,8 +129,14 @@ impl Inflater {
     }
 
     fn finish_message(&mut self) {
-        if self.reset_each_message || self.stream_ended {
-            self.decompress.reset(false);
+        if self.reset_each_message {
+            self.decompress = None;
+        } else if self.stream_ended {
+            // zlib goes no further than a BFINAL block: the next message
+            // starts a new stream, as it does at a sender that ended its own.
+            if let Some(decompress) = self.decompress.as_mut() {
+                decompress.reset(false);
+            }
         }
         self.tail_fed = 0;
         self.stream_ended = false;

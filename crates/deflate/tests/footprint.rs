@@ -1,5 +1,7 @@
-//! The memory a connection holds with permessage-deflate active, both
-//! directions, for each window size: zlib's state dominates it.
+//! The memory a connection holds with permessage-deflate active, for each
+//! window size: zlib's state dominates it. It is made when a direction first
+//! carries a compressed message, and without context takeover it is released
+//! after each message.
 //!
 //! One test in this binary, so the counting allocator sees only this test.
 
@@ -16,51 +18,98 @@ fn live() -> usize {
     dhat::HeapStats::get().curr_bytes
 }
 
-/// A negotiated client and server, each having sent and received a message.
-fn exchanged(config: DeflateConfig) -> (Connection, Connection) {
+/// A negotiated client and server.
+fn negotiated(config: DeflateConfig) -> (Connection, Connection) {
     let mut client = Registry::new();
     client.extensions.push(PerMessageDeflate::new(config)).unwrap();
     let mut server = Registry::new();
     server.extensions.push(PerMessageDeflate::new(config)).unwrap();
     let responses = server.extensions.server_negotiate(&client.extensions.client_offers()).unwrap();
     client.extensions.client_negotiate(&responses).unwrap();
-    let mut c = Connection::with_registry(Role::Client, Config::default(), client).with_mask_seed(9);
-    let mut s = Connection::with_registry(Role::Server, Config::default(), server);
-    let text = "a message long enough to be compressed, ".repeat(20);
-    s.recv(&c.send(Frame::text(text.clone())).unwrap());
-    c.recv(&s.send(Frame::text(text)).unwrap());
-    drain(&mut s);
-    drain(&mut c);
+    let c = Connection::with_registry(Role::Client, Config::default(), client).with_mask_seed(9);
+    let s = Connection::with_registry(Role::Server, Config::default(), server);
     (c, s)
+}
+
+fn message() -> Frame {
+    Frame::text("a message long enough to be compressed, ".repeat(20))
+}
+
+/// Sends one compressed message from `from` to `to`, and drains `to`.
+fn deliver(from: &mut Connection, to: &mut Connection) {
+    to.recv(&from.send(message()).unwrap());
+    let (events, error) = drain(to);
+    assert!(events.len() == 1 && error.is_none());
+}
+
+/// Bytes held by what `make` builds and keeps.
+fn held<T>(make: impl FnOnce() -> T) -> (usize, T) {
+    let before = live();
+    let kept = make();
+    (live() - before, kept)
+}
+
+fn config(bits: u8, no_takeover: bool) -> DeflateConfig {
+    DeflateConfig {
+        server_max_window_bits: bits,
+        client_max_window_bits: bits,
+        server_no_context_takeover: no_takeover,
+        client_no_context_takeover: no_takeover,
+        ..DeflateConfig::default()
+    }
 }
 
 #[test]
 fn memory_per_connection_by_window_size() {
     let _profiler = dhat::Profiler::builder().testing().build();
-    println!("window bits | held per connection (both directions)");
+    let (plain, pair) = held(|| {
+        let (mut c, mut s) = negotiated(config(15, false));
+        // A message too short to compress: neither side makes zlib's state.
+        s.recv(&c.send(Frame::text("short")).unwrap());
+        drain(&mut s);
+        (c, s)
+    });
+    drop(pair);
+    assert!(plain < 2048, "a negotiated pair that compressed nothing holds {plain} bytes");
+
+    println!("window bits | compressor | decompressor | both directions (per connection)");
     let mut previous = 0;
     for bits in 9..=15u8 {
-        let config = DeflateConfig {
-            server_max_window_bits: bits,
-            client_max_window_bits: bits,
-            ..DeflateConfig::default()
-        };
+        // The server only sends and the client only receives, so each holds one direction.
+        let (one_way, (client, server)) = held(|| {
+            let (mut c, mut s) = negotiated(config(bits, false));
+            deliver(&mut s, &mut c);
+            (c, s)
+        });
         let before = live();
-        let (client, server) = exchanged(config);
-        let per_connection = (live() - before) / 2;
-        println!("{bits:>11} | {per_connection} bytes");
+        drop(server);
+        let compressor = (before - live()).saturating_sub(plain / 2);
+        let decompressor = one_way.saturating_sub(compressor + plain);
+        drop(client);
+        let (both, pair) = held(|| {
+            let (mut c, mut s) = negotiated(config(bits, false));
+            deliver(&mut c, &mut s);
+            deliver(&mut s, &mut c);
+            (c, s)
+        });
+        let per_connection = (both - plain) / 2;
+        println!("{bits:>11} | {compressor:>10} | {decompressor:>12} | {per_connection}");
         assert!(per_connection >= previous, "a larger window never needs less memory");
         assert!(per_connection < 512 << 10, "{per_connection} bytes at window {bits}");
+        assert!(per_connection.abs_diff(compressor + decompressor) < 1024);
         previous = per_connection;
-        drop((client, server));
+        drop(pair);
     }
-    let no_takeover = DeflateConfig {
-        server_no_context_takeover: true,
-        client_no_context_takeover: true,
-        ..DeflateConfig::default()
-    };
-    let before = live();
-    let pair = exchanged(no_takeover);
-    println!("15, no context takeover | {} bytes", (live() - before) / 2);
+
+    let (idle, pair) = held(|| {
+        let (mut c, mut s) = negotiated(config(15, true));
+        for _ in 0..3 {
+            deliver(&mut c, &mut s);
+            deliver(&mut s, &mut c);
+        }
+        (c, s)
+    });
+    println!("15, no context takeover, idle after messages | {} bytes", idle.saturating_sub(plain) / 2);
+    assert!(idle <= plain, "without context takeover an idle pair holds {idle} bytes, {plain} plain");
     drop(pair);
 }
