@@ -93,7 +93,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // The roles share nothing (their own ports, processes and report
     // directories), and each is bound by one single-threaded Python process,
     // so on two cores running them side by side halves the wall time.
-    let timed = |role: fn(&Path, &Path, &[String], &[String]) -> Result<(), String>| {
+    let timed = |role: RoleRun| {
         let started = Instant::now();
         role(&site, &reports, &cases, &excluded).map(|()| started.elapsed())
     };
@@ -123,6 +123,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         Err(format!("{} cases not strictly OK: {}", failures.len(), failures.join(", ")))
     }
 }
+
+/// One role's run: the suite's site-packages, the reports directory, the
+/// cases to run and those to leave out.
+type RoleRun = fn(&Path, &Path, &[String], &[String]) -> Result<(), String>;
 
 /// Prints one role's table by section; returns its cases that are not strictly OK.
 fn report(role: &str, cases: &serde_json::Map<String, Value>, time: Duration) -> Vec<String> {

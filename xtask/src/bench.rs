@@ -16,6 +16,9 @@ use serde_json::Value;
 use crate::cmd::Cmd;
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--deflate-backends") {
+        return crate::deflate_backends::run();
+    }
     let mut bench = Cmd::new("cargo").args(["bench", "--workspace", "--bench", "*"]);
     if !args.is_empty() {
         bench = bench.args(["--"]).args(args);

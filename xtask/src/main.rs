@@ -4,7 +4,8 @@
 //!   fmt, clippy, tests, docs, a `no_std` build of the `no_std` crates, fuzzing,
 //!   Autobahn.
 //! - `fuzz [--seconds N] [--sanitizer S] [TARGET...]`: builds and runs the cargo-fuzz targets.
-//! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios.
+//! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios;
+//!   `bench --deflate-backends` compares the deflate backends flate2 offers.
 //! - `autobahn [--full]`: the Autobahn Testsuite against both roles; fails unless
 //!   strict (`--full`: all 517 cases, else the slowest compression cases are left out).
 //! - `docs`: builds the API docs with warnings denied.
@@ -12,6 +13,7 @@
 mod autobahn;
 mod bench;
 mod cmd;
+mod deflate_backends;
 mod fuzz;
 
 use std::process::ExitCode;
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--cases P,...] | bench [ARGS...] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--cases P,...] | bench [ARGS... | --deflate-backends] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }
@@ -49,6 +51,8 @@ fn ci(args: &[String]) -> Result<(), String> {
     let full = args.iter().any(|a| a == "--full");
     cmd::run("cargo", &["fmt", "--all", "--", "--check"])?;
     cmd::run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    // The deflate backend comparison is its own workspace; keep it compiling and clean.
+    deflate_backends::build(deflate_backends::BACKENDS[0], "clippy")?;
     cmd::run("cargo", &["test", "--workspace"])?;
     docs()?;
     // The no_std crates, built without std.

@@ -1,6 +1,8 @@
 //! permessage-deflate throughput on text-like messages of 1 KiB and 64 KiB,
 //! with context takeover on and off, beside miniz_oxide (flate2's default
 //! backend) doing the same raw DEFLATE work at the same level in the same run.
+//! `cargo xtask bench --deflate-backends` compares the backends flate2 can
+//! be built on (zlib-rs, C zlib, miniz_oxide) doing exactly our work.
 
 use std::hint::black_box;
 
@@ -10,37 +12,9 @@ use noio_ws_codec::{FrameHeader, OpCode, Rsv};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 use noio_ws_registry::{Extension, ExtensionOffer};
 
-/// Pseudo-English: words from a small vocabulary in a repeatable order.
-fn text(len: usize) -> Vec<u8> {
-    const WORDS: [&str; 16] = [
-        "the ",
-        "quick ",
-        "brown ",
-        "fox ",
-        "jumps ",
-        "over ",
-        "lazy ",
-        "dog ",
-        "and ",
-        "runs ",
-        "away ",
-        "from ",
-        "a ",
-        "websocket ",
-        "message ",
-        "frame ",
-    ];
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut out = Vec::with_capacity(len + 16);
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(WORDS[(state % 16) as usize].as_bytes());
-    }
-    out.truncate(len);
-    out
-}
+#[path = "support/text_like.rs"]
+mod text_like;
+use text_like::text;
 
 /// A server-side extension negotiated with or without context takeover.
 fn negotiated(takeover: bool) -> PerMessageDeflate {
