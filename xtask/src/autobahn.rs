@@ -62,8 +62,11 @@ const REQUIREMENTS: &[&str] = &[
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
-    let excluded = if args.iter().any(|a| a == "--full") { Vec::new() } else { slow_compression_cases() };
-    let cases = match args.iter().position(|a| a == "--cases") {
+    let named = args.iter().position(|a| a == "--cases");
+    // Cases named explicitly run whatever their size.
+    let full = named.is_some() || args.iter().any(|a| a == "--full");
+    let excluded = if full { Vec::new() } else { slow_compression_cases() };
+    let cases = match named {
         Some(i) => args
             .get(i + 1)
             .ok_or("--cases needs a comma-separated list of case patterns, such as 12.*,13.1.*")?

@@ -92,9 +92,7 @@ pub(crate) fn decode_bounded(
     let extension = stack.iter_mut().nth(only).expect("an index below the stack's length");
     let mut output = BytesMut::new();
     let mut consumed = 0;
-    if data.is_empty() && !end {
-        return Ok((output.freeze(), 0, true));
-    }
+    // Called even with no input: a previous call may have left output behind.
     loop {
         let to_budget = usize::try_from(budget + 1 - output.len() as u64).unwrap_or(usize::MAX);
         let room = to_budget.min(limit - output.len());

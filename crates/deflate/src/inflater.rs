@@ -113,8 +113,10 @@ impl Inflater {
             }
             if used == 0 && produced == 0 {
                 // zlib can do nothing more with what it has: the input so far
-                // is a prefix of a block, or the tail completed nothing.
-                if input_done {
+                // is a prefix of a block, or the tail completed nothing. Only
+                // the message's last input has a tail; before it, this was a
+                // call to collect output that had exactly filled the room.
+                if input_done && end {
                     self.tail_fed = TAIL.len();
                 }
                 progress.drained = progress.consumed == input.len();
@@ -146,4 +148,45 @@ impl Inflater {
 
 fn invalid(reason: &str) -> ExtensionError {
     ExtensionError::new(CloseCode::INVALID_PAYLOAD, format!("permessage-deflate: {reason}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deflater::Deflater;
+
+    fn compressed(deflater: &mut Deflater, text: &[u8]) -> BytesMut {
+        let mut out = BytesMut::new();
+        deflater.compress(text, true, &mut out).unwrap();
+        out
+    }
+
+    /// A piece whose output exactly fills the room it was given leaves zlib
+    /// with nothing more to give; asking again must not count the message's
+    /// tail as fed, or the next message starts inside an unfinished block.
+    #[test]
+    fn output_filling_its_room_mid_message_leaves_the_tail_to_feed() {
+        let mut deflater = Deflater::new(6, 15, false);
+        let mut inflater = Inflater::new(15, false);
+        let first = "a first message, a first message, a first message".repeat(4);
+        let wire = compressed(&mut deflater, first.as_bytes());
+        let (head, last) = wire.split_at(wire.len() - 1);
+        let mut probe = Inflater::new(15, false);
+        let held = probe.decode(head, false, &mut BytesMut::new(), usize::MAX).unwrap().produced;
+
+        let mut out = BytesMut::new();
+        let progress = inflater.decode(head, false, &mut out, held).unwrap();
+        assert_eq!((progress.consumed, progress.produced), (head.len(), held));
+        // The connection asks again once it has room for more.
+        inflater.decode(&[], false, &mut out, usize::MAX).unwrap();
+        let progress = inflater.decode(last, true, &mut out, usize::MAX).unwrap();
+        assert!(progress.drained);
+        assert_eq!(out, first.as_bytes());
+
+        let second = compressed(&mut deflater, b"and a second one");
+        let mut out = BytesMut::new();
+        let progress = inflater.decode(&second, true, &mut out, usize::MAX).unwrap();
+        assert!(progress.drained);
+        assert_eq!(out, &b"and a second one"[..]);
+    }
 }

@@ -1,12 +1,14 @@
 //! Round trips through a client and a server that negotiated
 //! permessage-deflate, for every parameter combination, with random
-//! fragmentation and random cuts of the byte stream; the decompression bomb;
+//! fragmentation and random cuts of the byte stream; the extension alone
+//! under any cuts and output limits; the decompression bomb;
 //! control frames between compressed fragments.
 
-use noio_ws_codec::{CloseCode, OpCode, Role};
-use noio_ws_connection::{Config, Connection, Event, Frame, ProtocolError};
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Role, Rsv};
+use noio_ws_connection::{Config, Connection, Delivery, Event, Frame, ProtocolError};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
-use noio_ws_registry::Registry;
+use noio_ws_registry::{Extension, ExtensionOffer, Registry};
 use noio_ws_test_support::drain;
 use proptest::prelude::*;
 
@@ -44,8 +46,22 @@ fn message() -> impl Strategy<Value = String> {
         .prop_map(|w| w.concat())
 }
 
-/// Sends `messages` from `sender` (each in up to three fragments) and
-/// receives them in `receiver` cut at `cuts`; returns the texts received.
+/// Whole messages, or pieces of at most 1-300 bytes: small pieces make
+/// zlib's output fill the room it is given exactly, often.
+fn config() -> impl Strategy<Value = Config> {
+    prop_oneof![
+        Just(Config::default()),
+        (1usize..300).prop_map(|max_chunk_len| Config {
+            delivery: Delivery::Streaming,
+            max_chunk_len,
+            ..Config::default()
+        }),
+    ]
+}
+
+/// Sends `messages` from `sender` (each in up to five fragments) and
+/// receives them in `receiver` cut at `cuts`; returns the texts received,
+/// joined from their pieces when delivered in pieces.
 fn exchange(
     sender: &mut Connection,
     receiver: &mut Connection,
@@ -55,7 +71,7 @@ fn exchange(
     let mut wire = Vec::new();
     for (i, text) in messages.iter().enumerate() {
         let bytes = text.as_bytes();
-        let parts = 1 + i % 3;
+        let parts = 1 + i % 5;
         let size = bytes.len().div_ceil(parts).max(1);
         let pieces: Vec<&[u8]> = if bytes.is_empty() { vec![&[]] } else { bytes.chunks(size).collect() };
         for (j, piece) in pieces.iter().enumerate() {
@@ -68,6 +84,8 @@ fn exchange(
     cuts.extend([0, wire.len()]);
     cuts.sort_unstable();
     let mut received = Vec::new();
+    let mut pieces = Vec::new();
+    let mut in_message = false;
     for window in cuts.windows(2) {
         receiver.recv(&wire[window[0]..window[1]]);
         let (events, error) = drain(receiver);
@@ -75,6 +93,14 @@ fn exchange(
         for event in events {
             match event {
                 Event::Message(m) => received.push(m.as_text().unwrap().to_string()),
+                Event::Chunk(chunk) => {
+                    assert_eq!(chunk.first, !in_message, "only a message's first piece says first");
+                    in_message = !chunk.fin;
+                    pieces.extend_from_slice(&chunk.payload);
+                    if chunk.fin {
+                        received.push(String::from_utf8(std::mem::take(&mut pieces)).unwrap());
+                    }
+                }
                 other => panic!("{other:?}"),
             }
         }
@@ -87,11 +113,72 @@ proptest! {
 
     #[test]
     fn round_trips_for_every_parameter_combination(client in deflate_config(), server in deflate_config(),
+                                                   config in config(),
                                                    messages in prop::collection::vec(message(), 1..6),
                                                    cuts in prop::collection::vec(any::<usize>(), 0..12)) {
-        let (mut c, mut s) = pair(client, server, Config::default());
+        let (mut c, mut s) = pair(client, server, config);
         prop_assert_eq!(&exchange(&mut c, &mut s, &messages, &cuts), &messages);
         prop_assert_eq!(&exchange(&mut s, &mut c, &messages, &cuts), &messages);
+    }
+}
+
+/// A server-side extension negotiated with or without context takeover.
+fn negotiated(takeover: bool) -> PerMessageDeflate {
+    let mut offer = ExtensionOffer::new("permessage-deflate");
+    if !takeover {
+        offer = offer
+            .with_param("server_no_context_takeover", None)
+            .with_param("client_no_context_takeover", None);
+    }
+    let mut deflate = PerMessageDeflate::new(DeflateConfig { threshold: 0, ..DeflateConfig::default() });
+    deflate.server_accept(&[offer]).unwrap().unwrap();
+    deflate
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The extension on its own, as any caller may drive it: compressed
+    /// messages cut anywhere, each call allowed any amount of output, and
+    /// called again (with what is left, maybe nothing) until it is drained.
+    /// Tiny limits make the output fill its room exactly as a piece ends.
+    #[test]
+    fn any_cuts_and_output_limits_decode_the_same(takeover in any::<bool>(),
+                                                  messages in prop::collection::vec(message(), 1..5),
+                                                  cuts in prop::collection::vec(any::<usize>(), 0..8),
+                                                  limits in prop::collection::vec(
+                                                      prop_oneof![1usize..4, 1usize..1500], 1..16)) {
+        let (mut sender, mut receiver) = (negotiated(takeover), negotiated(takeover));
+        let mut limits = limits.iter().cycle();
+        for text in &messages {
+            let mut wire = BytesMut::new();
+            prop_assert_eq!(sender.begin_encode(OpCode::TEXT, Some(text.len())).unwrap(), Some(Rsv::RSV1));
+            sender.encode(text.as_bytes(), true, &mut wire).unwrap();
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+            cuts.extend([0, wire.len()]);
+            cuts.sort_unstable();
+            let header = FrameHeader::new(OpCode::TEXT, wire.len() as u64).with_rsv(Rsv::RSV1);
+            prop_assert!(receiver.begin_decode(&header).unwrap());
+            let mut out = BytesMut::new();
+            for (i, window) in cuts.windows(2).enumerate() {
+                let piece = &wire[window[0]..window[1]];
+                let end = i + 2 == cuts.len();
+                let mut consumed = 0;
+                loop {
+                    let limit = *limits.next().unwrap();
+                    let before = out.len();
+                    let progress = receiver.decode(&piece[consumed..], end, &mut out, limit).unwrap();
+                    prop_assert_eq!(progress.produced, out.len() - before);
+                    prop_assert!(progress.produced <= limit);
+                    consumed += progress.consumed;
+                    if progress.drained && consumed == piece.len() {
+                        break;
+                    }
+                    prop_assert!(progress.consumed > 0 || progress.produced > 0, "no progress");
+                }
+            }
+            prop_assert_eq!(&out[..], text.as_bytes());
+        }
     }
 }
 
@@ -133,7 +220,7 @@ fn a_ping_between_compressed_fragments_leaves_the_context_intact() {
 
 #[test]
 fn streaming_hands_decompressed_output_out_in_bounded_chunks() {
-    let streaming = Config { delivery: noio_ws_connection::Delivery::Streaming, ..Config::default() };
+    let streaming = Config { delivery: Delivery::Streaming, ..Config::default() };
     let (mut client, mut server) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming);
     let message: Vec<u8> = (0..10 << 20).map(|i| b"abcdefgh"[i % 8]).collect();
     let wire = client.send(Frame::binary(message.clone())).unwrap();
@@ -162,10 +249,44 @@ fn streaming_hands_decompressed_output_out_in_bounded_chunks() {
 
 #[test]
 fn invalid_text_fails_before_the_rest_is_decompressed() {
-    let streaming = Config { delivery: noio_ws_connection::Delivery::Streaming, ..Config::default() };
+    let streaming = Config { delivery: Delivery::Streaming, ..Config::default() };
     let (mut client, mut server) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming);
     let mut bad = b"\xff not utf-8 ".to_vec();
     bad.resize(1 << 20, b'a');
     server.recv(&client.send(Frame::new(OpCode::TEXT, bad)).unwrap());
     assert_eq!(server.next_event(), Err(ProtocolError::InvalidUtf8));
+}
+
+#[test]
+fn streaming_hands_out_all_a_fragment_inflates_to_before_the_next_arrives() {
+    let streaming =
+        |max_chunk_len| Config { delivery: Delivery::Streaming, max_chunk_len, ..Config::default() };
+    // Varied enough that zlib emits blocks before the message's end.
+    let text: String =
+        (0u64..60_000).map(|i| format!("{} ", i.wrapping_mul(0x9e37_79b9) % 100_003)).collect();
+    for chunk_len in [1, 2, 3, 7, 100, 1000, 4096] {
+        let (mut client, mut small) =
+            pair(DeflateConfig::default(), DeflateConfig::default(), streaming(chunk_len));
+        let (_, mut whole) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming(64 << 20));
+        // Only the first fragment arrives; the message goes on.
+        let wire = client.send(Frame::text(text.clone()).with_fin(false)).unwrap();
+        small.recv(&wire);
+        whole.recv(&wire);
+        let joined = |events: Vec<Event>| {
+            events.into_iter().fold(Vec::new(), |mut all, event| match event {
+                Event::Chunk(chunk) => {
+                    all.extend_from_slice(&chunk.payload);
+                    all
+                }
+                other => panic!("{other:?}"),
+            })
+        };
+        let (events, error) = drain(&mut whole);
+        assert_eq!(error, None);
+        let expected = joined(events);
+        assert!(expected.len() > text.len() / 2, "zlib gave {} bytes", expected.len());
+        let (events, error) = drain(&mut small);
+        assert_eq!(error, None);
+        assert_eq!(joined(events), expected, "chunks of {chunk_len}");
+    }
 }
