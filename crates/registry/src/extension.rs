@@ -78,7 +78,9 @@ pub trait Extension: Send {
 
     /// Transforms received payload: consumes a prefix of `input` and appends
     /// at most `max_output` bytes to `output`. `end` marks the last input of
-    /// the message.
+    /// the message. Until a call reports [`Progress::drained`], the caller
+    /// calls again with the input not yet consumed, even when none is left,
+    /// so output held back for lack of room is never stranded.
     fn decode(
         &mut self,
         input: &[u8],
