@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use std::time::SystemTime;
 
 use serde_json::Value;
 
@@ -23,8 +24,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if !args.is_empty() {
         bench = bench.args(["--"]).args(args);
     }
+    let started = SystemTime::now();
     bench.run()?;
-    report(Path::new("target/criterion"))
+    report(Path::new("target/criterion"), started)
 }
 
 /// One measured function: its name and median time per iteration in ns, and
@@ -35,9 +37,11 @@ struct Measured {
     bytes: Option<f64>,
 }
 
-fn report(root: &Path) -> Result<(), String> {
+/// Prints the benchmarks measured since `since`: a filtered run leaves the
+/// others' older results in place, and those are not this run's.
+fn report(root: &Path, since: SystemTime) -> Result<(), String> {
     let mut groups: BTreeMap<String, Vec<Measured>> = BTreeMap::new();
-    collect(root, &mut groups)?;
+    collect(root, since, &mut groups)?;
     for (bench, entries) in groups {
         let (ours, peers): (Vec<&Measured>, Vec<&Measured>) =
             entries.iter().partition(|m| m.function.starts_with("noio-ws"));
@@ -63,8 +67,13 @@ fn report(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Walks criterion's output for `new/benchmark.json` files (the latest run).
-fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Measured>>) -> Result<(), String> {
+/// Walks criterion's output for `new/` directories (each benchmark's latest
+/// run) written since `since`.
+fn collect(
+    dir: &Path,
+    since: SystemTime,
+    groups: &mut BTreeMap<String, Vec<Measured>>,
+) -> Result<(), String> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
@@ -74,11 +83,15 @@ fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Measured>>) -> Result<(
             continue;
         }
         if path.file_name().is_some_and(|n| n == "new") {
+            let written = fs::metadata(path.join("estimates.json")).and_then(|m| m.modified());
+            if written.is_ok_and(|t| t < since) {
+                continue;
+            }
             if let Some((bench, measured)) = read_one(&path)? {
                 groups.entry(bench).or_default().push(measured);
             }
         } else {
-            collect(&path, groups)?;
+            collect(&path, since, groups)?;
         }
     }
     Ok(())
