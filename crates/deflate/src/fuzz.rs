@@ -13,37 +13,78 @@ const BUDGET: usize = 64 * 1024;
 /// The `deflate_inflate` target. Byte 0 picks the negotiated parameters and
 /// the piece size; the rest is a compressed message. Inflating never panics,
 /// never exceeds the budget by more than the one byte that detects it, and
-/// keeps the `Progress` contract.
+/// keeps the `Progress` contract. Then the rest is taken as two messages'
+/// text: compressed and inflated again, in pieces and under output limits
+/// that its own bytes pick (as small as one byte), it must come back whole.
 pub fn deflate_inflate(data: &[u8]) {
     let Some((&seed, input)) = data.split_first() else { return };
+    let Some(mut receiver) = negotiated(seed) else { return };
+    let piece = usize::from(seed >> 2).max(1);
+    let budget = |_: usize| BUDGET + 1;
+    let _ = inflate(&mut receiver, input, piece, budget);
+
+    if input.len() > BUDGET {
+        return; // a round trip would stop at the budget, as it should
+    }
+    let (Some(mut sender), Some(mut receiver)) = (negotiated(seed), negotiated(seed)) else { return };
+    let limits =
+        |call: usize| input.get(call % input.len().max(1)).map_or(BUDGET, |&b| usize::from(b % 64) + 1);
+    for text in [input, input.get(..input.len() / 2).unwrap_or_default()] {
+        let mut wire = BytesMut::new();
+        sender.begin_encode(OpCode::BINARY, None).expect("a negotiated extension compresses");
+        sender.encode(text, true, &mut wire).expect("compression cannot fail");
+        let out = inflate(&mut receiver, &wire, piece, limits).expect("our own output inflates");
+        assert_eq!(&out[..], text, "a round trip changed the message");
+    }
+}
+
+/// The extension as a server that accepted the offer `seed` picks; its
+/// compressor uses the window its decompressor expects of the client, so one
+/// such extension can read what another wrote.
+fn negotiated(seed: u8) -> Option<PerMessageDeflate> {
     let mut offer = ExtensionOffer::new(crate::NAME);
     if seed & 1 != 0 {
-        offer = offer.with_param("client_no_context_takeover", None);
+        offer = offer
+            .with_param("client_no_context_takeover", None)
+            .with_param("server_no_context_takeover", None);
     }
     if seed & 2 != 0 {
-        offer = offer.with_param("client_max_window_bits", Some(&(8 + (seed >> 5)).to_string()));
+        let bits = (8 + (seed >> 5)).to_string();
+        offer = offer
+            .with_param("client_max_window_bits", Some(&bits))
+            .with_param("server_max_window_bits", Some(&bits));
     }
-    let mut deflate = PerMessageDeflate::new(DeflateConfig::default());
-    if deflate.server_accept(&[offer]).ok().flatten().is_none() {
-        return;
-    }
+    let mut deflate = PerMessageDeflate::new(DeflateConfig { threshold: 0, ..DeflateConfig::default() });
+    deflate.server_accept(&[offer]).ok().flatten().map(|_| deflate)
+}
+
+/// Inflates one message fed in pieces of `piece` bytes, call `n` allowed
+/// `limit(n)` bytes of output, checking the `Progress` contract. `None` when
+/// the input is refused or the output passes the budget.
+fn inflate(
+    deflate: &mut PerMessageDeflate,
+    input: &[u8],
+    piece: usize,
+    limit: impl Fn(usize) -> usize,
+) -> Option<BytesMut> {
     let header = FrameHeader::new(OpCode::BINARY, input.len() as u64).with_rsv(Rsv::RSV1);
     assert!(deflate.begin_decode(&header).expect("a negotiated extension starts any message"));
-    let piece = usize::from(seed >> 2).max(1);
     let mut out = BytesMut::new();
+    let mut calls = 0;
     let pieces: Vec<&[u8]> = if input.is_empty() { vec![&[]] } else { input.chunks(piece).collect() };
     for (i, chunk) in pieces.iter().enumerate() {
         let end = i + 1 == pieces.len();
         let mut consumed = 0;
         loop {
-            let room = BUDGET + 1 - out.len();
+            let room = limit(calls).min(BUDGET + 1 - out.len());
+            calls += 1;
             let before = out.len();
-            let Ok(progress) = deflate.decode(&chunk[consumed..], end, &mut out, room) else { return };
+            let progress = deflate.decode(&chunk[consumed..], end, &mut out, room).ok()?;
             assert_eq!(out.len() - before, progress.produced);
             assert!(progress.produced <= room, "output beyond the room given");
             consumed += progress.consumed;
             if out.len() > BUDGET {
-                return; // the connection would fail here with 1009
+                return None; // the connection would fail here with 1009
             }
             if progress.drained && consumed == chunk.len() {
                 break;
@@ -51,6 +92,7 @@ pub fn deflate_inflate(data: &[u8]) {
             assert!(progress.consumed + progress.produced > 0, "no progress and not drained");
         }
     }
+    Some(out)
 }
 
 /// The `deflate_negotiation` target: the input as `Sec-WebSocket-Extensions`
