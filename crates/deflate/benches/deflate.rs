@@ -9,8 +9,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{FrameHeader, OpCode, Rsv};
-use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
-use noio_ws_registry::{Extension, ExtensionOffer};
+use noio_ws_deflate::PerMessageDeflate;
+use noio_ws_registry::Extension;
 
 #[path = "support/text_like.rs"]
 mod text_like;
@@ -18,15 +18,7 @@ use text_like::text;
 
 /// A server-side extension negotiated with or without context takeover.
 fn negotiated(takeover: bool) -> PerMessageDeflate {
-    let mut offer = ExtensionOffer::new("permessage-deflate");
-    if !takeover {
-        offer = offer
-            .with_param("server_no_context_takeover", None)
-            .with_param("client_no_context_takeover", None);
-    }
-    let mut deflate = PerMessageDeflate::new(DeflateConfig { threshold: 0, ..DeflateConfig::default() });
-    deflate.server_accept(&[offer]).unwrap().unwrap();
-    deflate
+    noio_ws_deflate::fuzz::symmetric_server(!takeover, None)
 }
 
 fn compression(c: &mut Criterion) {

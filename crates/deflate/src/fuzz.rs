@@ -1,5 +1,6 @@
 //! Fuzz target bodies, shared by `fuzz/` (cargo-fuzz) and the stable seed
-//! replay test. Hidden: not part of the API.
+//! replay test, and a helper the tests and benches share with them. Hidden:
+//! not part of the API.
 
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{FrameHeader, OpCode, Rsv};
@@ -18,7 +19,7 @@ const BUDGET: usize = 64 * 1024;
 /// that its own bytes pick (as small as one byte), it must come back whole.
 pub fn deflate_inflate(data: &[u8]) {
     let Some((&seed, input)) = data.split_first() else { return };
-    let Some(mut receiver) = negotiated(seed) else { return };
+    let mut receiver = negotiated(seed);
     let piece = usize::from(seed >> 2).max(1);
     let budget = |_: usize| BUDGET + 1;
     let _ = inflate(&mut receiver, input, piece, budget);
@@ -26,7 +27,7 @@ pub fn deflate_inflate(data: &[u8]) {
     if input.len() > BUDGET {
         return; // a round trip would stop at the budget, as it should
     }
-    let (Some(mut sender), Some(mut receiver)) = (negotiated(seed), negotiated(seed)) else { return };
+    let (mut sender, mut receiver) = (negotiated(seed), negotiated(seed));
     let limits =
         |call: usize| input.get(call % input.len().max(1)).map_or(BUDGET, |&b| usize::from(b % 64) + 1);
     for text in [input, input.get(..input.len() / 2).unwrap_or_default()] {
@@ -38,24 +39,32 @@ pub fn deflate_inflate(data: &[u8]) {
     }
 }
 
-/// The extension as a server that accepted the offer `seed` picks; its
-/// compressor uses the window its decompressor expects of the client, so one
-/// such extension can read what another wrote.
-fn negotiated(seed: u8) -> Option<PerMessageDeflate> {
+/// The extension as a server that accepted the offer `seed` picks.
+fn negotiated(seed: u8) -> PerMessageDeflate {
+    symmetric_server(seed & 1 != 0, (seed & 2 != 0).then(|| 8 + (seed >> 5)))
+}
+
+/// The extension as a server that accepted an offer asking the same of
+/// both directions (and compressing every message, whatever its size): its
+/// compressor uses the window its decompressor expects of the client, so
+/// one such extension reads what another writes. Shared with the tests and
+/// benches.
+pub fn symmetric_server(no_context_takeover: bool, window_bits: Option<u8>) -> PerMessageDeflate {
     let mut offer = ExtensionOffer::new(crate::NAME);
-    if seed & 1 != 0 {
+    if no_context_takeover {
         offer = offer
             .with_param("client_no_context_takeover", None)
             .with_param("server_no_context_takeover", None);
     }
-    if seed & 2 != 0 {
-        let bits = (8 + (seed >> 5)).to_string();
+    if let Some(bits) = window_bits {
+        let bits = bits.to_string();
         offer = offer
             .with_param("client_max_window_bits", Some(&bits))
             .with_param("server_max_window_bits", Some(&bits));
     }
     let mut deflate = PerMessageDeflate::new(DeflateConfig { threshold: 0, ..DeflateConfig::default() });
-    deflate.server_accept(&[offer]).ok().flatten().map(|_| deflate)
+    deflate.server_accept(&[offer]).expect("valid parameters").expect("accepted");
+    deflate
 }
 
 /// Inflates one message fed in pieces of `piece` bytes, call `n` allowed

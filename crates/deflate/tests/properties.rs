@@ -8,7 +8,7 @@ use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Role, Rsv};
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame, ProtocolError};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
-use noio_ws_registry::{Extension, ExtensionOffer, Registry};
+use noio_ws_registry::{Extension, Registry};
 use noio_ws_test_support::drain;
 use proptest::prelude::*;
 
@@ -124,15 +124,7 @@ proptest! {
 
 /// A server-side extension negotiated with or without context takeover.
 fn negotiated(takeover: bool) -> PerMessageDeflate {
-    let mut offer = ExtensionOffer::new("permessage-deflate");
-    if !takeover {
-        offer = offer
-            .with_param("server_no_context_takeover", None)
-            .with_param("client_no_context_takeover", None);
-    }
-    let mut deflate = PerMessageDeflate::new(DeflateConfig { threshold: 0, ..DeflateConfig::default() });
-    deflate.server_accept(&[offer]).unwrap().unwrap();
-    deflate
+    noio_ws_deflate::fuzz::symmetric_server(!takeover, None)
 }
 
 proptest! {
