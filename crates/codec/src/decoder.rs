@@ -9,9 +9,10 @@ pub const DEFAULT_MAX_FRAME_LEN: u64 = 16 << 20;
 
 /// Decodes frames from bytes as they arrive.
 ///
-/// Once a header shows a frame is incomplete, `decode` reserves room in the
-/// buffer for the rest of it, so the memory a peer can make one decoder hold
-/// is bounded by `max_frame_len` plus one read.
+/// The decoder never reserves memory on a header's word: the buffer grows
+/// with the bytes that arrive (the caller's appends), so a peer that declares
+/// a large frame and sends one byte makes it hold one byte. What a decoder can
+/// be made to hold is bounded by `max_frame_len` plus one read.
 ///
 /// The caller appends received bytes to a `BytesMut` and calls
 /// [`decode`](FrameDecoder::decode) until it returns `Ok(None)`. Payloads are
@@ -91,9 +92,26 @@ impl FrameDecoder {
     /// its header and the payload bytes received so far, already unmasked at
     /// the front of `buf`. Lets a caller judge a frame (its header, the UTF-8
     /// of a text payload) before it is complete.
+    ///
+    /// `buf` must be the buffer `decode` was given; a shorter one (a caller
+    /// bug) gives `None` rather than a prefix that was never unmasked.
     pub fn partial_frame<'a>(&self, buf: &'a [u8]) -> Option<(FrameHeader, &'a [u8])> {
         match self.partial {
-            Some(PartialFrame { header, done, chunked: false }) => Some((header, &buf[..done as usize])),
+            Some(PartialFrame { header, done, chunked: false }) => Some((header, buf.get(..done as usize)?)),
+            _ => None,
+        }
+    }
+
+    /// The payload bytes still to arrive for the frame `decode` is waiting
+    /// on, given the buffer it was called with; `None` when no frame is part
+    /// way in (or `decode_chunk` is handing one out). Lets a caller size its
+    /// next read, or bound how far its buffer may grow, by what the frame
+    /// still needs rather than by what its header declares.
+    pub fn partial_remaining(&self, buf: &[u8]) -> Option<u64> {
+        match self.partial {
+            Some(PartialFrame { header, chunked: false, .. }) => {
+                Some(header.payload_len.saturating_sub(buf.len() as u64))
+            }
             _ => None,
         }
     }
@@ -102,13 +120,17 @@ impl FrameDecoder {
     ///
     /// `Ok(None)` means more bytes are needed. Once a header has arrived
     /// without all of its payload, the header is taken off `buf` and kept,
-    /// room for the rest of the frame is reserved (so the buffer does not
-    /// double its way up), and payload bytes are unmasked in place as they
-    /// arrive, while they are still in cache. After an error the same error
-    /// comes again: the stream cannot be resynchronised.
+    /// and payload bytes are unmasked in place as they arrive, while they are
+    /// still in cache. After an error the same error comes again: the stream
+    /// cannot be resynchronised. Calling it with a buffer shorter than the
+    /// one it unmasked a frame's first bytes in is
+    /// [`DecodeError::BufferShrank`], not a panic.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
         let (header, done) = match self.partial {
             Some(PartialFrame { chunked: true, .. }) => return Err(DecodeError::ChunkedFrameInProgress),
+            Some(PartialFrame { done, .. }) if buf.len() < done as usize => {
+                return Err(DecodeError::BufferShrank);
+            }
             Some(PartialFrame { header, done, .. }) => (header, done as usize),
             None => {
                 let Some((header, header_len, payload_len)) = self.parse_header(buf)? else {
@@ -118,8 +140,6 @@ impl FrameDecoder {
                     return Ok(Some(take_whole(buf, header, header_len, payload_len)));
                 }
                 buf.advance(header_len);
-                // Bounded by max_frame_len, checked in parse_header.
-                buf.reserve(payload_len - buf.len());
                 (header, 0)
             }
         };
@@ -149,6 +169,9 @@ impl FrameDecoder {
                 // A frame `decode` began has its first `done` bytes unmasked
                 // already; hand those out as they are.
                 if !chunked && done > 0 {
+                    if buf.len() < done as usize {
+                        return Err(DecodeError::BufferShrank);
+                    }
                     let payload = buf.split_to(done as usize).freeze();
                     self.partial = Some(PartialFrame { header, done, chunked: true });
                     return Ok(Some(FrameChunk { header, offset: 0, payload }));
@@ -323,6 +346,32 @@ mod tests {
         buf.extend_from_slice(&payload[9..]);
         assert_eq!(&decoder.decode(&mut buf).unwrap().unwrap().payload[..], b"0123456789");
         assert_eq!(decoder.partial_frame(&buf), None);
+    }
+
+    #[test]
+    fn a_declared_length_reserves_nothing() {
+        // A header declaring 8 MiB and one payload byte: the buffer holds what
+        // arrived, not what was declared.
+        let mut buf = BytesMut::from(&[0x82, 0x7F, 0, 0, 0, 0, 0, 0x80, 0, 0, b'x'][..]);
+        let mut decoder = FrameDecoder::with_max_frame_len(16 << 20);
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert!(buf.capacity() < 64, "capacity {}", buf.capacity());
+        assert_eq!(decoder.partial_remaining(&buf), Some((8 << 20) - 1));
+    }
+
+    #[test]
+    fn another_buffer_is_an_error_not_a_panic() {
+        let mut buf = BytesMut::from(&[0x82, 0x05, b'a', b'b', b'c'][..]);
+        let mut decoder = FrameDecoder::new();
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        let mut other = BytesMut::from(&b"a"[..]);
+        assert_eq!(decoder.partial_frame(&other), None);
+        assert_eq!(decoder.decode(&mut other), Err(DecodeError::BufferShrank));
+        assert_eq!(decoder.decode_chunk(&mut other), Err(DecodeError::BufferShrank));
+        assert_eq!(DecodeError::BufferShrank.close_code(), CloseCode::INTERNAL_ERROR);
+        // The right buffer still works.
+        buf.extend_from_slice(b"de");
+        assert_eq!(&decoder.decode(&mut buf).unwrap().unwrap().payload[..], b"abcde");
     }
 
     #[test]

@@ -54,16 +54,21 @@ pub enum DecodeError {
     /// bad input. Finish the frame with `decode_chunk` first.
     #[error("decode called in the middle of a frame begun by decode_chunk")]
     ChunkedFrameInProgress,
+    /// The decoder was given a buffer shorter than the one in which it had
+    /// already unmasked the first bytes of a frame: a caller bug (another
+    /// buffer, or bytes taken off it), not bad input.
+    #[error("the buffer is shorter than the frame bytes already decoded in it")]
+    BufferShrank,
 }
 
 impl DecodeError {
     /// The close code to send in answer: 1009 for an oversized frame, 1011
-    /// for the caller bug [`DecodeError::ChunkedFrameInProgress`], 1002 for
-    /// everything else.
+    /// for the caller bugs [`DecodeError::ChunkedFrameInProgress`] and
+    /// [`DecodeError::BufferShrank`], 1002 for everything else.
     pub const fn close_code(&self) -> CloseCode {
         match self {
             DecodeError::FrameTooLong { .. } => CloseCode::MESSAGE_TOO_BIG,
-            DecodeError::ChunkedFrameInProgress => CloseCode::INTERNAL_ERROR,
+            DecodeError::ChunkedFrameInProgress | DecodeError::BufferShrank => CloseCode::INTERNAL_ERROR,
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }

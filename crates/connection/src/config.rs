@@ -26,11 +26,21 @@ pub enum Delivery {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
     /// The largest frame payload accepted, in bytes; a larger frame fails
-    /// the connection with 1009 as soon as its header arrives. Default 16 MiB.
+    /// the connection with 1009 as soon as its header arrives. Default
+    /// 64 MiB + 64 KiB: the message limit plus 1/1024 for the framing a
+    /// compressor adds, so any message under the message limit passes in one
+    /// frame, compressed or not (DEFLATE's stored blocks add 5 bytes per
+    /// block: 16 MiB of random data is 16,782,337 bytes compressed).
+    ///
+    /// Memory does not follow this limit: the connection buffers a frame only
+    /// as its bytes arrive, and whole-message delivery refuses an
+    /// uncompressed frame longer than `max_message_len` on its header alone.
     pub max_frame_len: u64,
     /// The largest data message accepted (all fragments together, after
     /// extensions such as decompression), in bytes; beyond it the connection
-    /// fails with 1009 before the memory is spent. Default 64 MiB.
+    /// fails with 1009 before the memory is spent: an uncompressed frame that
+    /// would take the message past it fails as soon as its header arrives.
+    /// Default 64 MiB.
     pub max_message_len: u64,
     /// Answer each ping with a pong automatically. Default on.
     pub auto_pong: bool,
@@ -40,20 +50,29 @@ pub struct Config {
     /// How data messages are delivered. Default whole messages.
     pub delivery: Delivery,
     /// With streaming delivery, the most bytes an extension's decoding (such
-    /// as decompression) hands out in one chunk. Default 64 KiB.
+    /// as decompression) hands out in one chunk. Default 64 KiB; 0 is taken
+    /// as 1.
     pub max_chunk_len: usize,
+    /// The most bytes [`Connection::recv_with`](crate::Connection::recv_with)
+    /// lends to one read. Reads start at 4 KiB (or this, if smaller) and
+    /// double while they come back full, so an idle connection holds a small
+    /// buffer and a busy one reads in large pieces. Default 64 KiB; 0 is taken
+    /// as 1.
+    pub max_read_len: usize,
 }
 
 impl Config {
-    /// The defaults: 16 MiB frames, 64 MiB messages, automatic pong and
-    /// close replies, whole messages, 64 KiB decoded chunks.
+    /// The defaults: 64 MiB messages in frames of up to 64 MiB + 64 KiB,
+    /// automatic pong and close replies, whole messages, 64 KiB decoded
+    /// chunks and reads.
     pub const DEFAULT: Config = Config {
-        max_frame_len: 16 << 20,
+        max_frame_len: (64 << 20) + (64 << 10),
         max_message_len: 64 << 20,
         auto_pong: true,
         auto_close: true,
         delivery: Delivery::WholeMessages,
         max_chunk_len: 64 << 10,
+        max_read_len: 64 << 10,
     };
 }
 

@@ -10,6 +10,7 @@ use noio_ws_codec::{
 use noio_ws_registry::Registry;
 
 use crate::close_state::{CloseState, TransportAction};
+use crate::growth::reserve_bounded;
 use crate::mask_keys::MaskKeys;
 use crate::pipeline::{self, ActiveExtensions};
 use crate::receive::IncomingMessage;
@@ -23,8 +24,7 @@ use crate::{
 ///
 /// Feed it the bytes read from the transport with [`recv`](Connection::recv)
 /// (or read straight into its buffer with
-/// [`receive_buffer`](Connection::receive_buffer) and
-/// [`commit_received`](Connection::commit_received)), then call
+/// [`recv_with`](Connection::recv_with)), then call
 /// [`next_event`](Connection::next_event) until it returns
 /// [`Event::NeedData`]. Then write out what
 /// [`poll_output`](Connection::poll_output) returns: the automatic pong and
@@ -45,6 +45,12 @@ pub struct Connection {
     input: BytesMut,
     /// Queued bytes to write: automatic replies.
     output: BytesMut,
+    /// The payload of the automatic pong not yet queued: only the latest
+    /// ping is answered (RFC 6455 section 5.5.3 allows it), so pings from a
+    /// peer that never reads our output cannot queue without bound.
+    pending_pong: Option<Bytes>,
+    /// How many bytes the next `recv_with` lends.
+    read_len: usize,
     state: CloseState,
     /// The violation that failed the connection, returned again on every call.
     failure: Option<ProtocolError>,
@@ -53,11 +59,15 @@ pub struct Connection {
     sending_fragmented: bool,
     /// The extensions transforming the message being sent.
     sending_extensions: ActiveExtensions,
+    /// True while the fragmented message being sent is text.
+    sending_text_message: bool,
+    /// The UTF-8 check of the text message being sent, so far.
+    sending_text: Utf8Validator,
     /// The time given with the latest received bytes.
     time: Option<u64>,
-    /// The transport ended without a closing handshake and the caller has not
-    /// been told yet.
-    abnormal_eof: bool,
+    /// The transport reached end of stream; it takes effect once everything
+    /// received before it has been handed out.
+    eof: EndOfStream,
     /// Streaming delivery: the rest of a frame piece whose decoded output
     /// did not fit in one chunk.
     pending: Option<PendingPiece>,
@@ -66,6 +76,21 @@ pub struct Connection {
     /// were checked as UTF-8.
     early: Option<usize>,
 }
+
+/// Where the transport's end of stream stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EndOfStream {
+    /// The transport is open.
+    Open,
+    /// The end arrived; the events before it are still being handed out.
+    Arrived,
+    /// The end has been reported (or needed no report).
+    Reported,
+}
+
+/// The size of the first read `recv_with` lends: small, so an idle
+/// connection holds little; reads double from here while they come back full.
+const FIRST_READ: usize = 4 << 10;
 
 /// Part of a frame's payload an extension has yet to decode.
 #[derive(Debug)]
@@ -81,7 +106,7 @@ impl core::fmt::Debug for Connection {
             .field("role", &self.role)
             .field("state", &self.state)
             .field("buffered_input", &self.input.len())
-            .field("queued_output", &self.output.len())
+            .field("queued_output", &self.queued_output_len())
             .field("failure", &self.failure)
             .finish_non_exhaustive()
     }
@@ -106,13 +131,17 @@ impl Connection {
             mask_keys: if role.masks_outgoing() { MaskKeys::from_environment() } else { MaskKeys::new(0) },
             input: BytesMut::new(),
             output: BytesMut::new(),
+            pending_pong: None,
+            read_len: FIRST_READ.min(config.max_read_len).max(1),
             state: CloseState::Open,
             failure: None,
             incoming: None,
             sending_fragmented: false,
             sending_extensions: ActiveExtensions::default(),
+            sending_text_message: false,
+            sending_text: Utf8Validator::default(),
             time: None,
-            abnormal_eof: false,
+            eof: EndOfStream::Open,
             pending: None,
             early: None,
         }
@@ -153,11 +182,31 @@ impl Connection {
 
     // ---- input -------------------------------------------------------------
 
+    /// True while received bytes are still taken in: not after the peer's
+    /// close, a failure or the end of the stream.
+    fn takes_input(&self) -> bool {
+        self.state.can_receive() && self.eof == EndOfStream::Open
+    }
+
+    /// How far the input buffer may grow by doubling: to the end of the
+    /// frame being received when its header is in, so a frame is never
+    /// given more room than it declared (nor, before its bytes come, any).
+    fn input_bound(&self) -> usize {
+        match self.decoder.partial_remaining(&self.input) {
+            Some(rest) => {
+                usize::try_from(rest).map_or(usize::MAX, |rest| rest.saturating_add(self.input.len()))
+            }
+            None => usize::MAX,
+        }
+    }
+
     /// Hands over bytes read from the transport (copied into the connection's
     /// buffer). Once no more frames will be processed (the connection failed,
-    /// or the peer's close arrived) they are dropped.
+    /// the peer's close arrived, or the stream ended) they are dropped.
     pub fn recv(&mut self, bytes: &[u8]) {
-        if self.state.can_receive() {
+        if self.takes_input() {
+            let bound = self.input_bound();
+            reserve_bounded(&mut self.input, bytes.len(), bound);
             self.input.extend_from_slice(bytes);
         }
     }
@@ -172,31 +221,68 @@ impl Connection {
     /// Hands over an owned buffer of received bytes; when nothing is
     /// buffered it becomes the connection's buffer, with no copy.
     pub fn recv_owned(&mut self, bytes: BytesMut) {
-        if !self.state.can_receive() {
+        if !self.takes_input() {
             return;
         }
         if self.input.is_empty() {
             self.input = bytes;
         } else {
-            self.input.extend_from_slice(&bytes);
+            self.recv(&bytes);
         }
     }
 
-    /// Lends `len` bytes of the connection's own buffer to read into (zeroed,
-    /// as safe code requires); report how many were filled with
-    /// [`commit_received`](Connection::commit_received).
-    pub fn receive_buffer(&mut self, len: usize) -> &mut [u8] {
+    /// Reads straight into the connection's buffer, with no copy: `read` is
+    /// lent a zeroed slice of the buffer's end (safe code cannot lend
+    /// uninitialised memory) and returns how many bytes it filled, as
+    /// [`std::io::Read::read`] does. Those bytes are kept and the rest of the
+    /// slice given back; an error gives all of it back and is returned as it
+    /// is. A read of 0 bytes is the end of the stream, as for `Read`: it
+    /// calls [`recv_eof`](Connection::recv_eof).
+    ///
+    /// The slice starts at 4 KiB and doubles, up to
+    /// [`Config::max_read_len`], while reads fill it, halving again when they
+    /// come back mostly empty: an idle connection lends little, a busy one
+    /// reads in large pieces. Bytes read once no more frames are processed
+    /// are dropped.
+    ///
+    /// ```
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_connection::{Config, Connection, Event};
+    ///
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// let mut socket: &[u8] = &[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+    /// let n = server.recv_with(|buf| std::io::Read::read(&mut socket, buf))?;
+    /// assert_eq!(n, 11);
+    /// let Event::Message(hello) = server.next_event()? else { panic!() };
+    /// assert_eq!(hello.as_text(), Some("Hello"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv_with<E>(&mut self, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        let lend = self.read_len;
         let start = self.input.len();
-        self.input.resize(start + len, 0);
-        &mut self.input[start..]
-    }
-
-    /// Keeps the first `filled` bytes of the last
-    /// [`receive_buffer`](Connection::receive_buffer) and drops the rest.
-    pub fn commit_received(&mut self, lent: usize, filled: usize) {
-        let lent = lent.min(self.input.len());
-        let keep = if self.state.can_receive() { self.input.len() - lent + filled.min(lent) } else { 0 };
+        let bound = self.input_bound();
+        reserve_bounded(&mut self.input, lend, bound);
+        self.input.resize(start + lend, 0);
+        let result = read(&mut self.input[start..]);
+        let filled = match &result {
+            // A reader claiming more than it was lent keeps only the slice.
+            Ok(n) => (*n).min(lend),
+            Err(_) => 0,
+        };
+        let keep = if self.takes_input() { start + filled } else { start };
         self.input.truncate(keep);
+        let max = self.config.max_read_len.max(1);
+        self.read_len = if filled == lend {
+            lend.saturating_mul(2).min(max)
+        } else if filled < lend / 4 {
+            (lend / 2).max(FIRST_READ.min(max))
+        } else {
+            lend
+        };
+        if matches!(result, Ok(0)) {
+            self.recv_eof();
+        }
+        result.map(|n| n.min(lend))
     }
 
     /// Bytes received and not yet decoded: at most one frame (bounded by
@@ -206,12 +292,15 @@ impl Connection {
         self.input.len()
     }
 
-    /// The transport reached end of stream. Without a finished closing
-    /// handshake the next event is [`Event::AbnormalClosure`].
+    /// The transport reached end of stream; bytes received after it are
+    /// dropped. Everything received before it is still handed out by
+    /// [`next_event`](Connection::next_event); then, without a finished
+    /// closing handshake, comes [`Event::AbnormalClosure`], and the state
+    /// becomes [`CloseState::Closed`].
     pub fn recv_eof(&mut self) {
-        let (state, abnormal) = self.state.on_eof();
-        self.state = state;
-        self.abnormal_eof = abnormal;
+        if self.eof == EndOfStream::Open {
+            self.eof = EndOfStream::Arrived;
+        }
     }
 
     // ---- events ------------------------------------------------------------
@@ -225,12 +314,9 @@ impl Connection {
         if let Some(failure) = &self.failure {
             return Err(failure.clone());
         }
-        if core::mem::take(&mut self.abnormal_eof) {
-            return Ok(Event::AbnormalClosure);
-        }
         loop {
             if !self.state.can_receive() {
-                return Ok(Event::NeedData);
+                return Ok(self.end_of_input());
             }
             if let Some(piece) = self.pending.take() {
                 match self.handle_data(piece.header, piece.rest, piece.frame_end, 0) {
@@ -239,11 +325,17 @@ impl Connection {
                     Err(e) => return Err(self.fail(e)),
                 }
             }
-            let piece = match self.config.delivery {
-                Delivery::WholeMessages => {
-                    self.decoder.decode(&mut self.input).map(|f| f.map(FrameChunk::from))
-                }
-                Delivery::Streaming => self.decoder.decode_chunk(&mut self.input),
+            // Whole frames for what is delivered as it stands (single-frame
+            // messages, control frames); pieces as they arrive for what is
+            // assembled or transformed anyway, so a fragmented or compressed
+            // message never holds a frame's worth of input besides itself.
+            let in_pieces = self.config.delivery == Delivery::Streaming
+                || self.decoder.is_mid_frame()
+                || self.incoming.as_ref().is_some_and(IncomingMessage::assembles);
+            let piece = if in_pieces {
+                self.decoder.decode_chunk(&mut self.input)
+            } else {
+                self.decoder.decode(&mut self.input).map(|f| f.map(FrameChunk::from))
             };
             let piece = match piece {
                 Ok(Some(piece)) => piece,
@@ -255,12 +347,17 @@ impl Connection {
                         if let Err(e) = self.check_early(header, prefix) {
                             return Err(self.fail(e));
                         }
+                        if prefix > 0 && self.incoming.as_ref().is_some_and(IncomingMessage::assembles) {
+                            // check_early found a message that is assembled or
+                            // transformed: take its bytes in pieces from now on.
+                            continue;
+                        }
                     }
                     if self.input.is_empty() {
                         // Everything received is decoded: hold no memory while idle.
                         self.input = BytesMut::new();
                     }
-                    return Ok(Event::NeedData);
+                    return Ok(self.end_of_input());
                 }
                 Err(e) => return Err(self.fail(e.into())),
             };
@@ -270,6 +367,20 @@ impl Connection {
                 Err(e) => return Err(self.fail(e)),
             }
         }
+    }
+
+    /// Everything received has been handed out: [`Event::NeedData`], or the
+    /// end of the stream once it has arrived.
+    fn end_of_input(&mut self) -> Event {
+        if self.eof != EndOfStream::Arrived {
+            return Event::NeedData;
+        }
+        self.eof = EndOfStream::Reported;
+        let (state, abnormal) = self.state.on_eof();
+        self.state = state;
+        self.incoming = None;
+        self.input = BytesMut::new();
+        if abnormal { Event::AbnormalClosure } else { Event::NeedData }
     }
 
     /// Fails the connection: queues a close frame with the violation's code
@@ -298,8 +409,7 @@ impl Connection {
                 if starts_message && self.incoming.is_none() {
                     // check_header chose the single-frame path, which keeps no
                     // validator; this frame needs one while it arrives.
-                    self.incoming =
-                        Some(IncomingMessage::new(header.opcode, header.rsv, ActiveExtensions::default()));
+                    self.incoming = Some(IncomingMessage::single_frame(header.opcode, header.rsv));
                 }
                 0
             }
@@ -361,12 +471,24 @@ impl Connection {
         if !stray.is_empty() {
             return Err(ProtocolError::ReservedBitsSet(stray));
         }
+        if header.opcode.is_control() {
+            return Ok(());
+        }
+        let extensions = match &self.incoming {
+            Some(message) => message.extensions,
+            None if self.registry.extensions.is_empty() => ActiveExtensions::default(),
+            None => pipeline::begin_decode(&mut self.registry.extensions, header)?,
+        };
+        if extensions.is_empty() {
+            // The payload is the message's: a frame that would take it past
+            // the limit fails on its header, before any of it is buffered.
+            let so_far = self.incoming.as_ref().map_or(0, |m| m.len);
+            let max = self.config.max_message_len;
+            if header.payload_len > max.saturating_sub(so_far) {
+                return Err(ProtocolError::MessageTooLong { max });
+            }
+        }
         if starts_message {
-            let extensions = if self.registry.extensions.is_empty() {
-                ActiveExtensions::default()
-            } else {
-                pipeline::begin_decode(&mut self.registry.extensions, header)?
-            };
             // A final, untransformed frame delivered whole needs no assembly
             // state: see single_frame_message.
             let single_frame =
@@ -404,7 +526,8 @@ impl Connection {
         match header.opcode {
             OpCode::PING => {
                 if self.config.auto_pong && self.state == CloseState::Open {
-                    self.encode(&Frame::pong(frame.payload.clone()));
+                    // Replaces an unsent answer to an earlier ping.
+                    self.pending_pong = Some(frame.payload.clone());
                 }
                 Ok(Some(Event::Ping(frame)))
             }
@@ -448,32 +571,62 @@ impl Connection {
             return Err(ProtocolError::UnexpectedContinuation);
         };
         let mut message_end = frame_end && header.fin;
+        let budget = max.saturating_sub(message.len);
+        let over_limit = |e| match e {
+            ProtocolError::MessageTooLong { .. } => ProtocolError::MessageTooLong { max },
+            other => other,
+        };
+        let stack = &mut self.registry.extensions;
+        if self.config.delivery == Delivery::WholeMessages {
+            // Decoded straight into the joined message; only an untransformed
+            // piece is kept as it is, so a message in one frame is not copied.
+            if message.extensions.is_empty() {
+                message.len += payload.len() as u64;
+                if message.len > max {
+                    return Err(ProtocolError::MessageTooLong { max });
+                }
+                if let Some(utf8) = message.utf8.as_mut() {
+                    let unchecked = payload.get(checked..).unwrap_or_default();
+                    utf8.feed(unchecked).map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+                message.push_fragment(payload, usize::try_from(max).unwrap_or(usize::MAX));
+            } else {
+                let start = message.joined.len();
+                let joined = &mut message.joined;
+                pipeline::decode_into(stack, message.extensions, payload, message_end, budget, joined)
+                    .map_err(over_limit)?;
+                message.len += (message.joined.len() - start) as u64;
+                if message.len > max {
+                    return Err(ProtocolError::MessageTooLong { max });
+                }
+                if let Some(utf8) = message.utf8.as_mut() {
+                    utf8.feed(&message.joined[start..]).map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+            }
+            if message_end {
+                if let Some(utf8) = message.utf8.as_mut() {
+                    utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+            }
+            if !message_end {
+                return Ok(None);
+            }
+            let payload = message.take_payload();
+            let (opcode, rsv) = (message.opcode, message.rsv);
+            self.incoming = None;
+            return Ok(Some(Event::Message(Message { opcode, payload, rsv, time: self.time })));
+        }
         let payload = if message.extensions.is_empty() {
             payload
         } else {
-            let budget = max.saturating_sub(message.len);
-            let stack = &mut self.registry.extensions;
-            let decoded = match self.config.delivery {
-                Delivery::WholeMessages => {
-                    pipeline::decode(stack, message.extensions, payload, message_end, budget)
-                        .map(|out| (out, true))
-                }
-                Delivery::Streaming => {
-                    let limit = self.config.max_chunk_len.max(1);
-                    pipeline::decode_bounded(stack, message.extensions, &payload, message_end, budget, limit)
-                        .map(|(out, used, finished)| {
-                            if !finished {
-                                let rest = payload.slice(used..);
-                                self.pending = Some(PendingPiece { header, rest, frame_end });
-                            }
-                            (out, finished)
-                        })
-                }
-            };
-            let (out, finished) = decoded.map_err(|e| match e {
-                ProtocolError::MessageTooLong { .. } => ProtocolError::MessageTooLong { max },
-                other => other,
-            })?;
+            let limit = self.config.max_chunk_len;
+            let (out, used, finished) =
+                pipeline::decode_bounded(stack, message.extensions, &payload, message_end, budget, limit)
+                    .map_err(over_limit)?;
+            if !finished {
+                let rest = payload.slice(used..);
+                self.pending = Some(PendingPiece { header, rest, frame_end });
+            }
             message_end &= finished;
             out
         };
@@ -482,54 +635,55 @@ impl Connection {
             return Err(ProtocolError::MessageTooLong { max });
         }
         if let Some(utf8) = message.utf8.as_mut() {
-            utf8.feed(&payload[checked..]).map_err(|_| ProtocolError::InvalidUtf8)?;
+            utf8.feed(payload.get(checked..).unwrap_or_default()).map_err(|_| ProtocolError::InvalidUtf8)?;
             if message_end {
                 utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
             }
         }
-        match self.config.delivery {
-            Delivery::Streaming => {
-                if payload.is_empty() && !message_end {
-                    return Ok(None);
-                }
-                let chunk = MessageChunk {
-                    opcode: message.opcode,
-                    payload,
-                    rsv: header.rsv,
-                    first: !message.chunk_sent,
-                    fin: message_end,
-                    time: self.time,
-                };
-                message.chunk_sent = true;
-                if message_end {
-                    self.incoming = None;
-                }
-                Ok(Some(Event::Chunk(chunk)))
-            }
-            Delivery::WholeMessages => {
-                message.push_fragment(payload);
-                if !message_end {
-                    return Ok(None);
-                }
-                let payload = message.take_payload();
-                let (opcode, rsv) = (message.opcode, message.rsv);
-                self.incoming = None;
-                Ok(Some(Event::Message(Message { opcode, payload, rsv, time: self.time })))
-            }
+        if payload.is_empty() && !message_end {
+            return Ok(None);
         }
+        let chunk = MessageChunk {
+            opcode: message.opcode,
+            payload,
+            rsv: header.rsv,
+            first: !message.chunk_sent,
+            fin: message_end,
+            time: self.time,
+        };
+        message.chunk_sent = true;
+        if message_end {
+            self.incoming = None;
+        }
+        Ok(Some(Event::Chunk(chunk)))
     }
 
     // ---- output ------------------------------------------------------------
 
     /// The queued bytes to write (automatic pong and close replies), if any.
     pub fn poll_output(&mut self) -> Option<Bytes> {
+        self.queue_pending_pong();
         (!self.output.is_empty()).then(|| core::mem::take(&mut self.output).freeze())
+    }
+
+    /// How many bytes [`poll_output`](Connection::poll_output) would return
+    /// now. The connection queues at most one automatic pong (answering the
+    /// latest ping), one close reply and one failure close, so this stays
+    /// small however many pings a peer sends without reading: a driver that
+    /// cannot write may keep reading.
+    pub fn queued_output_len(&self) -> usize {
+        let pong = self.pending_pong.as_ref().map_or(0, |payload| {
+            let mask = if self.role.masks_outgoing() { 4 } else { 0 };
+            2 + mask + payload.len()
+        });
+        self.output.len() + pong
     }
 
     /// Checks `frame` and returns the bytes to write: any queued replies,
     /// then the frame (the Python noio_ws `send`).
     pub fn send(&mut self, frame: Frame) -> Result<Bytes, UsageError> {
         let frame = self.prepare(frame)?;
+        self.queue_pending_pong();
         let mut output = core::mem::take(&mut self.output);
         self.encode_to(&frame, &mut output);
         Ok(output.freeze())
@@ -540,6 +694,7 @@ impl Connection {
     /// `dst` has room.
     pub fn send_into(&mut self, frame: Frame, dst: &mut BytesMut) -> Result<(), UsageError> {
         let frame = self.prepare(frame)?;
+        self.queue_pending_pong();
         dst.extend_from_slice(&self.output);
         self.output = BytesMut::new();
         self.encode_to(&frame, dst);
@@ -555,6 +710,7 @@ impl Connection {
             return Ok([self.send(frame)?, Bytes::new()]);
         }
         let frame = self.prepare(frame)?;
+        self.queue_pending_pong();
         let header = self.header_for(&frame);
         let mut head = core::mem::take(&mut self.output);
         let encoded = self.encoder.encode_header(&header, &mut head);
@@ -604,6 +760,11 @@ impl Connection {
                 (false, true) => return Err(UsageError::MessageInProgress(opcode)),
                 (starts, _) => !starts,
             };
+            if starts_message {
+                self.sending_text = Utf8Validator::default();
+            }
+            let is_text = if starts_message { opcode == OpCode::TEXT } else { self.sending_text_message };
+            let text_check = if is_text { Some(self.check_outgoing_text(&frame)?) } else { None };
             if !self.registry.extensions.is_empty() {
                 let stack = &mut self.registry.extensions;
                 if starts_message {
@@ -615,8 +776,27 @@ impl Connection {
                 frame.payload = pipeline::encode(stack, self.sending_extensions, frame.payload, frame.fin)?;
             }
             self.sending_fragmented = !frame.fin;
+            self.sending_text_message = is_text && !frame.fin;
+            if let Some(validator) = text_check {
+                self.sending_text = validator;
+            }
         }
         Ok(frame)
+    }
+
+    /// Checks that an outgoing text frame continues its message's UTF-8;
+    /// returns the check's state after it, to keep once the frame is sent.
+    fn check_outgoing_text(&self, frame: &Frame) -> Result<Utf8Validator, UsageError> {
+        let mut validator = self.sending_text;
+        // A frame made from a `str` is whole UTF-8: it needs no check unless
+        // the frame before it ended inside a character.
+        if !frame.utf8 || !validator.is_idle() {
+            validator.feed(&frame.payload).map_err(|_| UsageError::InvalidUtf8)?;
+        }
+        if frame.fin {
+            validator.finish().map_err(|_| UsageError::InvalidUtf8)?;
+        }
+        Ok(validator)
     }
 
     /// The header for `frame`, with a fresh masking key for a client.
@@ -628,8 +808,20 @@ impl Connection {
             .with_mask(mask)
     }
 
-    /// Queues a frame the connection itself sends (a reply or a failure's close).
+    /// Queues the answer to the latest ping, if one is waiting, so it goes
+    /// out before anything queued after it.
+    fn queue_pending_pong(&mut self) {
+        if let Some(payload) = self.pending_pong.take() {
+            self.encode(&Frame::pong(payload));
+        }
+    }
+
+    /// Queues a frame the connection itself sends (a reply or a failure's
+    /// close), after any pong still waiting.
     fn encode(&mut self, frame: &Frame) {
+        if frame.opcode != OpCode::PONG {
+            self.queue_pending_pong();
+        }
         let mut output = core::mem::take(&mut self.output);
         self.encode_to(frame, &mut output);
         self.output = output;

@@ -98,6 +98,10 @@ pub enum UsageError {
     /// A close frame whose payload is malformed.
     #[error(transparent)]
     ClosePayload(#[from] ClosePayloadError),
+    /// A text frame whose bytes are not UTF-8 (or do not continue the
+    /// message's text as UTF-8, or end it inside a character).
+    #[error("text frame payload is not valid UTF-8")]
+    InvalidUtf8,
     /// An extension failed to transform the message.
     #[error(transparent)]
     Extension(#[from] ExtensionError),

@@ -12,28 +12,39 @@ use noio_ws_codec::{CloseCode, ClosePayload, ClosePayloadError, OpCode, Rsv};
 /// against the protocol and the connection's state. A message may be sent in
 /// fragments: a data frame with `fin == false`, then continuation frames, the
 /// last with `fin == true`.
+///
+/// Text sent as bytes ([`Frame::new`] with [`OpCode::TEXT`], or
+/// [`Frame::continuation`] of a text message) is checked to be UTF-8 when it
+/// is sent; text built from a `str` ([`Frame::text`]) is known to be and is
+/// not checked again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
-    /// The opcode.
-    pub opcode: OpCode,
-    /// The payload, unmasked; shared, not copied, on its way out.
-    pub payload: Bytes,
-    /// FIN: the last frame of its message.
-    pub fin: bool,
-    /// Reserved bits the application claimed for itself; extensions set
-    /// their own.
-    pub rsv: Rsv,
+    pub(crate) opcode: OpCode,
+    pub(crate) payload: Bytes,
+    pub(crate) fin: bool,
+    pub(crate) rsv: Rsv,
+    /// The payload is known to be whole UTF-8 (it came from a `String`).
+    pub(crate) utf8: bool,
 }
 
 impl Frame {
-    /// A final frame with `opcode` and `payload` and no reserved bits.
+    /// A final frame with `opcode` and `payload` and no reserved bits. A
+    /// text payload is checked to be UTF-8 when the frame is sent.
     pub fn new(opcode: OpCode, payload: impl Into<Bytes>) -> Self {
-        Frame { opcode, payload: payload.into(), fin: true, rsv: Rsv::NONE }
+        Frame { opcode, payload: payload.into(), fin: true, rsv: Rsv::NONE, utf8: false }
     }
 
     /// A text message; the type guarantees UTF-8.
     pub fn text(text: impl Into<String>) -> Self {
-        Frame::new(OpCode::TEXT, Bytes::from(text.into()))
+        Frame { utf8: true, ..Frame::new(OpCode::TEXT, Bytes::from(text.into())) }
+    }
+
+    /// A text frame whose bytes are sent as they are, with no UTF-8 check:
+    /// for testing how a peer treats invalid text (RFC 6455 says it must
+    /// fail the connection with 1007). Anything else sending invalid text
+    /// breaks the protocol; use [`Frame::text`] or [`Frame::new`].
+    pub fn text_unchecked(payload: impl Into<Bytes>) -> Self {
+        Frame { utf8: true, ..Frame::new(OpCode::TEXT, payload) }
     }
 
     /// A binary message.
@@ -41,7 +52,8 @@ impl Frame {
         Frame::new(OpCode::BINARY, data)
     }
 
-    /// A continuation of a fragmented message.
+    /// A continuation of a fragmented message; the piece of a text message
+    /// whose bytes are checked to continue its UTF-8 when sent.
     pub fn continuation(data: impl Into<Bytes>, fin: bool) -> Self {
         Frame::new(OpCode::CONTINUATION, data).with_fin(fin)
     }
@@ -69,6 +81,26 @@ impl Frame {
     /// A close frame with no status code.
     pub fn close_empty() -> Self {
         Frame::new(OpCode::CLOSE, Bytes::new())
+    }
+
+    /// The opcode.
+    pub fn opcode(&self) -> OpCode {
+        self.opcode
+    }
+
+    /// The payload, unmasked; shared, not copied, on its way out.
+    pub fn payload(&self) -> &Bytes {
+        &self.payload
+    }
+
+    /// FIN: the last frame of its message.
+    pub fn fin(&self) -> bool {
+        self.fin
+    }
+
+    /// The reserved bits the application set; extensions add their own.
+    pub fn rsv(&self) -> Rsv {
+        self.rsv
     }
 
     /// The same frame with FIN set to `fin`.

@@ -24,7 +24,7 @@ pub fn connection_recv(data: &[u8]) {
         auto_pong: flags & 4 == 0,
         auto_close: flags & 8 == 0,
         delivery,
-        max_chunk_len: Config::DEFAULT.max_chunk_len,
+        ..Config::DEFAULT
     };
     let read_size = usize::from(*read).max(1);
     let mut conn = Connection::new(role, config).with_mask_seed(u64::from(*flags));

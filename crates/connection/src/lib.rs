@@ -48,6 +48,7 @@ mod connection;
 mod error;
 mod event;
 mod frame;
+mod growth;
 mod mask_keys;
 mod pipeline;
 mod receive;

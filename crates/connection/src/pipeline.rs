@@ -3,9 +3,39 @@
 
 use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Rsv};
-use noio_ws_registry::{ExtensionError, ExtensionStack};
+use noio_ws_registry::{Extension, ExtensionError, ExtensionStack};
 
 use crate::ProtocolError;
+use crate::growth::reserve_bounded;
+
+/// The most output room an extension is given per call: bounded memory
+/// per step, whatever the compression ratio.
+const STEP: usize = 64 << 10;
+
+/// The output room for one call of an extension's `decode`, made in
+/// `output` beforehand so the extension never grows it by doubling: at most
+/// `cap` bytes past `start` in all (`None`: no cap), at most [`STEP`] at a
+/// time.
+fn make_room(output: &mut BytesMut, start: usize, cap: Option<usize>) -> usize {
+    let produced = output.len() - start;
+    let room = cap.map_or(STEP, |cap| cap.saturating_sub(produced).min(STEP));
+    let bound = cap.map_or(usize::MAX, |cap| start.saturating_add(cap));
+    reserve_bounded(output, room, bound);
+    room
+}
+
+/// The error for an extension that took no input and gave no output though
+/// it was not drained: calling it again would loop forever.
+fn no_progress() -> ProtocolError {
+    let reason = "extension made no progress on its input";
+    ExtensionError::new(CloseCode::INTERNAL_ERROR, reason).into()
+}
+
+/// `budget` plus the one byte that shows output went past it, as a `usize`
+/// cap on output; `None` when no output size could reach it.
+fn output_cap(budget: u64) -> Option<usize> {
+    usize::try_from(budget.saturating_add(1)).ok().filter(|&cap| cap != usize::MAX)
+}
 
 /// The extensions that apply to one message: bit `i` for the stack's `i`th.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,40 +67,59 @@ pub(crate) fn begin_decode(
 }
 
 /// Decodes one piece of a message's payload through its extensions, last to
-/// first. `budget` is how many more bytes the message may grow by: output
-/// past it fails with 1009 having spent at most one byte more.
-pub(crate) fn decode(
+/// first, appending the result to `out`. `budget` is how many more bytes the
+/// message may grow by: output past it fails with 1009 having spent at most
+/// one byte more.
+pub(crate) fn decode_into(
     stack: &mut ExtensionStack,
     active: ActiveExtensions,
     mut data: Bytes,
     end: bool,
     budget: u64,
-) -> Result<Bytes, ProtocolError> {
-    let too_long = |produced: usize| produced as u64 > budget;
+    out: &mut BytesMut,
+) -> Result<(), ProtocolError> {
+    let cap = output_cap(budget);
+    // The first extension of the stack decodes last: straight into `out`.
+    let last = (0..stack.len()).find(|&i| active.contains(i));
     for (i, extension) in stack.iter_mut().enumerate().rev() {
         if !active.contains(i) || (data.is_empty() && !end) {
             continue;
         }
-        let mut output = BytesMut::new();
-        let mut consumed = 0;
-        loop {
-            let room = usize::try_from(budget + 1 - output.len() as u64).unwrap_or(usize::MAX);
-            let progress = extension.decode(&data[consumed..], end, &mut output, room)?;
-            consumed += progress.consumed;
-            if too_long(output.len()) {
-                return Err(ProtocolError::MessageTooLong { max: budget });
-            }
-            if progress.drained && consumed == data.len() {
-                break;
-            }
-            if progress.consumed == 0 && progress.produced == 0 {
-                let reason = "extension made no progress on its input";
-                return Err(ExtensionError::new(CloseCode::INTERNAL_ERROR, reason).into());
-            }
+        if Some(i) == last {
+            return run_decode(extension, &data, end, out, budget, cap);
         }
+        let mut output = BytesMut::new();
+        run_decode(extension, &data, end, &mut output, budget, cap)?;
         data = output.freeze();
     }
-    Ok(data)
+    Ok(())
+}
+
+/// Runs one extension over all of `data` until it is drained.
+fn run_decode(
+    extension: &mut dyn Extension,
+    data: &[u8],
+    end: bool,
+    out: &mut BytesMut,
+    budget: u64,
+    cap: Option<usize>,
+) -> Result<(), ProtocolError> {
+    let start = out.len();
+    let mut consumed = 0;
+    loop {
+        let room = make_room(out, start, cap);
+        let progress = extension.decode(&data[consumed..], end, out, room)?;
+        consumed = consumed.saturating_add(progress.consumed).min(data.len());
+        if (out.len() - start) as u64 > budget {
+            return Err(ProtocolError::MessageTooLong { max: budget });
+        }
+        if progress.drained && consumed == data.len() {
+            return Ok(());
+        }
+        if progress.consumed == 0 && progress.produced == 0 {
+            return Err(no_progress());
+        }
+    }
 }
 
 /// Decodes at most `limit` bytes of output from `data` through the
@@ -87,20 +136,26 @@ pub(crate) fn decode_bounded(
 ) -> Result<(Bytes, usize, bool), ProtocolError> {
     let mut indices = (0..stack.len()).filter(|&i| active.contains(i));
     let (Some(only), None) = (indices.next(), indices.next()) else {
-        return Ok((decode(stack, active, data.clone(), end, budget)?, data.len(), true));
+        let mut out = BytesMut::new();
+        decode_into(stack, active, data.clone(), end, budget, &mut out)?;
+        return Ok((out.freeze(), data.len(), true));
     };
-    let extension = stack.iter_mut().nth(only).expect("an index below the stack's length");
+    let Some(extension) = stack.iter_mut().nth(only) else {
+        return Err(no_progress());
+    };
     let mut output = BytesMut::new();
     let mut consumed = 0;
+    let limit = limit.max(1);
+    let cap = output_cap(budget).map_or(limit, |cap| cap.min(limit));
     // Called even with no input: a previous call may have left output behind.
     loop {
-        let to_budget = usize::try_from(budget + 1 - output.len() as u64).unwrap_or(usize::MAX);
-        let room = to_budget.min(limit - output.len());
+        let room = make_room(&mut output, 0, Some(cap));
         if room == 0 {
+            // The chunk is full; the caller comes back for the rest.
             return Ok((output.freeze(), consumed, false));
         }
         let progress = extension.decode(&data[consumed..], end, &mut output, room)?;
-        consumed += progress.consumed;
+        consumed = consumed.saturating_add(progress.consumed).min(data.len());
         if output.len() as u64 > budget {
             return Err(ProtocolError::MessageTooLong { max: budget });
         }
@@ -108,8 +163,7 @@ pub(crate) fn decode_bounded(
             return Ok((output.freeze(), consumed, true));
         }
         if progress.consumed == 0 && progress.produced == 0 {
-            let reason = "extension made no progress on its input";
-            return Err(ExtensionError::new(CloseCode::INTERNAL_ERROR, reason).into());
+            return Err(no_progress());
         }
     }
 }

@@ -5,6 +5,7 @@
 use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{OpCode, Rsv};
 
+use crate::growth::reserve_bounded;
 use crate::pipeline::ActiveExtensions;
 use crate::utf8::Utf8Validator;
 
@@ -26,6 +27,10 @@ pub(crate) struct IncomingMessage {
     pub(crate) first: Option<Bytes>,
     /// Streaming delivery: whether a chunk has been handed out yet.
     pub(crate) chunk_sent: bool,
+    /// Whole-message delivery: an untransformed message in one frame, kept
+    /// only to check its text while the frame arrives; its frame is taken
+    /// whole, with no copy.
+    single_frame: bool,
 }
 
 impl IncomingMessage {
@@ -39,20 +44,40 @@ impl IncomingMessage {
             joined: BytesMut::new(),
             first: None,
             chunk_sent: false,
+            single_frame: false,
         }
     }
 
+    /// The state of a whole-delivered message in one untransformed frame,
+    /// while that frame arrives.
+    pub(crate) fn single_frame(opcode: OpCode, rsv: Rsv) -> Self {
+        IncomingMessage {
+            single_frame: true,
+            ..IncomingMessage::new(opcode, rsv, ActiveExtensions::default())
+        }
+    }
+
+    /// True when the message is joined from pieces or transformed, so its
+    /// frames can be taken in pieces as they arrive.
+    pub(crate) fn assembles(&self) -> bool {
+        !self.single_frame
+    }
+
     /// Adds a fragment for whole-message delivery, copying only once a
-    /// second fragment shows the message is fragmented.
-    pub(crate) fn push_fragment(&mut self, payload: Bytes) {
+    /// second fragment shows the message is fragmented. The joined buffer
+    /// grows by doubling but never past `bound`, the message limit.
+    pub(crate) fn push_fragment(&mut self, payload: Bytes, bound: usize) {
         if payload.is_empty() {
             return;
         }
         match self.first.take() {
             None if self.joined.is_empty() => self.first = Some(payload),
-            None => self.joined.extend_from_slice(&payload),
+            None => {
+                reserve_bounded(&mut self.joined, payload.len(), bound);
+                self.joined.extend_from_slice(&payload);
+            }
             Some(first) => {
-                self.joined.reserve(first.len() + payload.len());
+                reserve_bounded(&mut self.joined, first.len() + payload.len(), bound);
                 self.joined.extend_from_slice(&first);
                 self.joined.extend_from_slice(&payload);
             }

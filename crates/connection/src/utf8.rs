@@ -61,6 +61,12 @@ impl Utf8Validator {
         }
     }
 
+    /// True when no code point is unfinished: the text so far ends on a
+    /// character boundary.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.pending_len == 0
+    }
+
     /// Checks that the text did not end inside a code point, and resets.
     pub(crate) fn finish(&mut self) -> Result<(), InvalidUtf8> {
         let complete = self.pending_len == 0;

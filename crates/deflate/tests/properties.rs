@@ -245,7 +245,7 @@ fn invalid_text_fails_before_the_rest_is_decompressed() {
     let (mut client, mut server) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming);
     let mut bad = b"\xff not utf-8 ".to_vec();
     bad.resize(1 << 20, b'a');
-    server.recv(&client.send(Frame::new(OpCode::TEXT, bad)).unwrap());
+    server.recv(&client.send(Frame::text_unchecked(bad)).unwrap());
     assert_eq!(server.next_event(), Err(ProtocolError::InvalidUtf8));
 }
 

@@ -34,12 +34,6 @@
 //! fn serve(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //!     let mut conn = Connection::new(Role::Server, Config::default());
 //!     loop {
-//!         // Read straight into the connection's buffer: no copy.
-//!         let n = stream.read(conn.receive_buffer(16 * 1024))?;
-//!         conn.commit_received(16 * 1024, n);
-//!         if n == 0 {
-//!             conn.recv_eof();
-//!         }
 //!         loop {
 //!             match conn.next_event() {
 //!                 Ok(Event::Message(m)) => {
@@ -59,9 +53,12 @@
 //!         if let Some(queued) = conn.poll_output() {
 //!             stream.write_all(&queued)?;
 //!         }
-//!         if conn.transport_action() != TransportAction::Keep || n == 0 {
+//!         if conn.transport_action() != TransportAction::Keep {
 //!             return Ok(()); // the server closes the TCP connection first
 //!         }
+//!         // Read straight into the connection's buffer: no copy. A read of 0
+//!         // bytes ends the stream, which the next events report.
+//!         conn.recv_with(|buf| stream.read(buf))?;
 //!     }
 //! }
 //!
@@ -101,7 +98,7 @@
 //! |---|---|
 //! | `Connection('SERVER')` | [`Connection::new`]`(Role::Server, Config::default())` |
 //! | `Connection(role, {3: 'latin-1'}, {11: 'compare'})` | `registry.opcodes.register_data(3, "latin-1")?`, `registry.opcodes.register_control(11, "compare")?`, then [`Connection::with_registry`]`(role, config, registry)` |
-//! | `conn.recv(bytechunk)` | [`Connection::recv`]`(&bytes)`; also [`recv_at`](Connection::recv_at) (with a time), [`recv_owned`](Connection::recv_owned) and [`receive_buffer`](Connection::receive_buffer) (no copy) |
+//! | `conn.recv(bytechunk)` | [`Connection::recv`]`(&bytes)`; also [`recv_at`](Connection::recv_at) (with a time), [`recv_owned`](Connection::recv_owned) and [`recv_with`](Connection::recv_with) (no copy) |
 //! | `conn.next_event()` returning a `Message` or `Information.NEED_DATA` | [`Connection::next_event`] returning an [`Event`], [`Event::NeedData`] when more bytes are needed |
 //! | `conn.send(Frame(data, 'text'))` returning bytes | [`Connection::send`]`(Frame::text(data))?` returning `Bytes`; [`send_into`](Connection::send_into) and [`send_parts`](Connection::send_parts) avoid copies |
 //! | `Frame(data, 'latin-1')` | [`Connection::frame`]`("latin-1", data)?` |

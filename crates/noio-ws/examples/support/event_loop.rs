@@ -10,9 +10,6 @@ use noio_ws::{Connection, Event, Frame, Message, TransportAction};
 /// Any error, for the examples to print.
 pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Bytes read from the socket per call.
-const READ: usize = 64 * 1024;
-
 /// Runs `conn` over `stream` until the transport should close; `on_message`
 /// may answer each message with a frame. Pings are answered and closes echoed
 /// by the connection itself.
@@ -46,11 +43,8 @@ pub(crate) fn run(
         if conn.transport_action() != TransportAction::Keep {
             return Ok(());
         }
-        let n = stream.read(conn.receive_buffer(READ))?;
-        conn.commit_received(READ, n);
-        if n == 0 {
-            conn.recv_eof();
-        }
+        // Straight into the connection's buffer; a read of 0 ends the stream.
+        conn.recv_with(|buf| stream.read(buf))?;
     }
 }
 
