@@ -233,15 +233,16 @@ impl ClientHandshake {
         let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
             return Ok(None);
         };
-        let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
+        let limit = headers::field_limit(self.limits.max_headers);
+        let mut parsed = headers::header_slots(limit, &head.bytes);
         let mut res = httparse::Response::new(&mut parsed);
-        headers::check_parsed(res.parse(&head.bytes), self.limits.max_headers, "response head")?;
+        headers::check_parsed(res.parse(&head.bytes), limit, "response head")?;
         let status = StatusCode::from_u16(res.code.ok_or(HandshakeError::Malformed("status"))?)
             .map_err(|_| HandshakeError::Malformed("status"))?;
         let mut response = Response::new(());
         *response.status_mut() = status;
         *response.version_mut() = headers::version(res.version);
-        *response.headers_mut() = headers::to_header_map(res.headers)?;
+        *response.headers_mut() = headers::to_header_map(res.headers, limit)?;
 
         if status == StatusCode::SWITCHING_PROTOCOLS {
             let accepted = self.check_upgrade(&response, head.rest)?;

@@ -5,7 +5,9 @@
 pub struct Limits {
     /// The most bytes the head (start line and headers) may take. Default 16 KiB.
     pub max_head_bytes: usize,
-    /// The most header fields. Default 64.
+    /// The most header fields. Default 64. At most 24,576 are ever taken,
+    /// the most distinct names an `http::HeaderMap` holds; a larger value
+    /// (up to `usize::MAX`) counts as 24,576.
     pub max_headers: usize,
     /// The longest request target. Default 4 KiB.
     pub max_target_len: usize,

@@ -47,9 +47,10 @@ impl ServerHandshake {
         let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
             return Ok(None);
         };
-        let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
+        let limit = headers::field_limit(self.limits.max_headers);
+        let mut parsed = headers::header_slots(limit, &head.bytes);
         let mut req = httparse::Request::new(&mut parsed);
-        headers::check_parsed(req.parse(&head.bytes), self.limits.max_headers, "request head")?;
+        headers::check_parsed(req.parse(&head.bytes), limit, "request head")?;
         let target = req.path.ok_or(HandshakeError::Malformed("request target"))?;
         if target.len() > self.limits.max_target_len {
             return Err(HandshakeError::TargetTooLong { max: self.limits.max_target_len });
@@ -60,7 +61,7 @@ impl ServerHandshake {
             .version(headers::version(req.version))
             .body(())
             .map_err(|_| HandshakeError::Malformed("request line"))?;
-        *request.headers_mut() = headers::to_header_map(req.headers)?;
+        *request.headers_mut() = headers::to_header_map(req.headers, limit)?;
         Ok(Some(IncomingRequest { request, rest: head.rest }))
     }
 }

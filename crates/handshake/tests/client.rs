@@ -3,7 +3,7 @@
 use noio_ws_codec::Rsv;
 use noio_ws_handshake::http::StatusCode;
 use noio_ws_handshake::{
-    Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, ServerHandshake,
+    Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, Limits, ServerHandshake,
 };
 use noio_ws_registry::Registry;
 use noio_ws_test_support::Xor;
@@ -129,6 +129,39 @@ fn a_redirect_is_handed_back() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+fn client_with(limits: Limits) -> ClientHandshake {
+    ClientRequest::new("ws://example.com/")
+        .unwrap()
+        .nonce(*b"the sample nonce")
+        .limits(limits)
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn a_response_header_limit_past_what_a_header_map_holds_is_an_error_not_a_panic() {
+    let fields: String = (0..24_577).map(|i| format!("x-{i}: v\r\n")).collect();
+    for max_headers in [24_577, usize::MAX] {
+        let limits = Limits { max_headers, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+        let head = format!("HTTP/1.1 101 Switching Protocols\r\n{fields}\r\n");
+        let err = client_with(limits).recv(head.as_bytes()).unwrap_err();
+        assert_eq!(err, HandshakeError::TooManyHeaders { max: 24_576 });
+    }
+}
+
+#[test]
+fn response_header_limits_of_zero_and_usize_max_work() {
+    let limits = Limits { max_headers: usize::MAX, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+    let outcome = client_with(limits).recv(response("").as_bytes()).unwrap();
+    assert!(matches!(outcome, Some(ClientOutcome::Accepted { .. })), "{outcome:?}");
+
+    let limits = Limits { max_headers: 0, ..Limits::DEFAULT };
+    let err = client_with(limits).recv(response("").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::TooManyHeaders { max: 0 });
+    let outcome = client_with(limits).recv(b"HTTP/1.1 403 Forbidden\r\n\r\n").unwrap();
+    assert!(matches!(outcome, Some(ClientOutcome::Rejected(_))), "{outcome:?}");
 }
 
 #[test]

@@ -99,6 +99,39 @@ fn limits_refuse_oversized_heads() {
     assert_eq!(err.status(), StatusCode::URI_TOO_LONG);
 }
 
+/// A request head with `count` header fields of distinct names.
+fn with_fields(count: usize) -> String {
+    let fields: String = (0..count).map(|i| format!("x-{i}: v\r\n")).collect();
+    format!("GET / HTTP/1.1\r\n{fields}\r\n")
+}
+
+#[test]
+fn a_header_limit_past_what_a_header_map_holds_is_431_not_a_panic() {
+    for max_headers in [24_577, usize::MAX] {
+        let limits = Limits { max_headers, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+        let err = ServerHandshake::new(limits).recv(with_fields(24_577).as_bytes()).unwrap_err();
+        assert_eq!(err, HandshakeError::TooManyHeaders { max: 24_576 });
+        assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        let request = ServerHandshake::new(limits).recv(with_fields(24_576).as_bytes()).unwrap().unwrap();
+        assert_eq!(request.request().headers().len(), 24_576);
+    }
+}
+
+#[test]
+fn header_limits_of_zero_and_usize_max_work() {
+    // usize::MAX once meant a header array of usize::MAX slots.
+    let limits = Limits { max_headers: usize::MAX, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+    let request = ServerHandshake::new(limits).recv(format!("{GOOD}\r\n").as_bytes()).unwrap().unwrap();
+    assert!(request.accept(Accept::default()).is_ok());
+
+    let limits = Limits { max_headers: 0, ..Limits::DEFAULT };
+    let err = ServerHandshake::new(limits).recv(format!("{GOOD}\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::TooManyHeaders { max: 0 });
+    assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let request = ServerHandshake::new(limits).recv(b"GET / HTTP/1.1\r\n\r\n").unwrap().unwrap();
+    assert!(request.request().headers().is_empty());
+}
+
 #[test]
 fn bytes_after_the_head_belong_to_the_connection() {
     let mut server = ServerHandshake::default();
