@@ -43,6 +43,12 @@ impl ServerHandshake {
     /// Takes received bytes; returns the request once its head is whole.
     /// Any request is returned, upgrade or not, so a server can answer plain
     /// HTTP on the same port; [`IncomingRequest::accept`] checks the upgrade.
+    ///
+    /// Once it has returned a request the handshake is as new: later bytes
+    /// are read as the next request head, as on a kept-alive connection.
+    /// The bytes that followed the head are not read again; they are in
+    /// [`IncomingRequest::rest`], for the connection after an upgrade, or to
+    /// hand back to `recv` before answering the next plain request.
     pub fn recv(&mut self, bytes: &[u8]) -> Result<Option<IncomingRequest>, HandshakeError> {
         let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
             return Ok(None);
@@ -90,6 +96,12 @@ impl IncomingRequest {
     /// The request, without a body.
     pub fn request(&self) -> &Request<()> {
         &self.request
+    }
+
+    /// The bytes that arrived after the head (the first frames, once
+    /// accepted, which [`Accepted::rest`] carries too).
+    pub fn rest(&self) -> &Bytes {
+        &self.rest
     }
 
     /// True when the request asks for a WebSocket upgrade (`Upgrade: websocket`).

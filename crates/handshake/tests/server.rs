@@ -144,6 +144,27 @@ fn bytes_after_the_head_belong_to_the_connection() {
 }
 
 #[test]
+fn a_server_handshake_reused_after_a_request_reads_the_next_one() {
+    let mut server = ServerHandshake::default();
+    let two = "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n";
+    let first = server.recv(two.as_bytes()).unwrap().unwrap();
+    assert_eq!(first.request().uri().path(), "/one");
+    let second = server.recv(first.rest()).unwrap().unwrap();
+    assert_eq!(second.request().uri().path(), "/two");
+    assert!(second.rest().is_empty());
+}
+
+#[test]
+fn a_server_handshake_reused_after_a_request_fed_bare_lfs_does_not_panic() {
+    // The line-end counter (a u8) was left at 2 and overflowed 254 LFs later.
+    let mut server = ServerHandshake::default();
+    server.recv(format!("{GOOD}\r\n").as_bytes()).unwrap().unwrap();
+    let err = server.recv(&[b'\n'; 300]).unwrap_err();
+    assert_eq!(err, HandshakeError::Malformed("incomplete head"));
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
 fn plain_http_can_be_answered_too() {
     let mut server = ServerHandshake::default();
     let request = server.recv(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap().unwrap();
