@@ -1,6 +1,6 @@
 //! The client side: build the upgrade request, then read the response.
 
-use http::header::{CONNECTION, CONTENT_LENGTH, HOST, LOCATION, UPGRADE};
+use http::header::{CONNECTION, HOST, UPGRADE};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::{BufMut, Bytes, BytesMut};
@@ -249,14 +249,13 @@ impl ClientHandshake {
             return Ok(Some(ClientOutcome::Accepted { response, accepted }));
         }
         if status.is_redirection() {
-            if let Some(location) = response.headers().get(LOCATION).and_then(|l| l.to_str().ok()) {
+            let location = headers::single(response.headers(), "location")?;
+            if let Some(location) = location.and_then(|l| l.to_str().ok()) {
                 let location = location.to_string();
                 return Ok(Some(ClientOutcome::Redirect { response, location }));
             }
         }
-        let announced = response
-            .headers()
-            .get(CONTENT_LENGTH)
+        let announced = headers::single(response.headers(), "content-length")?
             .and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok())
             .unwrap_or(0);
         let mut rejected =
@@ -277,9 +276,11 @@ impl ClientHandshake {
         if !has_token(h, &CONNECTION, "upgrade") {
             return Err(HandshakeError::BadHeader { header: "connection", problem: "must include Upgrade" });
         }
-        if h.get("sec-websocket-accept").map(HeaderValue::as_bytes) != Some(self.expected_accept.as_bytes()) {
+        let accept = headers::single(h, "sec-websocket-accept")?.map(HeaderValue::as_bytes);
+        if accept != Some(self.expected_accept.as_bytes()) {
             return Err(HandshakeError::AcceptMismatch);
         }
+        headers::single(h, "sec-websocket-protocol")?;
         let chosen = headers::tokens(h, "sec-websocket-protocol")?;
         let protocol = match chosen[..] {
             [] => None,

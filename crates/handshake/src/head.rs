@@ -8,6 +8,13 @@ use crate::HandshakeError;
 
 /// A head being received. Once it has returned a head it is as new: the
 /// next byte starts the next head.
+///
+/// Empty lines (CRLF or bare LF) before the start line are skipped in the
+/// search, as RFC 9112 section 2.2 asks of a server ("SHOULD ignore at least
+/// one empty line (CRLF) received prior to the request-line"), so they are
+/// not taken for the blank line ending the head. They stay in the head's
+/// bytes, which bounds them by the head limit and lets httparse (which skips
+/// them too) reject a bare CR among them.
 #[derive(Debug, Default)]
 pub(crate) struct HeadReader {
     head: Vec<u8>,
@@ -18,8 +25,10 @@ pub(crate) struct HeadReader {
 /// of line ends, so no run of bytes can overflow it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Scan {
-    /// Inside a line.
+    /// Before the start line: only empty lines so far.
     #[default]
+    Preamble,
+    /// Inside a line.
     Line,
     /// Just after a line end: another one ends the head. A `\r` neither
     /// counts nor breaks the run (httparse then checks that each `\r` is
@@ -41,6 +50,7 @@ impl HeadReader {
         for (i, &byte) in input.iter().enumerate() {
             self.scan = match (self.scan, byte) {
                 (Scan::LineEnd, b'\n') => return self.finish(input, i + 1, max).map(Some),
+                (Scan::Preamble, b'\n' | b'\r') => Scan::Preamble,
                 (_, b'\n') => Scan::LineEnd,
                 (scan, b'\r') => scan,
                 _ => Scan::Line,
@@ -100,8 +110,25 @@ mod tests {
         let mut reader = HeadReader::default();
         let head = reader.push(b"GET / HTTP/1.1\r\n\r\nrest", 100).unwrap().unwrap();
         assert_eq!(&head.rest[..], b"rest");
-        assert!(reader.head.is_empty() && reader.scan == Scan::Line, "{reader:?}");
+        assert!(reader.head.is_empty() && reader.scan == Scan::Preamble, "{reader:?}");
         let next = reader.push(b"GET /next HTTP/1.1\r\n\r\n", 100).unwrap().unwrap();
         assert_eq!(next.bytes, b"GET /next HTTP/1.1\r\n\r\n");
+    }
+
+    #[test]
+    fn leading_empty_lines_are_not_the_end_of_the_head() {
+        for preamble in [&b"\r\n"[..], b"\n", b"\r\n\r\n", b"\n\n\n", b"\r\n\n\r\r\n"] {
+            let input = [preamble, b"GET / HTTP/1.1\r\n\r\nrest"].concat();
+            let head = HeadReader::default().push(&input, 100).unwrap().expect("a whole head");
+            assert_eq!(head.bytes, &input[..input.len() - 4]);
+            assert_eq!(&head.rest[..], b"rest");
+        }
+    }
+
+    #[test]
+    fn leading_empty_lines_count_against_the_limit() {
+        let mut reader = HeadReader::default();
+        assert!(reader.push(&[b'\n'; 100], 100).unwrap().is_none());
+        assert_eq!(reader.push(b"\n", 100).unwrap_err(), HandshakeError::HeadTooLarge { max: 100 });
     }
 }

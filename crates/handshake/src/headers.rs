@@ -1,6 +1,6 @@
 //! Reading and writing the header fields the handshake cares about.
 
-use http::{HeaderMap, HeaderName, StatusCode, Version};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
 use noio_ws_codec::bytes::{BufMut, Bytes, BytesMut};
 use noio_ws_registry::{ExtensionOffer, parse_extensions, parse_tokens};
 
@@ -14,6 +14,21 @@ pub(crate) fn has_token(headers: &HeaderMap, name: &HeaderName, token: &str) -> 
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// The value of a field that may appear at most once: RFC 9110 section 5.3
+/// lets only list-valued fields repeat, and RFC 6455 section 11.3 says so of
+/// Sec-WebSocket-Key, -Version, -Accept and (in a response) -Protocol.
+pub(crate) fn single<'a>(
+    headers: &'a HeaderMap,
+    name: &'static str,
+) -> Result<Option<&'a HeaderValue>, HandshakeError> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(HandshakeError::BadHeader { header: name, problem: "appears more than once" });
+    }
+    Ok(first)
 }
 
 /// The tokens of every line of a comma-list header (Sec-WebSocket-Protocol).
@@ -92,7 +107,7 @@ pub(crate) fn to_header_map(
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| HandshakeError::Malformed("header name"))?;
         let value =
-            http::HeaderValue::from_bytes(h.value).map_err(|_| HandshakeError::Malformed("header value"))?;
+            HeaderValue::from_bytes(h.value).map_err(|_| HandshakeError::Malformed("header value"))?;
         map.try_append(name, value).map_err(full)?;
     }
     Ok(map)

@@ -1,6 +1,6 @@
 //! The server side: receive an upgrade request, then accept or reject it.
 
-use http::header::{CONNECTION, HOST, UPGRADE};
+use http::header::{CONNECTION, UPGRADE};
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Version};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::Bytes;
@@ -68,6 +68,10 @@ impl ServerHandshake {
             .body(())
             .map_err(|_| HandshakeError::Malformed("request line"))?;
         *request.headers_mut() = headers::to_header_map(req.headers, limit)?;
+        // RFC 9112 section 3.2: "A server MUST respond with a 400 (Bad Request)
+        // status code to any [...] request message that contains more than one
+        // Host header field line", upgrade or not.
+        headers::single(request.headers(), "host")?;
         Ok(Some(IncomingRequest { request, rest: head.rest }))
     }
 }
@@ -129,7 +133,7 @@ impl IncomingRequest {
             return Err(HandshakeError::HttpVersion);
         }
         let h = r.headers();
-        if !h.contains_key(HOST) {
+        if headers::single(h, "host")?.is_none() {
             return Err(HandshakeError::BadHeader { header: "host", problem: "missing" });
         }
         if !has_token(h, &UPGRADE, "websocket") {
@@ -138,11 +142,11 @@ impl IncomingRequest {
         if !has_token(h, &CONNECTION, "upgrade") {
             return Err(HandshakeError::BadHeader { header: "connection", problem: "must include Upgrade" });
         }
-        let version = h.get("sec-websocket-version").map(HeaderValue::as_bytes);
+        let version = headers::single(h, "sec-websocket-version")?.map(HeaderValue::as_bytes);
         if version != Some(b"13") {
             return Err(HandshakeError::UnsupportedVersion);
         }
-        match h.get("sec-websocket-key") {
+        match headers::single(h, "sec-websocket-key")? {
             Some(key) if is_valid_key(key.as_bytes()) => Ok(key),
             Some(_) => Err(HandshakeError::BadHeader {
                 header: "sec-websocket-key",

@@ -165,6 +165,35 @@ fn response_header_limits_of_zero_and_usize_max_work() {
 }
 
 #[test]
+fn duplicate_accept_protocol_location_or_content_length_fail() {
+    let twice =
+        |header: &'static str| HandshakeError::BadHeader { header, problem: "appears more than once" };
+    // Both copies of the right key: still two answers where one is allowed.
+    assert_eq!(client().recv(response(ACCEPT).as_bytes()).unwrap_err(), twice("sec-websocket-accept"));
+    let protocol = "Sec-WebSocket-Protocol: chat\r\n";
+    let err = client().recv(response(&protocol.repeat(2)).as_bytes()).unwrap_err();
+    assert_eq!(err, twice("sec-websocket-protocol"));
+    let redirect = "HTTP/1.1 301 Moved Permanently\r\nLocation: ws://a/\r\nLocation: ws://b/\r\n\r\n";
+    assert_eq!(client().recv(redirect.as_bytes()).unwrap_err(), twice("location"));
+    let rejection = "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nno";
+    assert_eq!(client().recv(rejection.as_bytes()).unwrap_err(), twice("content-length"));
+}
+
+#[test]
+fn leading_empty_lines_before_the_status_line_are_ignored() {
+    for preamble in ["\r\n", "\n", "\r\n\n\r\n"] {
+        let bytes = format!("{preamble}{}frame", response("Sec-WebSocket-Protocol: chat\r\n"));
+        match client().recv(bytes.as_bytes()).unwrap() {
+            Some(ClientOutcome::Accepted { accepted, .. }) => {
+                assert_eq!(accepted.protocol.as_deref(), Some("chat"));
+                assert_eq!(&accepted.rest[..], b"frame");
+            }
+            other => panic!("{preamble:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn bytes_after_the_101_belong_to_the_connection() {
     let bytes = [response("").as_bytes(), b"\x81\x02hi"].concat();
     match client().recv(&bytes).unwrap() {
