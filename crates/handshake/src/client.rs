@@ -9,7 +9,8 @@ use noio_ws_registry::{Registry, format_extensions};
 use crate::head::HeadReader;
 use crate::headers::{self, has_token};
 use crate::key::{accept_key, key_from_bytes};
-use crate::{Accepted, HandshakeError, Limits};
+use crate::rejected::PendingBody;
+use crate::{Accepted, HandshakeError, Limits, Rejected};
 
 /// The upgrade request a client will send, being put together.
 ///
@@ -182,7 +183,7 @@ pub struct ClientHandshake {
     limits: Limits,
     reader: HeadReader,
     /// A non-101 response whose body is still arriving.
-    rejection: Option<Rejected>,
+    rejection: Option<PendingBody>,
 }
 
 /// How the server answered.
@@ -206,18 +207,6 @@ pub enum ClientOutcome {
     Rejected(Rejected),
 }
 
-/// A refusal: the response and as much of its body as Content-Length
-/// announced (up to the limit).
-#[derive(Debug)]
-pub struct Rejected {
-    /// The response head.
-    pub response: Response<()>,
-    /// The body.
-    pub body: Bytes,
-    /// Bytes of body still to come.
-    missing: usize,
-}
-
 impl ClientHandshake {
     /// The request to write.
     pub fn request_bytes(&self) -> &Bytes {
@@ -226,9 +215,12 @@ impl ClientHandshake {
 
     /// Takes bytes of the response; returns the outcome once it is known.
     pub fn recv(&mut self, bytes: &[u8]) -> Result<Option<ClientOutcome>, HandshakeError> {
-        if let Some(rejected) = self.rejection.as_mut() {
-            return Ok(body_done(rejected, bytes)
-                .then(|| ClientOutcome::Rejected(self.rejection.take().expect("set"))));
+        if let Some(mut pending) = self.rejection.take() {
+            if pending.push(bytes) {
+                return Ok(Some(ClientOutcome::Rejected(pending.finish())));
+            }
+            self.rejection = Some(pending);
+            return Ok(None);
         }
         let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
             return Ok(None);
@@ -258,12 +250,11 @@ impl ClientHandshake {
         let announced = headers::single(response.headers(), "content-length")?
             .and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok())
             .unwrap_or(0);
-        let mut rejected =
-            Rejected { response, body: Bytes::new(), missing: announced.min(self.limits.max_body_bytes) };
-        if body_done(&mut rejected, &head.rest) {
-            return Ok(Some(ClientOutcome::Rejected(rejected)));
+        let mut pending = PendingBody::new(response, announced.min(self.limits.max_body_bytes));
+        if pending.push(&head.rest) {
+            return Ok(Some(ClientOutcome::Rejected(pending.finish())));
         }
-        self.rejection = Some(rejected);
+        self.rejection = Some(pending);
         Ok(None)
     }
 
@@ -291,16 +282,4 @@ impl ClientHandshake {
         registry.extensions.client_negotiate(&headers::extensions(h)?)?;
         Ok(Accepted { role: Role::Client, protocol, registry, rest })
     }
-}
-
-/// Adds `bytes` to a rejection's body; true once the body is complete.
-fn body_done(rejected: &mut Rejected, bytes: &[u8]) -> bool {
-    let take = rejected.missing.min(bytes.len());
-    if take > 0 {
-        let mut body = BytesMut::from(&rejected.body[..]);
-        body.extend_from_slice(&bytes[..take]);
-        rejected.body = body.freeze();
-        rejected.missing -= take;
-    }
-    rejected.missing == 0
 }

@@ -121,6 +121,47 @@ fn a_rejection_comes_back_with_its_body() {
 }
 
 #[test]
+fn a_rejection_body_of_1_mib_fed_a_byte_per_recv_arrives_whole() {
+    const N: usize = 1 << 20;
+    let mut client = client_with(Limits { max_body_bytes: N, ..Limits::DEFAULT });
+    let head = format!("HTTP/1.1 503 Service Unavailable\r\nContent-Length: {N}\r\n\r\n");
+    assert!(client.recv(head.as_bytes()).unwrap().is_none());
+    let body: Vec<u8> = (0..N).map(|i| (i % 251) as u8).collect();
+    for byte in &body[..N - 1] {
+        assert!(client.recv(std::slice::from_ref(byte)).unwrap().is_none());
+    }
+    match client.recv(&body[N - 1..]).unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => {
+            assert_eq!(rejected.response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert!(rejected.body == body, "the body differs");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_rejection_body_is_cut_at_max_body_bytes() {
+    let head = "HTTP/1.1 403 Forbidden\r\nContent-Length: 11\r\n\r\n";
+    let mut client = client_with(Limits { max_body_bytes: 3, ..Limits::DEFAULT });
+    assert!(client.recv(head.as_bytes()).unwrap().is_none());
+    assert!(client.recv(b"no").unwrap().is_none());
+    match client.recv(b"t allowed").unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => assert_eq!(&rejected.body[..], b"not"),
+        other => panic!("{other:?}"),
+    }
+    let mut client = client_with(Limits { max_body_bytes: 0, ..Limits::DEFAULT });
+    match client.recv(head.as_bytes()).unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => assert!(rejected.body.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    // No body limit and the largest Content-Length: nothing is reserved for it.
+    let mut client = client_with(Limits { max_body_bytes: usize::MAX, ..Limits::DEFAULT });
+    let head = format!("HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\n\r\nsome", usize::MAX);
+    assert!(client.recv(head.as_bytes()).unwrap().is_none());
+    assert!(client.recv(b" more").unwrap().is_none());
+}
+
+#[test]
 fn a_redirect_is_handed_back() {
     let head = "HTTP/1.1 301 Moved Permanently\r\nLocation: ws://elsewhere/\r\nContent-Length: 0\r\n\r\n";
     match client().recv(head.as_bytes()).unwrap() {
