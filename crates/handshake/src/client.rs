@@ -271,6 +271,7 @@ impl ClientHandshake {
         if accept != Some(self.expected_accept.as_bytes()) {
             return Err(HandshakeError::AcceptMismatch);
         }
+        // One line at most in a response (RFC 6455 section 11.3.4), however many tokens.
         headers::single(h, "sec-websocket-protocol")?;
         let chosen = headers::tokens(h, "sec-websocket-protocol")?;
         let protocol = match chosen[..] {
