@@ -1,6 +1,6 @@
 //! The client side: build the upgrade request, then read the response.
 
-use http::header::{CONNECTION, CONTENT_LENGTH, HOST, LOCATION, UPGRADE};
+use http::header::{CONNECTION, HOST, UPGRADE};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::{BufMut, Bytes, BytesMut};
@@ -9,7 +9,8 @@ use noio_ws_registry::{Registry, format_extensions};
 use crate::head::HeadReader;
 use crate::headers::{self, has_token};
 use crate::key::{accept_key, key_from_bytes};
-use crate::{Accepted, HandshakeError, Limits};
+use crate::rejected::PendingBody;
+use crate::{Accepted, HandshakeError, Limits, Rejected};
 
 /// The upgrade request a client will send, being put together.
 ///
@@ -182,7 +183,7 @@ pub struct ClientHandshake {
     limits: Limits,
     reader: HeadReader,
     /// A non-101 response whose body is still arriving.
-    rejection: Option<Rejected>,
+    rejection: Option<PendingBody>,
 }
 
 /// How the server answered.
@@ -206,18 +207,6 @@ pub enum ClientOutcome {
     Rejected(Rejected),
 }
 
-/// A refusal: the response and as much of its body as Content-Length
-/// announced (up to the limit).
-#[derive(Debug)]
-pub struct Rejected {
-    /// The response head.
-    pub response: Response<()>,
-    /// The body.
-    pub body: Bytes,
-    /// Bytes of body still to come.
-    missing: usize,
-}
-
 impl ClientHandshake {
     /// The request to write.
     pub fn request_bytes(&self) -> &Bytes {
@@ -226,44 +215,46 @@ impl ClientHandshake {
 
     /// Takes bytes of the response; returns the outcome once it is known.
     pub fn recv(&mut self, bytes: &[u8]) -> Result<Option<ClientOutcome>, HandshakeError> {
-        if let Some(rejected) = self.rejection.as_mut() {
-            return Ok(body_done(rejected, bytes)
-                .then(|| ClientOutcome::Rejected(self.rejection.take().expect("set"))));
+        if let Some(mut pending) = self.rejection.take() {
+            if pending.push(bytes) {
+                return Ok(Some(ClientOutcome::Rejected(pending.finish())));
+            }
+            self.rejection = Some(pending);
+            return Ok(None);
         }
         let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
             return Ok(None);
         };
-        let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
+        let limit = headers::field_limit(self.limits.max_headers);
+        let mut parsed = headers::header_slots(limit, &head.bytes);
         let mut res = httparse::Response::new(&mut parsed);
-        headers::check_parsed(res.parse(&head.bytes), self.limits.max_headers, "response head")?;
+        headers::check_parsed(res.parse(&head.bytes), limit, "response head")?;
         let status = StatusCode::from_u16(res.code.ok_or(HandshakeError::Malformed("status"))?)
             .map_err(|_| HandshakeError::Malformed("status"))?;
         let mut response = Response::new(());
         *response.status_mut() = status;
         *response.version_mut() = headers::version(res.version);
-        *response.headers_mut() = headers::to_header_map(res.headers)?;
+        *response.headers_mut() = headers::to_header_map(res.headers, limit)?;
 
         if status == StatusCode::SWITCHING_PROTOCOLS {
             let accepted = self.check_upgrade(&response, head.rest)?;
             return Ok(Some(ClientOutcome::Accepted { response, accepted }));
         }
         if status.is_redirection() {
-            if let Some(location) = response.headers().get(LOCATION).and_then(|l| l.to_str().ok()) {
+            let location = headers::single(response.headers(), "location")?;
+            if let Some(location) = location.and_then(|l| l.to_str().ok()) {
                 let location = location.to_string();
                 return Ok(Some(ClientOutcome::Redirect { response, location }));
             }
         }
-        let announced = response
-            .headers()
-            .get(CONTENT_LENGTH)
+        let announced = headers::single(response.headers(), "content-length")?
             .and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok())
             .unwrap_or(0);
-        let mut rejected =
-            Rejected { response, body: Bytes::new(), missing: announced.min(self.limits.max_body_bytes) };
-        if body_done(&mut rejected, &head.rest) {
-            return Ok(Some(ClientOutcome::Rejected(rejected)));
+        let mut pending = PendingBody::new(response, announced.min(self.limits.max_body_bytes));
+        if pending.push(&head.rest) {
+            return Ok(Some(ClientOutcome::Rejected(pending.finish())));
         }
-        self.rejection = Some(rejected);
+        self.rejection = Some(pending);
         Ok(None)
     }
 
@@ -276,9 +267,12 @@ impl ClientHandshake {
         if !has_token(h, &CONNECTION, "upgrade") {
             return Err(HandshakeError::BadHeader { header: "connection", problem: "must include Upgrade" });
         }
-        if h.get("sec-websocket-accept").map(HeaderValue::as_bytes) != Some(self.expected_accept.as_bytes()) {
+        let accept = headers::single(h, "sec-websocket-accept")?.map(HeaderValue::as_bytes);
+        if accept != Some(self.expected_accept.as_bytes()) {
             return Err(HandshakeError::AcceptMismatch);
         }
+        // One line at most in a response (RFC 6455 section 11.3.4), however many tokens.
+        headers::single(h, "sec-websocket-protocol")?;
         let chosen = headers::tokens(h, "sec-websocket-protocol")?;
         let protocol = match chosen[..] {
             [] => None,
@@ -289,16 +283,4 @@ impl ClientHandshake {
         registry.extensions.client_negotiate(&headers::extensions(h)?)?;
         Ok(Accepted { role: Role::Client, protocol, registry, rest })
     }
-}
-
-/// Adds `bytes` to a rejection's body; true once the body is complete.
-fn body_done(rejected: &mut Rejected, bytes: &[u8]) -> bool {
-    let take = rejected.missing.min(bytes.len());
-    if take > 0 {
-        let mut body = BytesMut::from(&rejected.body[..]);
-        body.extend_from_slice(&bytes[..take]);
-        rejected.body = body.freeze();
-        rejected.missing -= take;
-    }
-    rejected.missing == 0
 }

@@ -35,7 +35,7 @@ pub enum HandshakeError {
     /// The HTTP version is below 1.1.
     #[error("the upgrade needs HTTP/1.1 or later")]
     HttpVersion,
-    /// A required header is missing or wrong.
+    /// A header is missing, wrong, or repeated where only one is allowed.
     #[error("{header}: {problem}")]
     BadHeader {
         /// The header's name.

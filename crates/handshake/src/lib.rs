@@ -26,6 +26,7 @@ mod head;
 mod headers;
 mod key;
 mod limits;
+mod rejected;
 mod server;
 
 #[cfg(feature = "fuzz")]
@@ -33,10 +34,11 @@ mod server;
 pub mod fuzz;
 
 pub use accepted::Accepted;
-pub use client::{ClientHandshake, ClientOutcome, ClientRequest, Rejected};
+pub use client::{ClientHandshake, ClientOutcome, ClientRequest};
 pub use error::HandshakeError;
 pub use key::{accept_key, key_from_bytes};
 pub use limits::Limits;
+pub use rejected::Rejected;
 pub use server::{Accept, IncomingRequest, ServerHandshake, error_response};
 
 /// The HTTP types the handshake speaks in.

@@ -3,9 +3,12 @@
 /// Limits on a request or response head; every field has a safe default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
-    /// The most bytes the head (start line and headers) may take. Default 16 KiB.
+    /// The most bytes the head (start line and headers, and any empty lines
+    /// skipped before the start line) may take. Default 16 KiB.
     pub max_head_bytes: usize,
-    /// The most header fields. Default 64.
+    /// The most header fields. Default 64. At most 24,576 are ever taken,
+    /// the most distinct names an `http::HeaderMap` holds; a larger value
+    /// (up to `usize::MAX`) counts as 24,576.
     pub max_headers: usize,
     /// The longest request target. Default 4 KiB.
     pub max_target_len: usize,

@@ -1,6 +1,6 @@
 //! The server side: receive an upgrade request, then accept or reject it.
 
-use http::header::{CONNECTION, HOST, UPGRADE};
+use http::header::{CONNECTION, UPGRADE};
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Version};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::Bytes;
@@ -43,13 +43,20 @@ impl ServerHandshake {
     /// Takes received bytes; returns the request once its head is whole.
     /// Any request is returned, upgrade or not, so a server can answer plain
     /// HTTP on the same port; [`IncomingRequest::accept`] checks the upgrade.
+    ///
+    /// Once it has returned a request the handshake is as new: later bytes
+    /// are read as the next request head, as on a kept-alive connection.
+    /// The bytes that followed the head are not read again; they are in
+    /// [`IncomingRequest::rest`], for the connection after an upgrade, or to
+    /// hand back to `recv` before answering the next plain request.
     pub fn recv(&mut self, bytes: &[u8]) -> Result<Option<IncomingRequest>, HandshakeError> {
         let Some(head) = self.reader.push(bytes, self.limits.max_head_bytes)? else {
             return Ok(None);
         };
-        let mut parsed = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
+        let limit = headers::field_limit(self.limits.max_headers);
+        let mut parsed = headers::header_slots(limit, &head.bytes);
         let mut req = httparse::Request::new(&mut parsed);
-        headers::check_parsed(req.parse(&head.bytes), self.limits.max_headers, "request head")?;
+        headers::check_parsed(req.parse(&head.bytes), limit, "request head")?;
         let target = req.path.ok_or(HandshakeError::Malformed("request target"))?;
         if target.len() > self.limits.max_target_len {
             return Err(HandshakeError::TargetTooLong { max: self.limits.max_target_len });
@@ -60,7 +67,11 @@ impl ServerHandshake {
             .version(headers::version(req.version))
             .body(())
             .map_err(|_| HandshakeError::Malformed("request line"))?;
-        *request.headers_mut() = headers::to_header_map(req.headers)?;
+        *request.headers_mut() = headers::to_header_map(req.headers, limit)?;
+        // RFC 9112 section 3.2: "A server MUST respond with a 400 (Bad Request)
+        // status code to any [...] request message that contains more than one
+        // Host header field line", upgrade or not.
+        headers::single(request.headers(), "host")?;
         Ok(Some(IncomingRequest { request, rest: head.rest }))
     }
 }
@@ -91,6 +102,12 @@ impl IncomingRequest {
         &self.request
     }
 
+    /// The bytes that arrived after the head (the first frames, once
+    /// accepted, which [`Accepted::rest`] carries too).
+    pub fn rest(&self) -> &Bytes {
+        &self.rest
+    }
+
     /// True when the request asks for a WebSocket upgrade (`Upgrade: websocket`).
     pub fn is_upgrade(&self) -> bool {
         has_token(self.request.headers(), &UPGRADE, "websocket")
@@ -116,7 +133,7 @@ impl IncomingRequest {
             return Err(HandshakeError::HttpVersion);
         }
         let h = r.headers();
-        if !h.contains_key(HOST) {
+        if headers::single(h, "host")?.is_none() {
             return Err(HandshakeError::BadHeader { header: "host", problem: "missing" });
         }
         if !has_token(h, &UPGRADE, "websocket") {
@@ -125,11 +142,11 @@ impl IncomingRequest {
         if !has_token(h, &CONNECTION, "upgrade") {
             return Err(HandshakeError::BadHeader { header: "connection", problem: "must include Upgrade" });
         }
-        let version = h.get("sec-websocket-version").map(HeaderValue::as_bytes);
+        let version = headers::single(h, "sec-websocket-version")?.map(HeaderValue::as_bytes);
         if version != Some(b"13") {
             return Err(HandshakeError::UnsupportedVersion);
         }
-        match h.get("sec-websocket-key") {
+        match headers::single(h, "sec-websocket-key")? {
             Some(key) if is_valid_key(key.as_bytes()) => Ok(key),
             Some(_) => Err(HandshakeError::BadHeader {
                 header: "sec-websocket-key",

@@ -20,8 +20,12 @@ fn pieces<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 /// The server's response and everything after the request head, however
 /// the request arrived.
 fn serve(cuts: &[usize]) -> (Vec<u8>, Vec<u8>) {
+    serve_bytes(REQUEST, cuts)
+}
+
+fn serve_bytes(request: &[u8], cuts: &[usize]) -> (Vec<u8>, Vec<u8>) {
     let mut server = ServerHandshake::default();
-    let pieces = pieces(REQUEST, cuts);
+    let pieces = pieces(request, cuts);
     for (i, piece) in pieces.iter().enumerate() {
         if let Some(request) = server.recv(piece).unwrap() {
             let (response, accepted) =
@@ -35,13 +39,17 @@ fn serve(cuts: &[usize]) -> (Vec<u8>, Vec<u8>) {
 
 /// The protocol the client agreed on and everything after the response head.
 fn connect(cuts: &[usize]) -> (Option<String>, Vec<u8>) {
+    connect_bytes(RESPONSE, cuts)
+}
+
+fn connect_bytes(response: &[u8], cuts: &[usize]) -> (Option<String>, Vec<u8>) {
     let mut client = ClientRequest::new("ws://example.com/chat")
         .unwrap()
         .protocol("chat")
         .nonce(*b"the sample nonce")
         .start()
         .unwrap();
-    let pieces = pieces(RESPONSE, cuts);
+    let pieces = pieces(response, cuts);
     for (i, piece) in pieces.iter().enumerate() {
         if let Some(outcome) = client.recv(piece).unwrap() {
             let ClientOutcome::Accepted { accepted, .. } = outcome else { panic!("{outcome:?}") };
@@ -65,12 +73,27 @@ proptest! {
     }
 
     #[test]
+    fn leading_empty_lines_cut_anywhere_change_nothing(
+        preamble in "(\r\n|\n){0,6}",
+        cuts in prop::collection::vec(any::<usize>(), 0..20),
+    ) {
+        let request = [preamble.as_bytes(), REQUEST].concat();
+        prop_assert_eq!(serve_bytes(&request, &cuts), serve(&[]));
+        let response = [preamble.as_bytes(), RESPONSE].concat();
+        prop_assert_eq!(connect_bytes(&response, &cuts), connect(&[]));
+    }
+
+    #[test]
     fn any_read_size_gives_the_same_request_outcome(seed in any::<u8>(), cut in 0usize..REQUEST.len()) {
         // The fuzz body compares a whole read with reads of the seed's size.
         noio_ws_handshake::fuzz::handshake_request(&[&[seed][..], REQUEST].concat());
         let mut mangled = REQUEST.to_vec();
         mangled.insert(cut, b'\n');
         noio_ws_handshake::fuzz::handshake_request(&[&[seed][..], &mangled].concat());
+        // Empty lines before the request line, and a bare CR among them.
+        for preamble in [&b"\r\n\n"[..], b"\n\r", b"\r\r\n"] {
+            noio_ws_handshake::fuzz::handshake_request(&[&[seed][..], preamble, REQUEST].concat());
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use noio_ws_codec::Rsv;
 use noio_ws_handshake::http::StatusCode;
 use noio_ws_handshake::{
-    Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, ServerHandshake,
+    Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, Limits, ServerHandshake,
 };
 use noio_ws_registry::Registry;
 use noio_ws_test_support::Xor;
@@ -121,6 +121,47 @@ fn a_rejection_comes_back_with_its_body() {
 }
 
 #[test]
+fn a_rejection_body_of_1_mib_fed_a_byte_per_recv_arrives_whole() {
+    const N: usize = 1 << 20;
+    let mut client = client_with(Limits { max_body_bytes: N, ..Limits::DEFAULT });
+    let head = format!("HTTP/1.1 503 Service Unavailable\r\nContent-Length: {N}\r\n\r\n");
+    assert!(client.recv(head.as_bytes()).unwrap().is_none());
+    let body: Vec<u8> = (0..N).map(|i| (i % 251) as u8).collect();
+    for byte in &body[..N - 1] {
+        assert!(client.recv(std::slice::from_ref(byte)).unwrap().is_none());
+    }
+    match client.recv(&body[N - 1..]).unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => {
+            assert_eq!(rejected.response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert!(rejected.body == body, "the body differs");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_rejection_body_is_cut_at_max_body_bytes() {
+    let head = "HTTP/1.1 403 Forbidden\r\nContent-Length: 11\r\n\r\n";
+    let mut client = client_with(Limits { max_body_bytes: 3, ..Limits::DEFAULT });
+    assert!(client.recv(head.as_bytes()).unwrap().is_none());
+    assert!(client.recv(b"no").unwrap().is_none());
+    match client.recv(b"t allowed").unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => assert_eq!(&rejected.body[..], b"not"),
+        other => panic!("{other:?}"),
+    }
+    let mut client = client_with(Limits { max_body_bytes: 0, ..Limits::DEFAULT });
+    match client.recv(head.as_bytes()).unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => assert!(rejected.body.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    // No body limit and the largest Content-Length: nothing is reserved for it.
+    let mut client = client_with(Limits { max_body_bytes: usize::MAX, ..Limits::DEFAULT });
+    let head = format!("HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\n\r\nsome", usize::MAX);
+    assert!(client.recv(head.as_bytes()).unwrap().is_none());
+    assert!(client.recv(b" more").unwrap().is_none());
+}
+
+#[test]
 fn a_redirect_is_handed_back() {
     let head = "HTTP/1.1 301 Moved Permanently\r\nLocation: ws://elsewhere/\r\nContent-Length: 0\r\n\r\n";
     match client().recv(head.as_bytes()).unwrap() {
@@ -128,6 +169,68 @@ fn a_redirect_is_handed_back() {
             assert_eq!((response.status().as_u16(), location.as_str()), (301, "ws://elsewhere/"));
         }
         other => panic!("{other:?}"),
+    }
+}
+
+fn client_with(limits: Limits) -> ClientHandshake {
+    ClientRequest::new("ws://example.com/")
+        .unwrap()
+        .nonce(*b"the sample nonce")
+        .limits(limits)
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn a_response_header_limit_past_what_a_header_map_holds_is_an_error_not_a_panic() {
+    let fields: String = (0..24_577).map(|i| format!("x-{i}: v\r\n")).collect();
+    for max_headers in [24_577, usize::MAX] {
+        let limits = Limits { max_headers, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+        let head = format!("HTTP/1.1 101 Switching Protocols\r\n{fields}\r\n");
+        let err = client_with(limits).recv(head.as_bytes()).unwrap_err();
+        assert_eq!(err, HandshakeError::TooManyHeaders { max: 24_576 });
+    }
+}
+
+#[test]
+fn response_header_limits_of_zero_and_usize_max_work() {
+    let limits = Limits { max_headers: usize::MAX, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+    let outcome = client_with(limits).recv(response("").as_bytes()).unwrap();
+    assert!(matches!(outcome, Some(ClientOutcome::Accepted { .. })), "{outcome:?}");
+
+    let limits = Limits { max_headers: 0, ..Limits::DEFAULT };
+    let err = client_with(limits).recv(response("").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::TooManyHeaders { max: 0 });
+    let outcome = client_with(limits).recv(b"HTTP/1.1 403 Forbidden\r\n\r\n").unwrap();
+    assert!(matches!(outcome, Some(ClientOutcome::Rejected(_))), "{outcome:?}");
+}
+
+#[test]
+fn duplicate_accept_protocol_location_or_content_length_fail() {
+    let twice =
+        |header: &'static str| HandshakeError::BadHeader { header, problem: "appears more than once" };
+    // Both copies of the right key: still two answers where one is allowed.
+    assert_eq!(client().recv(response(ACCEPT).as_bytes()).unwrap_err(), twice("sec-websocket-accept"));
+    let protocol = "Sec-WebSocket-Protocol: chat\r\n";
+    let err = client().recv(response(&protocol.repeat(2)).as_bytes()).unwrap_err();
+    assert_eq!(err, twice("sec-websocket-protocol"));
+    let redirect = "HTTP/1.1 301 Moved Permanently\r\nLocation: ws://a/\r\nLocation: ws://b/\r\n\r\n";
+    assert_eq!(client().recv(redirect.as_bytes()).unwrap_err(), twice("location"));
+    let rejection = "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nno";
+    assert_eq!(client().recv(rejection.as_bytes()).unwrap_err(), twice("content-length"));
+}
+
+#[test]
+fn leading_empty_lines_before_the_status_line_are_ignored() {
+    for preamble in ["\r\n", "\n", "\r\n\n\r\n"] {
+        let bytes = format!("{preamble}{}frame", response("Sec-WebSocket-Protocol: chat\r\n"));
+        match client().recv(bytes.as_bytes()).unwrap() {
+            Some(ClientOutcome::Accepted { accepted, .. }) => {
+                assert_eq!(accepted.protocol.as_deref(), Some("chat"));
+                assert_eq!(&accepted.rest[..], b"frame");
+            }
+            other => panic!("{preamble:?}: {other:?}"),
+        }
     }
 }
 

@@ -99,6 +99,39 @@ fn limits_refuse_oversized_heads() {
     assert_eq!(err.status(), StatusCode::URI_TOO_LONG);
 }
 
+/// A request head with `count` header fields of distinct names.
+fn with_fields(count: usize) -> String {
+    let fields: String = (0..count).map(|i| format!("x-{i}: v\r\n")).collect();
+    format!("GET / HTTP/1.1\r\n{fields}\r\n")
+}
+
+#[test]
+fn a_header_limit_past_what_a_header_map_holds_is_431_not_a_panic() {
+    for max_headers in [24_577, usize::MAX] {
+        let limits = Limits { max_headers, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+        let err = ServerHandshake::new(limits).recv(with_fields(24_577).as_bytes()).unwrap_err();
+        assert_eq!(err, HandshakeError::TooManyHeaders { max: 24_576 });
+        assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        let request = ServerHandshake::new(limits).recv(with_fields(24_576).as_bytes()).unwrap().unwrap();
+        assert_eq!(request.request().headers().len(), 24_576);
+    }
+}
+
+#[test]
+fn header_limits_of_zero_and_usize_max_work() {
+    // usize::MAX once meant a header array of usize::MAX slots.
+    let limits = Limits { max_headers: usize::MAX, max_head_bytes: usize::MAX, ..Limits::DEFAULT };
+    let request = ServerHandshake::new(limits).recv(format!("{GOOD}\r\n").as_bytes()).unwrap().unwrap();
+    assert!(request.accept(Accept::default()).is_ok());
+
+    let limits = Limits { max_headers: 0, ..Limits::DEFAULT };
+    let err = ServerHandshake::new(limits).recv(format!("{GOOD}\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::TooManyHeaders { max: 0 });
+    assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let request = ServerHandshake::new(limits).recv(b"GET / HTTP/1.1\r\n\r\n").unwrap().unwrap();
+    assert!(request.request().headers().is_empty());
+}
+
 #[test]
 fn bytes_after_the_head_belong_to_the_connection() {
     let mut server = ServerHandshake::default();
@@ -108,6 +141,97 @@ fn bytes_after_the_head_belong_to_the_connection() {
     let request = server.recv(&[second, b"\x81\x85frame"].concat()).unwrap().unwrap();
     let (_, accepted) = request.accept(Accept::default()).unwrap();
     assert_eq!(&accepted.rest[..], b"\x81\x85frame");
+}
+
+#[test]
+fn a_server_handshake_reused_after_a_request_reads_the_next_one() {
+    let mut server = ServerHandshake::default();
+    let two = "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n";
+    let first = server.recv(two.as_bytes()).unwrap().unwrap();
+    assert_eq!(first.request().uri().path(), "/one");
+    let second = server.recv(first.rest()).unwrap().unwrap();
+    assert_eq!(second.request().uri().path(), "/two");
+    assert!(second.rest().is_empty());
+}
+
+#[test]
+fn a_server_handshake_reused_after_a_request_fed_bare_lfs_does_not_panic() {
+    // The line-end counter (a u8) was left at 2 and overflowed 254 LFs later.
+    // Now the LFs are empty lines before the next request line: skipped.
+    let mut server = ServerHandshake::default();
+    server.recv(format!("{GOOD}\r\n").as_bytes()).unwrap().unwrap();
+    assert!(server.recv(&[b'\n'; 300]).unwrap().is_none());
+    let next = server.recv(format!("{GOOD}\r\n").as_bytes()).unwrap().expect("the next head");
+    assert!(next.accept(Accept::default()).is_ok());
+    // However many there are, they count against max_head_bytes.
+    let err = server.recv(&[b'\n'; 20_000]).unwrap_err();
+    assert_eq!(err, HandshakeError::HeadTooLarge { max: Limits::DEFAULT.max_head_bytes });
+    assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+}
+
+#[test]
+fn two_host_headers_are_400() {
+    let head = format!("{GOOD}Host: other.example\r\n\r\n");
+    let err = ServerHandshake::default().recv(head.as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::BadHeader { header: "host", problem: "appears more than once" });
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    // Plain HTTP too: RFC 9112 section 3.2 says "any request message".
+    let err = ServerHandshake::default().recv(b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n").unwrap_err();
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn duplicate_sec_websocket_key_or_version_is_400() {
+    let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let err = refused(&format!("{GOOD}{key}\r\n"));
+    assert_eq!(
+        err,
+        HandshakeError::BadHeader { header: "sec-websocket-key", problem: "appears more than once" }
+    );
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    let other_key = "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n";
+    assert_eq!(refused(&format!("{GOOD}{other_key}\r\n")).status(), StatusCode::BAD_REQUEST);
+
+    // Even "13" twice: a 426 naming version 13 would be no answer.
+    let err = refused(&format!("{GOOD}Sec-WebSocket-Version: 13\r\n\r\n"));
+    assert_eq!(
+        err,
+        HandshakeError::BadHeader { header: "sec-websocket-version", problem: "appears more than once" }
+    );
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn leading_empty_lines_before_the_request_line_are_ignored() {
+    for preamble in ["\r\n", "\n", "\r\n\r\n", "\n\n\n", "\r\n\n\r\n"] {
+        let head = format!("{preamble}{GOOD}\r\nframe");
+        let request = ServerHandshake::default().recv(head.as_bytes()).unwrap().expect("a whole head");
+        assert_eq!(request.request().uri().path(), "/chat", "{preamble:?}");
+        let (_, accepted) = request.accept(Accept::default()).unwrap();
+        assert_eq!(&accepted.rest[..], b"frame");
+
+        // One byte at a time: the head ends at the blank line, not before.
+        let mut server = ServerHandshake::default();
+        let end = head.as_bytes().iter().position(|b| server.recv(&[*b]).unwrap().is_some());
+        assert_eq!(end, Some(head.len() - 6), "{preamble:?}");
+    }
+}
+
+#[test]
+fn a_bare_cr_before_the_request_line_is_400() {
+    let err = ServerHandshake::default().recv(format!("\r{GOOD}\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::Malformed("request head"));
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn leading_empty_lines_count_against_max_head_bytes() {
+    let head = format!("{GOOD}\r\n");
+    let limits = Limits { max_head_bytes: head.len() + 2, ..Limits::DEFAULT };
+    assert!(ServerHandshake::new(limits).recv(format!("\r\n{head}").as_bytes()).unwrap().is_some());
+    let err = ServerHandshake::new(limits).recv(format!("\r\n\n{head}").as_bytes()).unwrap_err();
+    assert_eq!(err, HandshakeError::HeadTooLarge { max: head.len() + 2 });
+    assert_eq!(err.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
 }
 
 #[test]
