@@ -8,8 +8,15 @@
 //! (so growing to `n` bytes copies fewer than `2n`), capped at `bound`: the
 //! most its contents can come to, such as the end of the frame being
 //! received or the message limit.
+//!
+//! A buffer grows in place where it can: it goes through a `Vec` whose
+//! `reserve_exact` reallocates (for large buffers the allocator remaps the
+//! pages instead of copying them), so growing never holds the old and the new
+//! buffer at once, which would cost half again the buffer at its peak.
 
-use noio_ws_codec::bytes::BytesMut;
+use alloc::vec::Vec;
+
+use noio_ws_codec::bytes::{Bytes, BytesMut};
 
 /// Makes room in `buf` for `additional` more bytes, growing it to at most
 /// `max(len + additional, min(2 * len, bound))`.
@@ -20,9 +27,13 @@ pub(crate) fn reserve_bounded(buf: &mut BytesMut, additional: usize, bound: usiz
     }
     let needed = len.saturating_add(additional);
     let target = needed.max(len.saturating_mul(2).min(bound));
-    let mut grown = BytesMut::with_capacity(target);
-    grown.extend_from_slice(buf);
-    *buf = grown;
+    // No copy while nothing else shares the buffer (the bytes move to its
+    // front if some were taken off it); a copy of what it holds otherwise.
+    let mut vec = Vec::from(core::mem::take(buf));
+    vec.reserve_exact(target - len);
+    // Through `Bytes` because `BytesMut` takes a `Vec` only that way; a
+    // buffer that is not shared comes back out without a copy.
+    *buf = BytesMut::from(Bytes::from(vec));
 }
 
 #[cfg(test)]
@@ -50,6 +61,16 @@ mod tests {
         reserve_bounded(&mut buf, 10_000, 8);
         assert!(buf.capacity() >= 10_003);
         assert_eq!(&buf[..], b"abc");
+    }
+
+    #[test]
+    fn growing_keeps_the_bytes_and_the_exact_room() {
+        let mut buf = BytesMut::with_capacity(16);
+        buf.extend_from_slice(b"0123456789abcdef");
+        let _ = buf.split_to(4);
+        reserve_bounded(&mut buf, 100, 40);
+        assert_eq!(&buf[..], b"456789abcdef");
+        assert_eq!(buf.capacity(), 112, "exactly what was asked: the bound caps doubling");
     }
 
     #[test]

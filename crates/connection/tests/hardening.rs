@@ -207,7 +207,7 @@ fn recv_with_reads_grow_while_full_and_shrink_when_idle() {
     for _ in 0..3 {
         idle.recv_with(|buf| {
             sizes.push(buf.len());
-            Ok::<_, ()>(0.min(buf.len()) + 1)
+            Ok::<_, ()>(1)
         })
         .unwrap();
     }
