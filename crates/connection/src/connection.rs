@@ -764,7 +764,10 @@ impl Connection {
                 self.sending_text = Utf8Validator::default();
             }
             let is_text = if starts_message { opcode == OpCode::TEXT } else { self.sending_text_message };
-            let text_check = if is_text { Some(self.check_outgoing_text(&frame)?) } else { None };
+            // A frame made from a `str` is whole UTF-8: it needs no check unless
+            // the frame before it ended inside a character.
+            let checked = frame.utf8 && self.sending_text.is_idle();
+            let text_check = if is_text && !checked { Some(self.check_outgoing_text(&frame)?) } else { None };
             if !self.registry.extensions.is_empty() {
                 let stack = &mut self.registry.extensions;
                 if starts_message {
@@ -788,11 +791,7 @@ impl Connection {
     /// returns the check's state after it, to keep once the frame is sent.
     fn check_outgoing_text(&self, frame: &Frame) -> Result<Utf8Validator, UsageError> {
         let mut validator = self.sending_text;
-        // A frame made from a `str` is whole UTF-8: it needs no check unless
-        // the frame before it ended inside a character.
-        if !frame.utf8 || !validator.is_idle() {
-            validator.feed(&frame.payload).map_err(|_| UsageError::InvalidUtf8)?;
-        }
+        validator.feed(&frame.payload).map_err(|_| UsageError::InvalidUtf8)?;
         if frame.fin {
             validator.finish().map_err(|_| UsageError::InvalidUtf8)?;
         }
