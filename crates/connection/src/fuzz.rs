@@ -8,8 +8,10 @@ use crate::{Config, Connection, Delivery, Event};
 const MAX_FRAME: u64 = 4096;
 const MAX_MESSAGE: u64 = 8192;
 
-/// The `connection_recv` target. Byte 0 picks the role, delivery mode and
-/// automatic replies; byte 1 the read size; the rest is what the peer sent.
+/// The `connection_recv` target. Byte 0 picks the role, delivery mode,
+/// automatic replies and whether bytes are copied in (`recv`) or read
+/// straight into the connection (`recv_with`); byte 1 the read size; the
+/// rest is what the peer sent.
 /// Checks that nothing panics, that every message and the buffered input stay
 /// within the configured limits, and that a failure is final.
 pub fn connection_recv(data: &[u8]) {
@@ -30,7 +32,21 @@ pub fn connection_recv(data: &[u8]) {
     let mut conn = Connection::new(role, config).with_mask_seed(u64::from(*flags));
     let mut failed = None;
     for piece in stream.chunks(read_size) {
-        conn.recv(piece);
+        if flags & 16 == 0 {
+            conn.recv(piece);
+        } else {
+            let mut rest = piece;
+            while !rest.is_empty() {
+                let n = conn
+                    .recv_with(|buf| {
+                        let n = buf.len().min(rest.len());
+                        buf[..n].copy_from_slice(&rest[..n]);
+                        Ok::<_, ()>(n)
+                    })
+                    .expect("an in-memory read cannot fail");
+                rest = &rest[n..];
+            }
+        }
         loop {
             match conn.next_event() {
                 Ok(Event::NeedData) => break,
