@@ -8,15 +8,25 @@
 
 #[path = "support/client_side.rs"]
 mod client_side;
+#[path = "support/deadline.rs"]
+mod deadline;
 #[path = "support/event_loop.rs"]
 mod event_loop;
 #[path = "support/extensions.rs"]
 mod extensions;
+#[path = "support/graceful_close.rs"]
+mod graceful_close;
+
+use std::time::Duration;
 
 use noio_ws::{Config, Registry};
 
 /// The name the suite files this client's results under.
 const AGENT: &str = "noio-ws";
+
+/// How long a case may leave us without a byte (pinged halfway): far more
+/// than any case waits, so a stuck suite cannot hang the run.
+const IDLE: Duration = Duration::from_secs(60);
 
 /// Room for the suite's largest messages (16 MiB) and then some.
 const CONFIG: Config = Config { max_frame_len: 64 << 20, max_message_len: 64 << 20, ..Config::DEFAULT };
@@ -35,10 +45,11 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     let mut count = None;
     let (mut stream, mut conn, _) =
         client_side::connect(&format!("{base}/getCaseCount"), &[], Registry::new(), CONFIG)?;
-    event_loop::run(&mut stream, &mut conn, |message| {
+    event_loop::run(&mut stream, &mut conn, IDLE, |message| {
         count = message.as_text().and_then(|t| t.parse::<u32>().ok());
         None
     })?;
+    graceful_close::close(stream, conn.transport_action());
     let count = count.ok_or("the suite sent no case count")?;
     println!("autobahn_client: {count} cases");
 
@@ -48,9 +59,12 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
         // suite judges what happened, so keep going.
         match client_side::connect(&url, &[], extensions::registry(deflate), CONFIG) {
             Ok((mut stream, mut conn, _)) => {
-                if let Err(error) = event_loop::echo(&mut stream, &mut conn) {
+                if let Err(error) = event_loop::echo(&mut stream, &mut conn, IDLE) {
                     eprintln!("autobahn_client: case {case}: {error}");
                 }
+                // Waits (briefly) for the suite to close first, so the next
+                // case starts after this one is over on both sides.
+                graceful_close::close(stream, conn.transport_action());
             }
             Err(error) => eprintln!("autobahn_client: case {case}: {error}"),
         }
@@ -58,7 +72,8 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
 
     let url = format!("{base}/updateReports?agent={AGENT}");
     let (mut stream, mut conn, _) = client_side::connect(&url, &[], Registry::new(), CONFIG)?;
-    event_loop::run(&mut stream, &mut conn, |_| None)?;
+    event_loop::run(&mut stream, &mut conn, IDLE, |_| None)?;
+    graceful_close::close(stream, conn.transport_action());
     println!("autobahn_client: reports updated");
     Ok(())
 }

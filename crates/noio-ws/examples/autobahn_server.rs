@@ -3,12 +3,24 @@
 //!
 //! Echoes every message with its type on 127.0.0.1, with limits large enough
 //! for the suite's 16 MiB messages, accepting permessage-deflate unless given
-//! `--no-deflate`. `cargo xtask autobahn` drives it.
+//! `--no-deflate`. It keeps the echo server's bounds on its peers (the same
+//! flags change them) and logs connections that end badly, which the suite
+//! provokes on purpose. `cargo xtask autobahn` drives it.
 
+#[path = "support/accept_loop.rs"]
+mod accept_loop;
+#[path = "support/deadline.rs"]
+mod deadline;
 #[path = "support/event_loop.rs"]
 mod event_loop;
 #[path = "support/extensions.rs"]
 mod extensions;
+#[path = "support/graceful_close.rs"]
+mod graceful_close;
+#[path = "support/outcome.rs"]
+mod outcome;
+#[path = "support/server_limits.rs"]
+mod server_limits;
 #[path = "support/server_side.rs"]
 mod server_side;
 
@@ -16,35 +28,44 @@ use std::net::{TcpListener, TcpStream};
 
 use noio_ws::{Accept, Config};
 
+use outcome::Outcome;
+use server_limits::ServerLimits;
+
 /// Room for the suite's largest messages (16 MiB) and then some.
 const CONFIG: Config = Config { max_frame_len: 64 << 20, max_message_len: 64 << 20, ..Config::DEFAULT };
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let deflate = extensions::deflate_wanted(&mut args);
+    let limits = ServerLimits::take_flags(&mut args).unwrap_or_else(|error| {
+        eprintln!("autobahn_server: {error}");
+        eprintln!("usage: autobahn_server [PORT] [--no-deflate] {}", ServerLimits::USAGE);
+        std::process::exit(2);
+    });
     let port = args.first().cloned().unwrap_or_else(|| "9002".to_string());
     let listener = TcpListener::bind(format!("127.0.0.1:{port}")).unwrap_or_else(|e| {
         eprintln!("autobahn_server: cannot listen on port {port}: {e}");
         std::process::exit(1);
     });
     println!("autobahn_server listening on ws://127.0.0.1:{port}");
-    for stream in listener.incoming().flatten() {
-        std::thread::spawn(move || {
-            if let Err(error) = serve(stream, deflate) {
-                eprintln!("autobahn_server: {error}");
-            }
-        });
-    }
+    accept_loop::run(listener, "autobahn_server", limits, move |stream, limits| {
+        serve(stream, limits, deflate)
+    });
 }
 
-fn serve(mut stream: TcpStream, deflate: bool) -> Result<(), server_side::Error> {
-    stream.set_nodelay(true)?;
-    let Some(request) = server_side::read_request(&mut stream)? else {
-        return Ok(());
+fn serve(
+    stream: &mut TcpStream,
+    limits: &ServerLimits,
+    deflate: bool,
+) -> Result<Outcome, server_side::Error> {
+    let request = match server_side::read_request(stream, limits.handshake_timeout)? {
+        Ok(request) => request,
+        Err(outcome) => return Ok(outcome),
     };
     let accept = Accept { registry: extensions::registry(deflate), ..Accept::default() };
-    if let Some(mut conn) = server_side::upgrade(&mut stream, request, accept, CONFIG)? {
-        event_loop::echo(&mut stream, &mut conn)?;
-    }
-    Ok(())
+    let mut conn = match server_side::upgrade(stream, request, accept, CONFIG)? {
+        Ok(conn) => conn,
+        Err(outcome) => return Ok(outcome),
+    };
+    Ok(event_loop::echo(stream, &mut conn, limits.idle_timeout)?.into())
 }

@@ -4,11 +4,18 @@
 //! message received as a line. On end of input it closes with 1000 and exits
 //! 0 once the closing handshake is done; errors go to standard error with a
 //! non-zero exit. It offers permessage-deflate unless given `--no-deflate`.
+//! Connecting and the handshake have 10 s each; after that it waits for the
+//! server as long as it takes, and for the server to close the TCP
+//! connection after the closing handshake for up to 2 s.
 
 #[path = "support/client_side.rs"]
 mod client_side;
+#[path = "support/deadline.rs"]
+mod deadline;
 #[path = "support/extensions.rs"]
 mod extensions;
+#[path = "support/graceful_close.rs"]
+mod graceful_close;
 
 use std::io::{BufRead, Read, Write};
 use std::sync::{Arc, Mutex};
@@ -50,9 +57,11 @@ fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
     };
 
     let mut reader = stream;
+    // Reads land here, not through `recv_with`, so the blocking read does not
+    // hold the connection's lock and stall the sender.
     let mut buf = vec![0; 64 * 1024];
     let stdout = std::io::stdout();
-    loop {
+    let action = loop {
         let n = reader.read(&mut buf)?;
         let mut conn = conn.lock().expect("not poisoned");
         conn.recv(&buf[..n]);
@@ -60,7 +69,19 @@ fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
             conn.recv_eof();
         }
         loop {
-            match conn.next_event()? {
+            let event = match conn.next_event() {
+                Ok(event) => event,
+                Err(violation) => {
+                    // The connection queued a close frame with the
+                    // violation's code: the server should read it.
+                    if let Some(queued) = conn.poll_output() {
+                        reader.write_all(&queued)?;
+                    }
+                    graceful_close::close(reader, TransportAction::Close);
+                    return Err(format!("the server broke the protocol: {violation}").into());
+                }
+            };
+            match event {
                 Event::Message(message) => match message.as_text() {
                     Some(text) => writeln!(stdout.lock(), "{text}")?,
                     None => writeln!(stdout.lock(), "<{} bytes of binary>", message.payload.len())?,
@@ -79,12 +100,13 @@ fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
             reader.write_all(&queued)?;
         }
         if conn.transport_action() != TransportAction::Keep && conn.state() == CloseState::Closed {
-            break;
+            break conn.transport_action();
         }
         if n == 0 {
             return Err("the server closed the connection".into());
         }
-    }
+    };
+    graceful_close::close(reader, action);
     // The closing handshake is done; the sender thread may still wait on
     // input after a server-initiated close, so do not join it.
     drop(sender);

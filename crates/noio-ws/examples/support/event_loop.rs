@@ -1,29 +1,82 @@
 //! The examples' event loop over a blocking socket: read, hand each message
 //! to a callback, write its reply and whatever the connection queued, until
-//! the closing handshake is done.
+//! the closing handshake is done, the peer breaks the protocol or goes
+//! silent.
 
+use std::fmt;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
-use noio_ws::{Connection, Event, Frame, Message, TransportAction};
+use noio_ws::bytes::Bytes;
+use noio_ws::{CloseCode, Connection, Event, Frame, Message, ProtocolError, TransportAction};
+
+use crate::deadline;
 
 /// Any error, for the examples to print.
 pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// The close frame a silent peer gets.
+const IDLE_CLOSE: (CloseCode, &str) = (CloseCode::GOING_AWAY, "idle timeout");
+
+/// How a connection's event loop ended. Whatever it ended with has been
+/// written; closing the transport is left to the caller
+/// (`graceful_close::close` with the connection's `transport_action()`).
+#[derive(Debug)]
+pub(crate) enum Ending {
+    /// The closing handshake is done.
+    Closed,
+    /// The peer broke the protocol: the connection failed and our close
+    /// frame carries the violation's code.
+    Failed(ProtocolError),
+    /// Nothing came from the peer for this long, not even a pong to our
+    /// ping; our close frame carries [`IDLE_CLOSE`].
+    Idle(Duration),
+    /// The peer closed the transport without the closing handshake (1006).
+    Abnormal,
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Closed => write!(f, "closed cleanly"),
+            Ending::Failed(violation) => write!(f, "failed with {}: {violation}", violation.close_code()),
+            Ending::Idle(after) => {
+                write!(f, "silent for {after:?}: closed with {}: {}", IDLE_CLOSE.0, IDLE_CLOSE.1)
+            }
+            Ending::Abnormal => {
+                write!(f, "ended without a closing handshake: {}", CloseCode::ABNORMAL_CLOSURE)
+            }
+        }
+    }
+}
+
 /// Runs `conn` over `stream` until the transport should close; `on_message`
 /// may answer each message with a frame. Pings are answered and closes echoed
 /// by the connection itself.
+///
+/// `idle` bounds the silence: once half of it passes without a byte from
+/// the peer we send a ping, which a live peer answers with a pong (and
+/// browsers do by themselves), so only a peer that is gone or stuck stays
+/// silent for all of it and is closed with 1001. Any byte counts, so a peer
+/// trickling a message slowly is not idle; `Config`'s limits bound what it
+/// can make us hold.
 pub(crate) fn run(
     stream: &mut TcpStream,
     conn: &mut Connection,
+    idle: Duration,
     mut on_message: impl FnMut(Message) -> Option<Frame>,
-) -> Result<(), Error> {
+) -> Result<Ending, Error> {
+    let mut heard = Instant::now();
+    let mut pinged = false;
     loop {
         // Drain first: bytes that came with the handshake are already buffered.
+        let mut violation = None;
         loop {
             match conn.next_event() {
                 Ok(Event::Message(message)) => {
-                    if let Some(reply) = on_message(message) {
+                    // After our close nothing more may be sent, answers included.
+                    if let Some(reply) = on_message(message).filter(|_| conn.state().can_send_data()) {
                         // A server's payload goes out without a copy.
                         for part in conn.send_parts(reply)? {
                             stream.write_all(&part)?;
@@ -31,24 +84,46 @@ pub(crate) fn run(
                     }
                 }
                 Ok(Event::NeedData) => break,
-                Ok(Event::AbnormalClosure) => return Ok(()),
+                Ok(Event::AbnormalClosure) => return Ok(Ending::Abnormal),
                 Ok(_) => {}
                 // The connection queued a close frame with the right code.
-                Err(_) => break,
+                Err(error) => {
+                    violation = Some(error);
+                    break;
+                }
             }
         }
         if let Some(queued) = conn.poll_output() {
             stream.write_all(&queued)?;
         }
-        if conn.transport_action() != TransportAction::Keep {
-            return Ok(());
+        if let Some(violation) = violation {
+            return Ok(Ending::Failed(violation));
         }
+        if conn.transport_action() != TransportAction::Keep {
+            return Ok(Ending::Closed);
+        }
+        let quiet_until = heard + if pinged { idle } else { idle / 2 };
         // Straight into the connection's buffer; a read of 0 ends the stream.
-        conn.recv_with(|buf| stream.read(buf))?;
+        match deadline::read_by(stream, quiet_until, |s| conn.recv_with(|buf| s.read(buf)))? {
+            Some(_) => {
+                heard = Instant::now();
+                pinged = false;
+            }
+            None if !pinged => {
+                stream.write_all(&conn.send(Frame::ping(Bytes::new()))?)?;
+                pinged = true;
+            }
+            None => {
+                stream.write_all(&conn.send(Frame::close(IDLE_CLOSE.0, IDLE_CLOSE.1)?)?)?;
+                // The peer's answer to our close is read, and dropped, by
+                // graceful_close: nothing it could still say matters now.
+                return Ok(Ending::Idle(idle));
+            }
+        }
     }
 }
 
 /// Echoes every message back with its type.
-pub(crate) fn echo(stream: &mut TcpStream, conn: &mut Connection) -> Result<(), Error> {
-    run(stream, conn, |message| Some(Frame::new(message.opcode, message.payload)))
+pub(crate) fn echo(stream: &mut TcpStream, conn: &mut Connection, idle: Duration) -> Result<Ending, Error> {
+    run(stream, conn, idle, |message| Some(Frame::new(message.opcode, message.payload)))
 }
