@@ -186,9 +186,13 @@ fn run_server_role(site: &Path, reports: &Path, cases: &[String], excluded: &[St
     });
     let spec_path = reports.join("fuzzingclient.json");
     fs::write(&spec_path, spec.to_string()).map_err(|e| e.to_string())?;
+    // The suite breaks the protocol on purpose, and the server logs each
+    // connection it fails: keep that log beside the reports.
+    let log = fs::File::create(reports.join("autobahn_server.log")).map_err(|e| e.to_string())?;
     let server = Command::new("target/release/examples/autobahn_server")
         .arg(SERVER_PORT.to_string())
         .stdout(Stdio::null())
+        .stderr(log)
         .spawn()
         .map_err(|e| format!("autobahn_server: {e}"))?;
     let _server = KillOnDrop(server);
