@@ -45,9 +45,11 @@ pub struct Connection {
     input: BytesMut,
     /// Queued bytes to write: automatic replies.
     output: BytesMut,
-    /// The payload of the automatic pong not yet queued: only the latest
-    /// ping is answered (RFC 6455 section 5.5.3 allows it), so pings from a
-    /// peer that never reads our output cannot queue without bound.
+    /// The payload of the automatic pong not yet queued. Each ping's pong
+    /// is queued while the queued output stays under [`PONG_QUEUE`]; past
+    /// it, only the latest ping is answered (RFC 6455 section 5.5.3 allows
+    /// it), so pings from a peer whose output nobody writes cannot queue
+    /// without bound.
     pending_pong: Option<Bytes>,
     /// How many bytes the next `recv_with` lends.
     read_len: usize,
@@ -87,6 +89,12 @@ enum EndOfStream {
     /// The end has been reported (or needed no report).
     Reported,
 }
+
+/// How many bytes of output may be queued before automatic pongs stop
+/// queuing one per ping and only the latest ping waits for its answer:
+/// enough for every ping of a burst of small ones (Autobahn's case 2.10
+/// sends ten at once and expects ten pongs), little enough not to matter.
+const PONG_QUEUE: usize = 1 << 10;
 
 /// The size of the first read `recv_with` lends: small, so an idle
 /// connection holds little; reads double from here while they come back full.
@@ -526,7 +534,11 @@ impl Connection {
         match header.opcode {
             OpCode::PING => {
                 if self.config.auto_pong && self.state == CloseState::Open {
-                    // Replaces an unsent answer to an earlier ping.
+                    // The answer to the ping before goes into the queue while
+                    // the queue is short; past that the newer ping replaces it.
+                    if self.output.len() < PONG_QUEUE {
+                        self.queue_pending_pong();
+                    }
                     self.pending_pong = Some(frame.payload.clone());
                 }
                 Ok(Some(Event::Ping(frame)))
@@ -667,10 +679,11 @@ impl Connection {
     }
 
     /// How many bytes [`poll_output`](Connection::poll_output) would return
-    /// now. The connection queues at most one automatic pong (answering the
-    /// latest ping), one close reply and one failure close, so this stays
-    /// small however many pings a peer sends without reading: a driver that
-    /// cannot write may keep reading.
+    /// now. Automatic pongs queue one per ping only up to 1 KiB of output;
+    /// past it only the latest ping is answered. With at most one close reply
+    /// or failure close besides, this stays under 1.3 KiB however many pings
+    /// a peer sends without reading: a driver that cannot write may keep
+    /// reading.
     pub fn queued_output_len(&self) -> usize {
         let pong = self.pending_pong.as_ref().map_or(0, |payload| {
             let mask = if self.role.masks_outgoing() { 4 } else { 0 };

@@ -155,12 +155,13 @@ fn worst_case_memory() {
     report("100 connections, each a 64 MiB header and 1 byte", held, 100 * 5 * KIB);
     drop(servers);
 
-    // A flood of pings from a peer that never reads: one pong waits.
+    // A flood of pings from a peer that never reads: at most 1 KiB of pongs
+    // and the latest ping's wait.
     let wire: Vec<u8> = (0..100_000u32).flat_map(|i| client_frame(9, &i.to_be_bytes(), true)).collect();
     let mut server = Connection::new(Role::Server, config);
     let (held, error) = peak(&mut server, &wire, |_| {});
     assert_eq!(error, None);
-    assert_eq!(server.queued_output_len(), 6);
+    assert!(server.queued_output_len() <= KIB + 12, "{} bytes queued", server.queued_output_len());
     report("100,000 pings never answered", held, SLACK);
     drop(wire);
 
