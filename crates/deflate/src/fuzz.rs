@@ -3,26 +3,44 @@
 //! not part of the API.
 
 use noio_ws_codec::bytes::BytesMut;
-use noio_ws_codec::{FrameHeader, OpCode, Rsv};
-use noio_ws_registry::{Extension, ExtensionOffer, parse_extensions};
+use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Rsv};
+use noio_ws_registry::{Extension, ExtensionError, ExtensionOffer, parse_extensions};
 
 use crate::{DeflateConfig, Params, PerMessageDeflate};
 
 /// The message budget the inflate target allows.
 const BUDGET: usize = 64 * 1024;
 
+/// A message that decodes to "Hello" whatever came before it: one stored
+/// block (RFC 7692 section 7.2.3.3), which refers to no earlier data.
+const STORED_HELLO: [u8; 11] = [0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00];
+
 /// The `deflate_inflate` target. Byte 0 picks the negotiated parameters and
 /// the piece size; the rest is a compressed message. Inflating never panics,
 /// never exceeds the budget by more than the one byte that detects it, and
-/// keeps the `Progress` contract. Then the rest is taken as two messages'
-/// text: compressed and inflated again, in pieces and under output limits
-/// that its own bytes pick (as small as one byte), it must come back whole.
+/// keeps the `Progress` contract. A refused message is refused with 1007 and
+/// nothing after it is decoded; an accepted one ended where a message may,
+/// so the next message decodes as sent. Then the rest is taken as two
+/// messages' text: compressed and inflated again, in pieces and under
+/// output limits that its own bytes pick (as small as one byte), it must
+/// come back whole.
 pub fn deflate_inflate(data: &[u8]) {
     let Some((&seed, input)) = data.split_first() else { return };
     let mut receiver = negotiated(seed);
     let piece = usize::from(seed >> 2).max(1);
     let budget = |_: usize| BUDGET + 1;
-    let _ = inflate(&mut receiver, input, piece, budget);
+    match inflate(&mut receiver, input, piece, budget) {
+        Err(Stop::Refused(error)) => {
+            assert_eq!(error.close_code, CloseCode::INVALID_PAYLOAD, "{error}");
+            let next = inflate(&mut receiver, &STORED_HELLO, piece, budget);
+            assert!(matches!(next, Err(Stop::Refused(_))), "decoded after a refusal: {next:?}");
+        }
+        Ok(_) => {
+            let next = inflate(&mut receiver, &STORED_HELLO, piece, budget);
+            assert_eq!(next.as_deref(), Ok(&b"Hello"[..]), "an accepted message left the stream broken");
+        }
+        Err(Stop::TooLong) => {} // the connection fails here with 1009
+    }
 
     if input.len() > BUDGET {
         return; // a round trip would stop at the budget, as it should
@@ -37,6 +55,15 @@ pub fn deflate_inflate(data: &[u8]) {
         let out = inflate(&mut receiver, &wire, piece, limits).expect("our own output inflates");
         assert_eq!(&out[..], text, "a round trip changed the message");
     }
+}
+
+/// Why [`inflate`] stopped short of a message.
+#[derive(Debug, PartialEq)]
+enum Stop {
+    /// The extension refused the input.
+    Refused(ExtensionError),
+    /// The output passed the budget.
+    TooLong,
 }
 
 /// The extension as a server that accepted the offer `seed` picks.
@@ -68,14 +95,13 @@ pub fn symmetric_server(no_context_takeover: bool, window_bits: Option<u8>) -> P
 }
 
 /// Inflates one message fed in pieces of `piece` bytes, call `n` allowed
-/// `limit(n)` bytes of output, checking the `Progress` contract. `None` when
-/// the input is refused or the output passes the budget.
+/// `limit(n)` bytes of output, checking the `Progress` contract.
 fn inflate(
     deflate: &mut PerMessageDeflate,
     input: &[u8],
     piece: usize,
     limit: impl Fn(usize) -> usize,
-) -> Option<BytesMut> {
+) -> Result<BytesMut, Stop> {
     let header = FrameHeader::new(OpCode::BINARY, input.len() as u64).with_rsv(Rsv::RSV1);
     assert!(deflate.begin_decode(&header).expect("a negotiated extension starts any message"));
     let mut out = BytesMut::new();
@@ -88,12 +114,12 @@ fn inflate(
             let room = limit(calls).min(BUDGET + 1 - out.len());
             calls += 1;
             let before = out.len();
-            let progress = deflate.decode(&chunk[consumed..], end, &mut out, room).ok()?;
+            let progress = deflate.decode(&chunk[consumed..], end, &mut out, room).map_err(Stop::Refused)?;
             assert_eq!(out.len() - before, progress.produced);
             assert!(progress.produced <= room, "output beyond the room given");
             consumed += progress.consumed;
             if out.len() > BUDGET {
-                return None; // the connection would fail here with 1009
+                return Err(Stop::TooLong); // the connection would fail here with 1009
             }
             if progress.drained && consumed == chunk.len() {
                 break;
@@ -101,7 +127,7 @@ fn inflate(
             assert!(progress.consumed + progress.produced > 0, "no progress and not drained");
         }
     }
-    Some(out)
+    Ok(out)
 }
 
 /// The `deflate_negotiation` target: the input as `Sec-WebSocket-Extensions`
