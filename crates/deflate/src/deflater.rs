@@ -6,13 +6,16 @@ use noio_ws_codec::CloseCode;
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_registry::ExtensionError;
 
+use crate::window;
+
 /// The empty stored block a sync flush ends with.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// One direction's compressor.
 pub(crate) struct Deflater {
     level: Compression,
-    /// 9-15: zlib cannot make raw DEFLATE with an 8-bit window.
+    /// 9-15: zlib cannot make raw DEFLATE with an 8-bit window, so
+    /// negotiation never agrees to one for this end (see `window`).
     window_bits: u8,
     /// No context takeover: every message starts from an empty window.
     reset_each_message: bool,
@@ -23,15 +26,23 @@ pub(crate) struct Deflater {
 }
 
 impl Deflater {
-    /// A compressor at `level` (0-9) with a window of `2^window_bits` bytes.
-    /// zlib cannot make raw DEFLATE with an 8-bit window, so 8 becomes 9.
+    /// A compressor at `level` (0-9) with a window of `2^window_bits` bytes,
+    /// `window_bits` 9-15 (anything else is brought into that range).
     pub(crate) fn new(level: u32, window_bits: u8, reset_each_message: bool) -> Self {
         Deflater {
             level: Compression::new(level),
-            window_bits: window_bits.clamp(9, 15),
+            window_bits: window::honourable(window_bits),
             reset_each_message,
             compress: None,
         }
+    }
+
+    /// The window it compresses with, in bits, and whether it resets its
+    /// context after each message: what the fuzz target checks against the
+    /// agreement.
+    #[cfg(feature = "fuzz")]
+    pub(crate) fn settings(&self) -> (u8, bool) {
+        (self.window_bits, self.reset_each_message)
     }
 
     /// Compresses the next piece of a message; `end` finishes the message.

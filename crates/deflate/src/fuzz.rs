@@ -6,7 +6,7 @@ use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Rsv};
 use noio_ws_registry::{Extension, ExtensionError, ExtensionOffer, parse_extensions};
 
-use crate::{DeflateConfig, Params, PerMessageDeflate};
+use crate::{DeflateConfig, Params, PerMessageDeflate, WindowBits};
 
 /// The message budget the inflate target allows.
 const BUDGET: usize = 64 * 1024;
@@ -68,13 +68,15 @@ enum Stop {
 
 /// The extension as a server that accepted the offer `seed` picks.
 fn negotiated(seed: u8) -> PerMessageDeflate {
-    symmetric_server(seed & 1 != 0, (seed & 2 != 0).then(|| 8 + (seed >> 5)))
+    // 9-15 bits: a server declines an offer of 8.
+    symmetric_server(seed & 1 != 0, (seed & 2 != 0).then(|| (8 + (seed >> 5)).max(9)))
 }
 
 /// The extension as a server that accepted an offer asking the same of
 /// both directions (and compressing every message, whatever its size): its
 /// compressor uses the window its decompressor expects of the client, so
-/// one such extension reads what another writes. Shared with the tests and
+/// one such extension reads what another writes. `window_bits` is 9-15: an
+/// offer of 8 is declined, and this panics. Shared with the tests and
 /// benches.
 pub fn symmetric_server(no_context_takeover: bool, window_bits: Option<u8>) -> PerMessageDeflate {
     let mut offer = ExtensionOffer::new(crate::NAME);
@@ -132,29 +134,67 @@ fn inflate(
 
 /// The `deflate_negotiation` target: the input as `Sec-WebSocket-Extensions`
 /// values. A server's answer must be one a client that made that offer
-/// accepts; nothing panics.
+/// accepts, and both ends must be able to keep to what they agreed: each
+/// compressor within the window agreed for it (never the 8 bits zlib cannot
+/// do), resetting its context if that was agreed. Every response a client
+/// accepts is likewise one it keeps to. Nothing panics.
 pub fn deflate_negotiation(data: &[u8]) {
     let Ok(text) = core::str::from_utf8(data) else { return };
     let Ok(offers) = parse_extensions(text) else { return };
     for config in [
         DeflateConfig::default(),
         DeflateConfig { server_max_window_bits: 9, client_max_window_bits: 10, ..DeflateConfig::default() },
+        DeflateConfig { server_max_window_bits: 8, client_max_window_bits: 8, ..DeflateConfig::default() },
     ] {
         let mut server = PerMessageDeflate::new(config);
         let ours: Vec<ExtensionOffer> =
             offers.iter().filter(|o| o.name.eq_ignore_ascii_case(crate::NAME)).cloned().collect();
         if let Ok(Some(answer)) = server.server_accept(&ours) {
             let agreed = Params::parse(&answer).expect("our answer parses");
-            // Find the offer the server took: the first valid one.
-            let taken = ours.iter().find_map(|o| Params::parse(o).ok()).expect("an offer was taken");
+            // The offer the server took: the first one it accepts alone.
+            let accepts = |o: &ExtensionOffer| {
+                PerMessageDeflate::new(config)
+                    .server_accept(core::slice::from_ref(o))
+                    .is_ok_and(|a| a.is_some())
+            };
+            let taken = Params::parse(ours.iter().find(|o| accepts(o)).expect("an offer was taken"))
+                .expect("a taken offer parses");
             if taken.client_max_window_bits.is_none() {
                 assert!(agreed.client_max_window_bits.is_none(), "limited a client that did not allow it");
             }
-            let mut client = PerMessageDeflate::new(DeflateConfig::default());
-            client.client_accept(&answer).expect("a client accepts the answer");
+            if let Some(limit) = taken.server_max_window_bits {
+                assert!(agreed.server_max_window_bits.is_some_and(|b| b <= limit), "{answer} for {limit}");
+            }
+            assert!(agreed.server_no_context_takeover || !taken.server_no_context_takeover);
+            let (bits, resets) = server.compressor_settings().expect("negotiated");
+            assert!(bits <= agreed.server_max_window_bits.unwrap_or(15), "{answer}, compressing with {bits}");
+            assert!(resets || !agreed.server_no_context_takeover, "{answer}, keeping its context");
+            // A client demanding 8 bits of itself can compress within them;
+            // ours cannot, and refuses such an answer.
+            if agreed.client_max_window_bits == Some(WindowBits::Bits(8)) {
+                assert_eq!(taken.client_max_window_bits, Some(WindowBits::Bits(8)), "asked a client for 8");
+            } else {
+                let mut client = PerMessageDeflate::new(DeflateConfig::default());
+                client.client_accept(&answer).expect("a client accepts the answer");
+                client_keeps_to(&client, &agreed);
+            }
         }
         for offer in &offers {
-            let _ = PerMessageDeflate::new(config).client_accept(offer);
+            let mut client = PerMessageDeflate::new(config);
+            if client.client_accept(offer).is_ok() {
+                client_keeps_to(&client, &Params::parse(offer).expect("an accepted response parses"));
+            }
         }
     }
+}
+
+/// A client that accepted `agreed` compresses as agreed.
+fn client_keeps_to(client: &PerMessageDeflate, agreed: &Params) {
+    let (bits, resets) = client.compressor_settings().expect("negotiated");
+    let limit = match agreed.client_max_window_bits {
+        Some(WindowBits::Bits(limit)) => limit,
+        _ => 15,
+    };
+    assert!(bits <= limit, "{agreed:?}, compressing with {bits}");
+    assert!(resets || !agreed.client_no_context_takeover, "{agreed:?}, keeping its context");
 }

@@ -11,6 +11,7 @@ use noio_ws_registry::{ExtensionError, Progress};
 use zlib_rs::{Inflate, InflateFlush, Status};
 
 use crate::message_end::{check_after_final, feed_tail, invalid, zlib_error};
+use crate::window;
 
 /// The most output asked of zlib per call: bounded memory per step, whatever
 /// the compression ratio.
@@ -21,7 +22,7 @@ const MIN_STEP: usize = 512;
 
 /// One direction's decompressor.
 pub(crate) struct Inflater {
-    /// 9-15, as the compressor side explains.
+    /// 9-15: see `window`.
     window_bits: u8,
     /// zlib's state and window, made when a compressed message first
     /// arrives. Without context takeover nothing in it outlives a message,
@@ -46,10 +47,10 @@ pub(crate) struct Inflater {
 
 impl Inflater {
     /// A decompressor for a peer whose window is at most `2^window_bits`
-    /// bytes (9 or more, as the compressor side explains).
+    /// bytes; it inflates with 9 bits or more, as `window` explains.
     pub(crate) fn new(window_bits: u8, reset_each_message: bool) -> Self {
         Inflater {
-            window_bits: window_bits.clamp(9, 15),
+            window_bits: window::honourable(window_bits),
             decompress: None,
             reset_each_message,
             payload_len: 0,

@@ -20,6 +20,7 @@ mod extension;
 mod inflater;
 mod message_end;
 mod params;
+mod window;
 
 #[cfg(feature = "fuzz")]
 #[doc(hidden)]
