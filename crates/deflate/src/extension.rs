@@ -27,13 +27,13 @@ pub struct DeflateConfig {
     /// whose compressor, and this end's decompressor, are then released
     /// between messages.
     pub client_no_context_takeover: bool,
-    /// The largest server window, 9-15: a client offers it as a limit, a
-    /// server compresses with no more. Default 15. 8, which RFC 7692 allows,
-    /// is taken as 9: zlib cannot compress raw DEFLATE within 256 bytes.
+    /// The largest server window, 8-15: a client offers it as a limit, a
+    /// server compresses with no more. Default 15. A compressor kept to 8
+    /// uses only run-length matches, which compress text far less well.
     pub server_max_window_bits: u8,
-    /// The largest client window, 9-15: a client compresses with no more, a
-    /// server asks the client for it when the client allows. Default 15. 8
-    /// is taken as 9, as for the server's window.
+    /// The largest client window, 8-15: a client compresses with no more, a
+    /// server asks the client for it when the client allows. Default 15. A
+    /// client kept to 8 likewise uses run-length matches only.
     pub client_max_window_bits: u8,
 }
 
@@ -56,11 +56,11 @@ impl Default for DeflateConfig {
 /// messages (RSV1 on the first frame only) and decompresses incoming ones as
 /// their frames arrive, never holding more than the connection's budget.
 ///
-/// It never agrees to compress within an 8-bit window, which zlib cannot do
-/// for raw DEFLATE: a server declines an offer asking that of it and tries
-/// the next, and a client fails the handshake on a response demanding it
-/// ([`NegotiationError::Refused`]). A peer may compress within 8 bits: this
-/// end inflates with at least 9.
+/// Every window RFC 7692 allows is agreed to and kept, 8 bits included:
+/// zlib cannot make raw DEFLATE with a 256-byte window, so for 8 bits this
+/// end compresses with a 512-byte one but run-length matches only, every
+/// one at distance 1. It inflates with 9 bits or more, which reads a peer
+/// kept to 8 as well.
 pub struct PerMessageDeflate {
     config: DeflateConfig,
     active: Option<Active>,
@@ -78,21 +78,17 @@ impl PerMessageDeflate {
         PerMessageDeflate { config, active: None }
     }
 
-    /// The configured server window, as this end can keep to it.
+    /// The configured server window, 8-15.
     fn server_window(&self) -> u8 {
-        window::honourable(self.config.server_max_window_bits)
+        window::configured(self.config.server_max_window_bits)
     }
 
-    /// The configured client window, as this end can keep to it.
+    /// The configured client window, 8-15.
     fn client_window(&self) -> u8 {
-        window::honourable(self.config.client_max_window_bits)
+        window::configured(self.config.client_max_window_bits)
     }
 
-    /// The parameters a client offers first. A configured 8 goes out as 9:
-    /// offering client_max_window_bits=8 would promise a window our
-    /// compressor cannot keep to, and asking the server for 8 gains nothing
-    /// (we inflate with 9 bits at least) while a server that keeps its
-    /// word, as ours does, must decline it.
+    /// The parameters a client offers first.
     fn primary_offer(&self) -> Params {
         let c = &self.config;
         let (server_window, client_window) = (self.server_window(), self.client_window());
@@ -108,18 +104,14 @@ impl PerMessageDeflate {
         }
     }
 
-    /// The parameters a server answers a valid `offer` with, or `None` if
-    /// it asks for a server window our compressor cannot keep to.
-    fn answer(&self, offer: &Params) -> Option<Params> {
+    /// The parameters a server answers a valid `offer` with.
+    fn answer(&self, offer: &Params) -> Params {
         let c = &self.config;
         let server_max_window_bits = match offer.server_max_window_bits {
-            Some(bits) if !window::can_compress_within(bits) => return None,
             Some(bits) => Some(bits.min(self.server_window())),
             None => (self.server_window() < window::MAX_BITS).then_some(self.server_window()),
         };
-        // The client's window may be limited only if it offered the
-        // parameter. We never ask for less than 9 bits (a zlib client cannot
-        // keep to 8), but confirm a smaller limit the client declared itself.
+        // The client's window may be limited only if it offered the parameter.
         let client_max_window_bits = match offer.client_max_window_bits {
             None => None,
             Some(WindowBits::Unspecified) => {
@@ -127,19 +119,19 @@ impl PerMessageDeflate {
             }
             Some(WindowBits::Bits(bits)) => Some(WindowBits::Bits(bits.min(self.client_window()))),
         };
-        Some(Params {
+        Params {
             server_no_context_takeover: offer.server_no_context_takeover || c.server_no_context_takeover,
             client_no_context_takeover: offer.client_no_context_takeover || c.client_no_context_takeover,
             server_max_window_bits,
             client_max_window_bits,
-        })
+        }
     }
 
-    /// Once negotiated, the window its compressor uses, in bits, and
-    /// whether it resets its context after each message: what the fuzz
-    /// target checks against the agreement.
+    /// Once negotiated, zlib's window bits and strategy as its compressor
+    /// uses them, and whether it resets its context after each message:
+    /// what the fuzz target checks against the agreement.
     #[cfg(feature = "fuzz")]
-    pub(crate) fn compressor_settings(&self) -> Option<(u8, bool)> {
+    pub(crate) fn compressor_settings(&self) -> Option<(u8, zlib_rs::Strategy, bool)> {
         self.active.as_ref().map(|a| a.deflater.settings())
     }
 }
@@ -179,11 +171,11 @@ impl Extension for PerMessageDeflate {
         offers: &[ExtensionOffer],
     ) -> Result<Option<ExtensionResponse>, NegotiationError> {
         // RFC 7692 section 5: an offer with unknown, duplicate or invalid
-        // parameters is declined; the next one is tried. So is one we could
-        // only accept by breaking it (server_max_window_bits=8).
-        let Some(agreed) = offers.iter().find_map(|o| self.answer(&Params::parse(o).ok()?)) else {
+        // parameters is declined; the next one is tried.
+        let Some(offer) = offers.iter().find_map(|o| Params::parse(o).ok()) else {
             return Ok(None);
         };
+        let agreed = self.answer(&offer);
         self.active = Some(Active {
             deflater: Deflater::new(
                 self.config.level,
@@ -205,21 +197,12 @@ impl Extension for PerMessageDeflate {
             Some(WindowBits::Unspecified) => {
                 return Err(refuse("client_max_window_bits needs a value in a response".into()));
             }
-            Some(WindowBits::Bits(bits)) if !window::can_compress_within(bits) => {
-                // Agreeing and compressing with 9 bits anyway would break
-                // the agreement; a peer inflating with 8 would fail on it.
-                return Err(refuse(format!(
-                    "client_max_window_bits={bits}: zlib cannot compress raw DEFLATE within \
-                     {} bytes, so this client cannot keep to it",
-                    1u32 << bits
-                )));
-            }
             other => bits_of(other).min(self.client_window()),
         };
         // Any valid server_max_window_bits is acceptable: whenever our first
         // offer limits the server's window, a plain fallback that leaves it
         // free goes with it, and the server may have answered either. Even
-        // 8: we inflate with a larger window, which reads it all.
+        // 8: we inflate with 9 bits at least, which reads it all.
         self.active = Some(Active {
             deflater: Deflater::new(
                 self.config.level,

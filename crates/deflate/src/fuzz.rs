@@ -5,8 +5,12 @@
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Rsv};
 use noio_ws_registry::{Extension, ExtensionError, ExtensionOffer, parse_extensions};
+use zlib_rs::Strategy;
 
 use crate::{DeflateConfig, Params, PerMessageDeflate, WindowBits};
+
+mod window_check;
+pub use window_check::WindowCheck;
 
 /// The message budget the inflate target allows.
 const BUDGET: usize = 64 * 1024;
@@ -23,7 +27,8 @@ const STORED_HELLO: [u8; 11] = [0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 
 /// so the next message decodes as sent. Then the rest is taken as two
 /// messages' text: compressed and inflated again, in pieces and under
 /// output limits that its own bytes pick (as small as one byte), it must
-/// come back whole.
+/// come back whole; with an 8-bit window it must also inflate within one
+/// ([`WindowCheck`]).
 pub fn deflate_inflate(data: &[u8]) {
     let Some((&seed, input)) = data.split_first() else { return };
     let mut receiver = negotiated(seed);
@@ -48,12 +53,21 @@ pub fn deflate_inflate(data: &[u8]) {
     let (mut sender, mut receiver) = (negotiated(seed), negotiated(seed));
     let limits =
         |call: usize| input.get(call % input.len().max(1)).map_or(BUDGET, |&b| usize::from(b % 64) + 1);
+    let (no_context_takeover, eight_bits) = (seed & 1 != 0, seed & 2 != 0 && seed >> 5 == 0);
+    let mut check = WindowCheck::new(8);
     for text in [input, input.get(..input.len() / 2).unwrap_or_default()] {
         let mut wire = BytesMut::new();
         sender.begin_encode(OpCode::BINARY, None).expect("a negotiated extension compresses");
         sender.encode(text, true, &mut wire).expect("compression cannot fail");
         let out = inflate(&mut receiver, &wire, piece, limits).expect("our own output inflates");
         assert_eq!(&out[..], text, "a round trip changed the message");
+        if eight_bits {
+            if no_context_takeover {
+                check = WindowCheck::new(8);
+            }
+            let out = check.message(&wire).expect("an agreed 8-bit window is kept");
+            assert_eq!(&out[..], text, "the 8-bit check read another message");
+        }
     }
 }
 
@@ -68,16 +82,14 @@ enum Stop {
 
 /// The extension as a server that accepted the offer `seed` picks.
 fn negotiated(seed: u8) -> PerMessageDeflate {
-    // 9-15 bits: a server declines an offer of 8.
-    symmetric_server(seed & 1 != 0, (seed & 2 != 0).then(|| (8 + (seed >> 5)).max(9)))
+    symmetric_server(seed & 1 != 0, (seed & 2 != 0).then(|| 8 + (seed >> 5)))
 }
 
 /// The extension as a server that accepted an offer asking the same of
 /// both directions (and compressing every message, whatever its size): its
 /// compressor uses the window its decompressor expects of the client, so
-/// one such extension reads what another writes. `window_bits` is 9-15: an
-/// offer of 8 is declined, and this panics. Shared with the tests and
-/// benches.
+/// one such extension reads what another writes. `window_bits` is 8-15.
+/// Shared with the tests and benches.
 pub fn symmetric_server(no_context_takeover: bool, window_bits: Option<u8>) -> PerMessageDeflate {
     let mut offer = ExtensionOffer::new(crate::NAME);
     if no_context_takeover {
@@ -134,10 +146,11 @@ fn inflate(
 
 /// The `deflate_negotiation` target: the input as `Sec-WebSocket-Extensions`
 /// values. A server's answer must be one a client that made that offer
-/// accepts, and both ends must be able to keep to what they agreed: each
-/// compressor within the window agreed for it (never the 8 bits zlib cannot
-/// do), resetting its context if that was agreed. Every response a client
-/// accepts is likewise one it keeps to. Nothing panics.
+/// accepts, and both ends must keep to what they agreed: each compressor
+/// within the window agreed for it (8 bits with zlib's RLE strategy, as
+/// zlib cannot make raw DEFLATE with a 256-byte window), resetting its
+/// context if that was agreed. Every response a client accepts is likewise
+/// one it keeps to. Nothing panics.
 pub fn deflate_negotiation(data: &[u8]) {
     let Ok(text) = core::str::from_utf8(data) else { return };
     let Ok(offers) = parse_extensions(text) else { return };
@@ -151,14 +164,8 @@ pub fn deflate_negotiation(data: &[u8]) {
             offers.iter().filter(|o| o.name.eq_ignore_ascii_case(crate::NAME)).cloned().collect();
         if let Ok(Some(answer)) = server.server_accept(&ours) {
             let agreed = Params::parse(&answer).expect("our answer parses");
-            // The offer the server took: the first one it accepts alone.
-            let accepts = |o: &ExtensionOffer| {
-                PerMessageDeflate::new(config)
-                    .server_accept(core::slice::from_ref(o))
-                    .is_ok_and(|a| a.is_some())
-            };
-            let taken = Params::parse(ours.iter().find(|o| accepts(o)).expect("an offer was taken"))
-                .expect("a taken offer parses");
+            // The offer the server took: the first valid one.
+            let taken = ours.iter().find_map(|o| Params::parse(o).ok()).expect("an offer was taken");
             if taken.client_max_window_bits.is_none() {
                 assert!(agreed.client_max_window_bits.is_none(), "limited a client that did not allow it");
             }
@@ -166,35 +173,45 @@ pub fn deflate_negotiation(data: &[u8]) {
                 assert!(agreed.server_max_window_bits.is_some_and(|b| b <= limit), "{answer} for {limit}");
             }
             assert!(agreed.server_no_context_takeover || !taken.server_no_context_takeover);
-            let (bits, resets) = server.compressor_settings().expect("negotiated");
-            assert!(bits <= agreed.server_max_window_bits.unwrap_or(15), "{answer}, compressing with {bits}");
+            // Our server compresses with the window it answers.
+            let window = agreed.server_max_window_bits.unwrap_or(15);
+            let (bits, strategy, resets) = server.compressor_settings().expect("negotiated");
+            keeps_within(window, bits, strategy, &answer.to_string());
             assert!(resets || !agreed.server_no_context_takeover, "{answer}, keeping its context");
-            // A client demanding 8 bits of itself can compress within them;
-            // ours cannot, and refuses such an answer.
-            if agreed.client_max_window_bits == Some(WindowBits::Bits(8)) {
-                assert_eq!(taken.client_max_window_bits, Some(WindowBits::Bits(8)), "asked a client for 8");
-            } else {
-                let mut client = PerMessageDeflate::new(DeflateConfig::default());
-                client.client_accept(&answer).expect("a client accepts the answer");
-                client_keeps_to(&client, &agreed);
-            }
+            let mut client = PerMessageDeflate::new(DeflateConfig::default());
+            client.client_accept(&answer).expect("a client accepts the answer");
+            client_keeps_to(&client, DeflateConfig::default(), &agreed);
         }
         for offer in &offers {
             let mut client = PerMessageDeflate::new(config);
             if client.client_accept(offer).is_ok() {
-                client_keeps_to(&client, &Params::parse(offer).expect("an accepted response parses"));
+                client_keeps_to(&client, config, &Params::parse(offer).expect("an accepted response parses"));
             }
         }
     }
 }
 
-/// A client that accepted `agreed` compresses as agreed.
-fn client_keeps_to(client: &PerMessageDeflate, agreed: &Params) {
-    let (bits, resets) = client.compressor_settings().expect("negotiated");
+/// A client with `config` that accepted `agreed` compresses as agreed,
+/// within its own configured window too.
+fn client_keeps_to(client: &PerMessageDeflate, config: DeflateConfig, agreed: &Params) {
     let limit = match agreed.client_max_window_bits {
         Some(WindowBits::Bits(limit)) => limit,
         _ => 15,
     };
-    assert!(bits <= limit, "{agreed:?}, compressing with {bits}");
+    let window = limit.min(config.client_max_window_bits.clamp(8, 15));
+    let (bits, strategy, resets) = client.compressor_settings().expect("negotiated");
+    keeps_within(window, bits, strategy, &format!("{agreed:?}"));
     assert!(resets || !agreed.client_no_context_takeover, "{agreed:?}, keeping its context");
+}
+
+/// zlib compressing with `bits` and `strategy` keeps to a window of
+/// `2^window` bytes, and uses it: at 8, RLE (every match at distance 1)
+/// with zlib's smallest raw window, 9; otherwise the window itself with
+/// the default strategy, never RLE's poorer compression.
+fn keeps_within(window: u8, bits: u8, strategy: Strategy, agreement: &str) {
+    if window == 8 {
+        assert_eq!((bits, strategy), (9, Strategy::Rle), "{agreement}: not kept to 8 bits");
+    } else {
+        assert_eq!((bits, strategy), (window, Strategy::Default), "{agreement}: not {window} bits");
+    }
 }

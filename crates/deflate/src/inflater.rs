@@ -22,7 +22,7 @@ const MIN_STEP: usize = 512;
 
 /// One direction's decompressor.
 pub(crate) struct Inflater {
-    /// 9-15: see `window`.
+    /// 9-15: see `window`, which says why never 8.
     window_bits: u8,
     /// zlib's state and window, made when a compressed message first
     /// arrives. Without context takeover nothing in it outlives a message,
@@ -50,7 +50,7 @@ impl Inflater {
     /// bytes; it inflates with 9 bits or more, as `window` explains.
     pub(crate) fn new(window_bits: u8, reset_each_message: bool) -> Self {
         Inflater {
-            window_bits: window::honourable(window_bits),
+            window_bits: window::inflate_bits(window_bits),
             decompress: None,
             reset_each_message,
             payload_len: 0,

@@ -103,29 +103,26 @@ fn the_client_refuses_bad_responses() {
 }
 
 #[test]
-fn an_offer_of_an_8_bit_server_window_is_declined_and_the_next_is_tried() {
-    // zlib cannot compress raw DEFLATE within 256 bytes: answering 8 and
-    // compressing with 9 would break the agreement.
+fn an_offer_of_an_8_bit_server_window_is_accepted_with_8() {
+    // Kept with zlib's RLE strategy: every match at distance 1 (see
+    // tests/window_8.rs).
     let eight = "permessage-deflate; server_max_window_bits=8";
-    assert_eq!(server_answer(DeflateConfig::default(), eight), None);
+    assert_eq!(server_answer(DeflateConfig::default(), eight).as_deref(), Some(eight));
+    // The first offer is taken, not passed over for the next.
     let with_fallback =
         format!("{eight}; client_max_window_bits, permessage-deflate; server_max_window_bits=9");
-    assert_eq!(
-        server_answer(DeflateConfig::default(), &with_fallback).as_deref(),
-        Some("permessage-deflate; server_max_window_bits=9")
-    );
+    assert_eq!(server_answer(DeflateConfig::default(), &with_fallback).as_deref(), Some(eight));
 }
 
 #[test]
-fn a_server_configured_for_8_bit_windows_uses_and_asks_for_9() {
+fn a_server_configured_for_8_bit_windows_answers_8() {
     let config =
         DeflateConfig { server_max_window_bits: 8, client_max_window_bits: 8, ..DeflateConfig::default() };
     assert_eq!(
         server_answer(config, "permessage-deflate; client_max_window_bits").as_deref(),
-        Some("permessage-deflate; server_max_window_bits=9; client_max_window_bits=9")
+        Some("permessage-deflate; server_max_window_bits=8; client_max_window_bits=8")
     );
-    // A client that declares 8 for itself is taken at its word: inflating
-    // with 9 bits reads what it sends.
+    // A client that declares 8 for itself is confirmed.
     assert_eq!(
         server_answer(DeflateConfig::default(), "permessage-deflate; client_max_window_bits=8").as_deref(),
         Some("permessage-deflate; client_max_window_bits=8")
@@ -133,27 +130,20 @@ fn a_server_configured_for_8_bit_windows_uses_and_asks_for_9() {
 }
 
 #[test]
-fn a_response_demanding_an_8_bit_client_window_fails_the_handshake() {
+fn the_client_accepts_an_8_bit_client_window() {
     let response = &offers("permessage-deflate; client_max_window_bits=8")[0];
-    let err = PerMessageDeflate::new(DeflateConfig::default()).client_accept(response).unwrap_err();
-    match &err {
-        NegotiationError::Refused { extension, reason } => {
-            assert_eq!(extension, "permessage-deflate");
-            assert!(reason.contains("client_max_window_bits=8"), "{reason}");
-        }
-        other => panic!("{other:?}"),
-    }
+    PerMessageDeflate::new(DeflateConfig::default()).client_accept(response).unwrap();
     // Through the stack, as the handshake runs it.
     let mut stack = ExtensionStack::new();
     stack.push(PerMessageDeflate::new(DeflateConfig::default())).unwrap();
-    assert_eq!(stack.client_negotiate(std::slice::from_ref(response)), Err(err));
-    // The server may compress within 8 bits: we inflate with 9.
-    let response = &offers("permessage-deflate; server_max_window_bits=8; client_max_window_bits=9")[0];
+    stack.client_negotiate(std::slice::from_ref(response)).unwrap();
+    // And an 8-bit server window, both at once.
+    let response = &offers("permessage-deflate; server_max_window_bits=8; client_max_window_bits=8")[0];
     PerMessageDeflate::new(DeflateConfig::default()).client_accept(response).unwrap();
 }
 
 #[test]
-fn the_client_never_offers_an_8_bit_window() {
+fn the_client_offers_8_bit_windows_as_configured() {
     let config =
         DeflateConfig { server_max_window_bits: 8, client_max_window_bits: 8, ..DeflateConfig::default() };
     let offered: Vec<String> =
@@ -161,12 +151,12 @@ fn the_client_never_offers_an_8_bit_window() {
     assert_eq!(
         offered,
         [
-            "permessage-deflate; server_max_window_bits=9; client_max_window_bits=9",
+            "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8",
             "permessage-deflate; client_max_window_bits"
         ]
     );
-    // And two such ends agree on what they both keep to.
+    // And two such ends agree on 8 both ways.
     let answer = server_answer(config, &offered.join(", ")).unwrap();
-    assert_eq!(answer, "permessage-deflate; server_max_window_bits=9; client_max_window_bits=9");
+    assert_eq!(answer, "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8");
     PerMessageDeflate::new(config).client_accept(&offers(&answer)[0]).unwrap();
 }
