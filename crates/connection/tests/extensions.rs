@@ -76,6 +76,19 @@ fn a_declined_extension_leaves_its_bit_unowned() {
     assert_eq!(server.next_event(), Err(ProtocolError::ReservedBitsSet(Rsv::RSV3)));
 }
 
+#[test]
+fn an_extension_pushed_but_not_negotiated_leaves_its_bit_unowned() {
+    let mut registry = Registry::new();
+    registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    // No handshake ran: the XOR extension is a candidate only.
+    let mut server = Connection::with_registry(Role::Server, Config::default(), registry);
+    server.recv(&raw_frame(1, b"x", true, Rsv::RSV3, Some([1, 2, 3, 4])));
+    let (events, error) = drain(&mut server);
+    assert_eq!(events, []);
+    assert_eq!(error, Some(ProtocolError::ReservedBitsSet(Rsv::RSV3)));
+    assert_eq!(error.unwrap().close_code(), CloseCode::PROTOCOL_ERROR);
+}
+
 /// A decompression bomb in miniature: every input byte decodes to `factor`
 /// copies, handed out at most `max_output` at a time.
 struct Expand {
@@ -139,7 +152,8 @@ impl Extension for Expand {
 
 fn expanding_server(factor: usize, max_message_len: u64) -> Connection {
     let mut registry = Registry::new();
-    registry.extensions.push(Expand { factor, owed: 0, byte: 0 }).unwrap();
+    // Agreed without a handshake: only negotiated extensions own RSV1.
+    registry.extensions.push_negotiated(Expand { factor, owed: 0, byte: 0 }).unwrap();
     Connection::with_registry(Role::Server, Config { max_message_len, ..Config::default() }, registry)
 }
 

@@ -5,33 +5,92 @@ use flate2::{Compress, Compression, FlushCompress};
 use noio_ws_codec::CloseCode;
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_registry::ExtensionError;
+use zlib_rs::{DeflateFlush, Strategy};
+
+use crate::window;
 
 /// The empty stored block a sync flush ends with.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// One direction's compressor.
 pub(crate) struct Deflater {
-    level: Compression,
-    /// 9-15: zlib cannot make raw DEFLATE with an 8-bit window.
+    /// zlib's level, 0-9.
+    level: u32,
+    /// The agreed window, 8-15. 8 is kept with zlib's RLE strategy (see
+    /// `window::deflate_params`).
     window_bits: u8,
     /// No context takeover: every message starts from an empty window.
     reset_each_message: bool,
     /// zlib's state (a few hundred KiB), made when a message first needs it.
     /// Without context takeover nothing in it outlives a message, so it is
     /// released after each one and an idle connection holds none.
-    compress: Option<Compress>,
+    compress: Option<Engine>,
+}
+
+/// zlib-rs's compressor, as the window needs it.
+enum Engine {
+    /// 9-15 bits with zlib's default strategy, through flate2.
+    Flate2(Compress),
+    /// An 8-bit window: zlib-rs called directly for the RLE strategy,
+    /// which flate2 does not expose (it is the same zlib-rs underneath).
+    Direct(zlib_rs::Deflate),
+}
+
+impl Engine {
+    fn new(level: u32, window_bits: u8) -> Self {
+        match window::deflate_params(window_bits) {
+            (bits, Strategy::Default) => {
+                Engine::Flate2(Compress::new_with_window_bits(Compression::new(level), false, bits))
+            }
+            (bits, strategy) => Engine::Direct(zlib_rs::Deflate::new_with_config(zlib_rs::DeflateConfig {
+                level: level as i32,
+                window_bits: -i32::from(bits), // negative: raw DEFLATE
+                strategy,
+                ..zlib_rs::DeflateConfig::default()
+            })),
+        }
+    }
+
+    /// Compresses what fits of `input` into `output`, ending with a sync
+    /// flush if `flush`: the bytes consumed and produced.
+    fn compress(&mut self, input: &[u8], output: &mut [u8], flush: bool) -> Result<(usize, usize), String> {
+        let (before, after) = match self {
+            Engine::Flate2(c) => {
+                let before = (c.total_in(), c.total_out());
+                let flush = if flush { FlushCompress::Sync } else { FlushCompress::None };
+                c.compress(input, output, flush).map_err(|e| e.to_string())?;
+                (before, (c.total_in(), c.total_out()))
+            }
+            Engine::Direct(d) => {
+                let before = (d.total_in(), d.total_out());
+                let flush = if flush { DeflateFlush::SyncFlush } else { DeflateFlush::NoFlush };
+                d.compress(input, output, flush).map_err(|e| e.as_str().to_owned())?;
+                (before, (d.total_in(), d.total_out()))
+            }
+        };
+        Ok(((after.0 - before.0) as usize, (after.1 - before.1) as usize))
+    }
 }
 
 impl Deflater {
-    /// A compressor at `level` (0-9) with a window of `2^window_bits` bytes.
-    /// zlib cannot make raw DEFLATE with an 8-bit window, so 8 becomes 9.
+    /// A compressor at `level` (0-9) within a window of `2^window_bits`
+    /// bytes, `window_bits` 8-15 (anything else is brought into that range).
     pub(crate) fn new(level: u32, window_bits: u8, reset_each_message: bool) -> Self {
         Deflater {
-            level: Compression::new(level),
-            window_bits: window_bits.clamp(9, 15),
+            level: level.min(9),
+            window_bits: window::configured(window_bits),
             reset_each_message,
             compress: None,
         }
+    }
+
+    /// zlib's window bits and strategy as it compresses, and whether it
+    /// resets its context after each message: what the fuzz target checks
+    /// against the agreement.
+    #[cfg(feature = "fuzz")]
+    pub(crate) fn settings(&self) -> (u8, Strategy, bool) {
+        let (bits, strategy) = window::deflate_params(self.window_bits);
+        (bits, strategy, self.reset_each_message)
     }
 
     /// Compresses the next piece of a message; `end` finishes the message.
@@ -41,21 +100,16 @@ impl Deflater {
         end: bool,
         out: &mut BytesMut,
     ) -> Result<(), ExtensionError> {
-        let flush = if end { FlushCompress::Sync } else { FlushCompress::None };
         let message_start = out.len();
         let (level, bits) = (self.level, self.window_bits);
-        let compress =
-            self.compress.get_or_insert_with(|| Compress::new_with_window_bits(level, false, bits));
+        let compress = self.compress.get_or_insert_with(|| Engine::new(level, bits));
         loop {
             let start = out.len();
             let room = input.len() / 2 + 64;
             out.resize(start + room, 0);
-            let (before_in, before_out) = (compress.total_in(), compress.total_out());
-            compress
-                .compress(input, &mut out[start..], flush)
+            let (consumed, produced) = compress
+                .compress(input, &mut out[start..], end)
                 .map_err(|e| ExtensionError::new(CloseCode::INTERNAL_ERROR, format!("deflate: {e}")))?;
-            let consumed = (compress.total_in() - before_in) as usize;
-            let produced = (compress.total_out() - before_out) as usize;
             out.truncate(start + produced);
             input = &input[consumed..];
             // Done once the input is in and the output did not fill up

@@ -10,6 +10,7 @@ use noio_ws_registry::{
 use crate::deflater::Deflater;
 use crate::inflater::Inflater;
 use crate::params::{NAME, Params, WindowBits};
+use crate::window;
 
 /// How this end wants permessage-deflate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,10 +28,12 @@ pub struct DeflateConfig {
     /// between messages.
     pub client_no_context_takeover: bool,
     /// The largest server window, 8-15: a client offers it as a limit, a
-    /// server compresses with no more. Default 15.
+    /// server compresses with no more. Default 15. A compressor kept to 8
+    /// uses only run-length matches, which compress text far less well.
     pub server_max_window_bits: u8,
     /// The largest client window, 8-15: a client compresses with no more, a
-    /// server asks the client for it when the client allows. Default 15.
+    /// server asks the client for it when the client allows. Default 15. A
+    /// client kept to 8 likewise uses run-length matches only.
     pub client_max_window_bits: u8,
 }
 
@@ -52,9 +55,12 @@ impl Default for DeflateConfig {
 /// It claims RSV1, negotiates all four parameters, compresses outgoing data
 /// messages (RSV1 on the first frame only) and decompresses incoming ones as
 /// their frames arrive, never holding more than the connection's budget.
-/// A window of 8 bits is treated as 9 when compressing: zlib cannot produce
-/// raw DEFLATE with a 256-byte window, and every decompressor in use (this
-/// one included) inflates with at least 512 bytes.
+///
+/// Every window RFC 7692 allows is agreed to and kept, 8 bits included:
+/// zlib cannot make raw DEFLATE with a 256-byte window, so for 8 bits this
+/// end compresses with a 512-byte one but run-length matches only, every
+/// one at distance 1. It inflates with 9 bits or more, which reads a peer
+/// kept to 8 as well.
 pub struct PerMessageDeflate {
     config: DeflateConfig,
     active: Option<Active>,
@@ -72,15 +78,26 @@ impl PerMessageDeflate {
         PerMessageDeflate { config, active: None }
     }
 
+    /// The configured server window, 8-15.
+    fn server_window(&self) -> u8 {
+        window::configured(self.config.server_max_window_bits)
+    }
+
+    /// The configured client window, 8-15.
+    fn client_window(&self) -> u8 {
+        window::configured(self.config.client_max_window_bits)
+    }
+
     /// The parameters a client offers first.
     fn primary_offer(&self) -> Params {
         let c = &self.config;
+        let (server_window, client_window) = (self.server_window(), self.client_window());
         Params {
             server_no_context_takeover: c.server_no_context_takeover,
             client_no_context_takeover: c.client_no_context_takeover,
-            server_max_window_bits: (c.server_max_window_bits < 15).then_some(c.server_max_window_bits),
-            client_max_window_bits: Some(if c.client_max_window_bits < 15 {
-                WindowBits::Bits(c.client_max_window_bits)
+            server_max_window_bits: (server_window < window::MAX_BITS).then_some(server_window),
+            client_max_window_bits: Some(if client_window < window::MAX_BITS {
+                WindowBits::Bits(client_window)
             } else {
                 WindowBits::Unspecified
             }),
@@ -91,16 +108,16 @@ impl PerMessageDeflate {
     fn answer(&self, offer: &Params) -> Params {
         let c = &self.config;
         let server_max_window_bits = match offer.server_max_window_bits {
-            Some(bits) => Some(bits.min(c.server_max_window_bits)),
-            None => (c.server_max_window_bits < 15).then_some(c.server_max_window_bits),
+            Some(bits) => Some(bits.min(self.server_window())),
+            None => (self.server_window() < window::MAX_BITS).then_some(self.server_window()),
         };
         // The client's window may be limited only if it offered the parameter.
         let client_max_window_bits = match offer.client_max_window_bits {
             None => None,
             Some(WindowBits::Unspecified) => {
-                (c.client_max_window_bits < 15).then_some(WindowBits::Bits(c.client_max_window_bits))
+                (self.client_window() < window::MAX_BITS).then_some(WindowBits::Bits(self.client_window()))
             }
-            Some(WindowBits::Bits(bits)) => Some(WindowBits::Bits(bits.min(c.client_max_window_bits))),
+            Some(WindowBits::Bits(bits)) => Some(WindowBits::Bits(bits.min(self.client_window()))),
         };
         Params {
             server_no_context_takeover: offer.server_no_context_takeover || c.server_no_context_takeover,
@@ -108,6 +125,14 @@ impl PerMessageDeflate {
             server_max_window_bits,
             client_max_window_bits,
         }
+    }
+
+    /// Once negotiated, zlib's window bits and strategy as its compressor
+    /// uses them, and whether it resets its context after each message:
+    /// what the fuzz target checks against the agreement.
+    #[cfg(feature = "fuzz")]
+    pub(crate) fn compressor_settings(&self) -> Option<(u8, zlib_rs::Strategy, bool)> {
+        self.active.as_ref().map(|a| a.deflater.settings())
     }
 }
 
@@ -168,13 +193,16 @@ impl Extension for PerMessageDeflate {
     fn client_accept(&mut self, response: &ExtensionResponse) -> Result<(), NegotiationError> {
         let refuse = |reason: String| NegotiationError::refused(NAME, reason);
         let agreed = Params::parse(response).map_err(|e| refuse(e.to_string()))?;
-        if agreed.client_max_window_bits == Some(WindowBits::Unspecified) {
-            return Err(refuse("client_max_window_bits needs a value in a response".into()));
-        }
+        let own_window = match agreed.client_max_window_bits {
+            Some(WindowBits::Unspecified) => {
+                return Err(refuse("client_max_window_bits needs a value in a response".into()));
+            }
+            other => bits_of(other).min(self.client_window()),
+        };
         // Any valid server_max_window_bits is acceptable: whenever our first
         // offer limits the server's window, a plain fallback that leaves it
-        // free goes with it, and the server may have answered either.
-        let own_window = bits_of(agreed.client_max_window_bits).min(self.config.client_max_window_bits);
+        // free goes with it, and the server may have answered either. Even
+        // 8: we inflate with 9 bits at least, which reads it all.
         self.active = Some(Active {
             deflater: Deflater::new(
                 self.config.level,

@@ -1,13 +1,17 @@
 //! Decompression of incoming messages, chunk by chunk with bounded output
-//! (RFC 7692 section 7.2.2).
+//! (RFC 7692 section 7.2.2). Where a message may end is `message_end`'s
+//! job.
+//!
+//! zlib-rs is called directly rather than through flate2 for its
+//! [`InflateFlush::Block`], which checking a message's end needs and flate2
+//! does not offer; it is the same zlib-rs flate2 compresses with.
 
-use flate2::{Decompress, FlushDecompress, Status};
-use noio_ws_codec::CloseCode;
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_registry::{ExtensionError, Progress};
+use zlib_rs::{Inflate, InflateFlush, Status};
 
-/// What the sender removed from the end of each message.
-const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+use crate::message_end::{check_after_final, feed_tail, invalid, zlib_error};
+use crate::window;
 
 /// The most output asked of zlib per call: bounded memory per step, whatever
 /// the compression ratio.
@@ -18,40 +22,65 @@ const MIN_STEP: usize = 512;
 
 /// One direction's decompressor.
 pub(crate) struct Inflater {
-    /// 9-15, as the compressor side explains.
+    /// 9-15: see `window`, which says why never 8.
     window_bits: u8,
     /// zlib's state and window, made when a compressed message first
     /// arrives. Without context takeover nothing in it outlives a message,
     /// so it is released after each one and an idle connection holds none.
-    decompress: Option<Decompress>,
+    decompress: Option<Inflate>,
     /// No context takeover: every message starts from an empty window.
     reset_each_message: bool,
-    /// Bytes of the restored `00 00 ff ff` fed so far for this message.
-    tail_fed: usize,
-    /// A block with BFINAL set ended the stream (section 7.2.3.4): the next
-    /// message needs a fresh decompressor.
+    /// Payload bytes of this message so far.
+    payload_len: u64,
+    /// A block with BFINAL set ended the stream (section 7.2.3.4): the rest
+    /// of the message may only be the octet that section allows, and the
+    /// next message needs a fresh decompressor.
     stream_ended: bool,
+    /// Payload bytes of this message after its final block.
+    after_final: usize,
     /// The last call filled its output, so zlib may hold more.
     output_pending: bool,
+    /// A message was refused: zlib's state is no longer the sender's, so
+    /// nothing more is decoded.
+    failed: bool,
 }
 
 impl Inflater {
     /// A decompressor for a peer whose window is at most `2^window_bits`
-    /// bytes (9 or more, as the compressor side explains).
+    /// bytes; it inflates with 9 bits or more, as `window` explains.
     pub(crate) fn new(window_bits: u8, reset_each_message: bool) -> Self {
         Inflater {
-            window_bits: window_bits.clamp(9, 15),
+            window_bits: window::inflate_bits(window_bits),
             decompress: None,
             reset_each_message,
-            tail_fed: 0,
+            payload_len: 0,
             stream_ended: false,
+            after_final: 0,
             output_pending: false,
+            failed: false,
         }
     }
 
     /// Inflates a prefix of `input` into at most `max_output` more bytes of
-    /// `out`; `end` marks the message's last input.
+    /// `out`; `end` marks the message's last input. Data that cannot be a
+    /// whole DEFLATE stream up to the message's end fails with 1007, as
+    /// does every call after that.
     pub(crate) fn decode(
+        &mut self,
+        input: &[u8],
+        end: bool,
+        out: &mut BytesMut,
+        max_output: usize,
+    ) -> Result<Progress, ExtensionError> {
+        if self.failed {
+            return Err(invalid("an earlier message was refused"));
+        }
+        let result = self.decode_checked(input, end, out, max_output);
+        self.failed = result.is_err();
+        result
+    }
+
+    fn decode_checked(
         &mut self,
         input: &[u8],
         end: bool,
@@ -64,45 +93,36 @@ impl Inflater {
         // do not pay to clear a large buffer.
         let mut step = (input.len() * 4).clamp(MIN_STEP, STEP);
         let bits = self.window_bits;
-        let decompress = self.decompress.get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
+        let decompress = self.decompress.get_or_insert_with(|| Inflate::new(false, bits));
         loop {
-            let input_done = progress.consumed == input.len();
-            let tail_done = !end || self.stream_ended || self.tail_fed == TAIL.len();
-            if input_done && tail_done && !self.output_pending {
-                progress.drained = true;
+            let rest = &input[progress.consumed..];
+            if self.stream_ended {
+                // Nothing after a final block is inflated, and nothing but
+                // one octet may be there.
+                check_after_final(&mut self.after_final, rest)?;
+                self.payload_len += rest.len() as u64;
+                progress.consumed = input.len();
+                break;
+            }
+            if rest.is_empty() && !self.output_pending {
                 break;
             }
             let room = (max_output - progress.produced).min(step);
             if room == 0 {
-                break;
+                return Ok(progress);
             }
-            if self.stream_ended && !input_done {
-                // Section 7.2.3.4: after a block with BFINAL set, the rest of
-                // the message is the header of an empty stored block that the
-                // restored tail completes; there is nothing more to inflate.
-                progress.consumed = input.len();
-                continue;
-            }
-            let source: &[u8] = match (input_done, tail_done) {
-                (false, _) => &input[progress.consumed..],
-                (true, false) => &TAIL[self.tail_fed..],
-                (true, true) => &[],
-            };
             let start = out.len();
             out.resize(start + room, 0);
             let (before_in, before_out) = (decompress.total_in(), decompress.total_out());
-            let status = decompress
-                .decompress(source, &mut out[start..], FlushDecompress::Sync)
-                .map_err(|e| invalid(&e.to_string()))?;
+            let result = decompress.decompress(rest, &mut out[start..], InflateFlush::SyncFlush);
             let used = (decompress.total_in() - before_in) as usize;
             let produced = (decompress.total_out() - before_out) as usize;
+            // Even on an error: the room past the output is no output.
             out.truncate(start + produced);
+            let status = result.map_err(|e| zlib_error(decompress, e))?;
+            progress.consumed += used;
             progress.produced += produced;
-            if input_done {
-                self.tail_fed += used;
-            } else {
-                progress.consumed += used;
-            }
+            self.payload_len += used as u64;
             self.output_pending = produced == room;
             if self.output_pending {
                 step = (step * 2).min(STEP);
@@ -110,44 +130,37 @@ impl Inflater {
             if status == Status::StreamEnd {
                 self.stream_ended = true;
                 self.output_pending = false;
-            }
-            if used == 0 && produced == 0 {
-                // zlib can do nothing more with what it has: the input so far
-                // is a prefix of a block, or the tail completed nothing. Only
-                // the message's last input has a tail; before it, this was a
-                // call to collect output that had exactly filled the room.
-                if input_done && end {
-                    self.tail_fed = TAIL.len();
+            } else if used == 0 && produced == 0 {
+                if !rest.is_empty() {
+                    // zlib stops short of input only at a stream's end.
+                    return Err(invalid("zlib made no progress"));
                 }
-                progress.drained = progress.consumed == input.len();
-                break;
+                // Asked for more output, it had none left.
+                self.output_pending = false;
             }
         }
-        let message_done = end && progress.drained && progress.consumed == input.len();
-        if message_done {
+        // All input is in and no output is held back.
+        progress.drained = true;
+        if end {
+            if !self.stream_ended {
+                self.stream_ended = feed_tail(decompress, self.payload_len)?;
+            }
             self.finish_message();
         }
         Ok(progress)
     }
 
     fn finish_message(&mut self) {
-        if self.reset_each_message {
+        // After a BFINAL block zlib goes no further: the next message starts
+        // a new stream, as it does at a sender that ended its own.
+        if self.reset_each_message || self.stream_ended {
             self.decompress = None;
-        } else if self.stream_ended {
-            // zlib goes no further than a BFINAL block: the next message
-            // starts a new stream, as it does at a sender that ended its own.
-            if let Some(decompress) = self.decompress.as_mut() {
-                decompress.reset(false);
-            }
         }
-        self.tail_fed = 0;
+        self.payload_len = 0;
         self.stream_ended = false;
+        self.after_final = 0;
         self.output_pending = false;
     }
-}
-
-fn invalid(reason: &str) -> ExtensionError {
-    ExtensionError::new(CloseCode::INVALID_PAYLOAD, format!("permessage-deflate: {reason}"))
 }
 
 #[cfg(test)]

@@ -9,13 +9,18 @@
 //! Decompression is fed frame by frame and hands out at most what the
 //! connection allows per call, so a small compressed message can never grow
 //! past the connection's message limit (close code 1009) before the memory
-//! is spent. Control frames never reach the extension.
+//! is spent. Control frames never reach the extension. Compressed data that
+//! does not end where RFC 7692 lets a message end (cut off inside a block,
+//! an empty payload, data after a final block) fails with 1007 and is never
+//! decoded into the next message.
 #![forbid(unsafe_code)]
 
 mod deflater;
 mod extension;
 mod inflater;
+mod message_end;
 mod params;
+mod window;
 
 #[cfg(feature = "fuzz")]
 #[doc(hidden)]

@@ -2,7 +2,7 @@
 //! several offers, fallbacks, declining, and refusing bad responses.
 
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
-use noio_ws_registry::{Extension, ExtensionOffer, NegotiationError, parse_extensions};
+use noio_ws_registry::{Extension, ExtensionOffer, ExtensionStack, NegotiationError, parse_extensions};
 
 fn offers(header: &str) -> Vec<ExtensionOffer> {
     parse_extensions(header).unwrap()
@@ -100,4 +100,63 @@ fn the_client_refuses_bad_responses() {
     deflate
         .client_accept(&offers("permessage-deflate; server_no_context_takeover; client_max_window_bits=9")[0])
         .unwrap();
+}
+
+#[test]
+fn an_offer_of_an_8_bit_server_window_is_accepted_with_8() {
+    // Kept with zlib's RLE strategy: every match at distance 1 (see
+    // tests/window_8.rs).
+    let eight = "permessage-deflate; server_max_window_bits=8";
+    assert_eq!(server_answer(DeflateConfig::default(), eight).as_deref(), Some(eight));
+    // The first offer is taken, not passed over for the next.
+    let with_fallback =
+        format!("{eight}; client_max_window_bits, permessage-deflate; server_max_window_bits=9");
+    assert_eq!(server_answer(DeflateConfig::default(), &with_fallback).as_deref(), Some(eight));
+}
+
+#[test]
+fn a_server_configured_for_8_bit_windows_answers_8() {
+    let config =
+        DeflateConfig { server_max_window_bits: 8, client_max_window_bits: 8, ..DeflateConfig::default() };
+    assert_eq!(
+        server_answer(config, "permessage-deflate; client_max_window_bits").as_deref(),
+        Some("permessage-deflate; server_max_window_bits=8; client_max_window_bits=8")
+    );
+    // A client that declares 8 for itself is confirmed.
+    assert_eq!(
+        server_answer(DeflateConfig::default(), "permessage-deflate; client_max_window_bits=8").as_deref(),
+        Some("permessage-deflate; client_max_window_bits=8")
+    );
+}
+
+#[test]
+fn the_client_accepts_an_8_bit_client_window() {
+    let response = &offers("permessage-deflate; client_max_window_bits=8")[0];
+    PerMessageDeflate::new(DeflateConfig::default()).client_accept(response).unwrap();
+    // Through the stack, as the handshake runs it.
+    let mut stack = ExtensionStack::new();
+    stack.push(PerMessageDeflate::new(DeflateConfig::default())).unwrap();
+    stack.client_negotiate(std::slice::from_ref(response)).unwrap();
+    // And an 8-bit server window, both at once.
+    let response = &offers("permessage-deflate; server_max_window_bits=8; client_max_window_bits=8")[0];
+    PerMessageDeflate::new(DeflateConfig::default()).client_accept(response).unwrap();
+}
+
+#[test]
+fn the_client_offers_8_bit_windows_as_configured() {
+    let config =
+        DeflateConfig { server_max_window_bits: 8, client_max_window_bits: 8, ..DeflateConfig::default() };
+    let offered: Vec<String> =
+        PerMessageDeflate::new(config).client_offers().iter().map(|o| o.to_string()).collect();
+    assert_eq!(
+        offered,
+        [
+            "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8",
+            "permessage-deflate; client_max_window_bits"
+        ]
+    );
+    // And two such ends agree on 8 both ways.
+    let answer = server_answer(config, &offered.join(", ")).unwrap();
+    assert_eq!(answer, "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8");
+    PerMessageDeflate::new(config).client_accept(&offers(&answer)[0]).unwrap();
 }

@@ -282,3 +282,43 @@ fn streaming_hands_out_all_a_fragment_inflates_to_before_the_next_arrives() {
         assert_eq!(joined(events), expected, "chunks of {chunk_len}");
     }
 }
+
+/// Compressed messages cut, corrupted or extended anywhere.
+fn damaged_message() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<u8>(),
+        message(),
+        any::<usize>(),
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..3),
+        prop::collection::vec(any::<u8>(), 0..4),
+    )
+        .prop_map(|(seed, text, cut, flips, extra)| {
+            let mut sender = noio_ws_deflate::fuzz::symmetric_server(seed & 1 != 0, None);
+            let mut wire = BytesMut::new();
+            sender.begin_encode(OpCode::TEXT, None).unwrap();
+            sender.encode(text.as_bytes(), true, &mut wire).unwrap();
+            let mut bytes = wire.to_vec();
+            bytes.truncate(cut % (bytes.len() + 1));
+            for (at, bits) in flips {
+                if !bytes.is_empty() {
+                    let len = bytes.len();
+                    bytes[at % len] ^= bits;
+                }
+            }
+            bytes.extend(extra);
+            [&[seed & 0xfd][..], &bytes].concat()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The `deflate_inflate` fuzz target's checks on inputs near valid ones,
+    /// where a message cut mid-block or followed by extra data is likely:
+    /// refused with 1007 and nothing after it decoded, or accepted and the
+    /// next message decoded as sent.
+    #[test]
+    fn the_inflate_target_holds_for_cut_and_corrupted_messages(data in damaged_message()) {
+        noio_ws_deflate::fuzz::deflate_inflate(&data);
+    }
+}

@@ -10,7 +10,8 @@
 //!   transforms of data message payloads.
 //! - [`ExtensionStack`]: a connection's extensions in order, refusing two
 //!   owners for one reserved bit, letting the application claim bits with no
-//!   extension at all, and negotiating over the whole stack.
+//!   extension at all, and negotiating over the whole stack. Only negotiated
+//!   extensions run and own their bits on the wire.
 //! - [`parse_extensions`] and [`parse_tokens`]: the grammar of the
 //!   `Sec-WebSocket-Extensions` and `Sec-WebSocket-Protocol` headers.
 //!

@@ -16,20 +16,42 @@ use crate::{Extension, ExtensionOffer, ExtensionResponse, NegotiationError, Regi
 /// claiming bits for the application, fails if a bit is taken. Bits claimed by
 /// the application (the Python noio_ws "set `rsv_1` and compress it
 /// yourself") may be set on any frame, sent or received; an extension's bits
-/// only where [`Extension::allowed_rsv`] says.
+/// only where [`Extension::allowed_rsv`] says, and only once it is
+/// negotiated.
 ///
-/// Outgoing messages pass through the extensions first to last, incoming ones
-/// last to first (RFC 6455 section 9.1: the order of the negotiated list).
+/// An extension enters the stack in one of two ways:
+/// - [`push`](Self::push): a candidate, offered by a client or considered by
+///   a server. [`client_negotiate`](Self::client_negotiate) or
+///   [`server_negotiate`](Self::server_negotiate) keeps the candidates the
+///   peer agreed to and drops the others.
+/// - [`push_negotiated`](Self::push_negotiated): already agreed, out of band
+///   or by calling its [`Extension::server_accept`] or
+///   [`Extension::client_accept`] directly.
+///
+/// Only negotiated extensions are what the connection sees: [`len`](Self::len),
+/// [`is_empty`](Self::is_empty), [`iter_mut`](Self::iter_mut),
+/// [`names`](Self::names) and [`allowed_rsv`](Self::allowed_rsv) leave
+/// candidates out, so a candidate that was never negotiated owns no bit on
+/// the wire (RFC 6455 section 5.2: a reserved bit is nonzero only with a
+/// negotiated extension that defines it) and never transforms a payload.
+///
+/// Outgoing messages pass through the negotiated extensions first to last,
+/// incoming ones last to first (RFC 6455 section 9.1: the order of the
+/// negotiated list).
 #[derive(Default)]
 pub struct ExtensionStack {
-    extensions: Vec<Box<dyn Extension>>,
+    /// Pushed with `push`, waiting for negotiation.
+    candidates: Vec<Box<dyn Extension>>,
+    /// Agreed with the peer, in processing order: what the connection runs.
+    negotiated: Vec<Box<dyn Extension>>,
     app_rsv: Rsv,
 }
 
 impl core::fmt::Debug for ExtensionStack {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ExtensionStack")
-            .field("extensions", &self.names().collect::<Vec<_>>())
+            .field("negotiated", &self.names().collect::<Vec<_>>())
+            .field("candidates", &self.candidate_names().collect::<Vec<_>>())
             .field("app_rsv", &self.app_rsv)
             .finish()
     }
@@ -38,21 +60,37 @@ impl core::fmt::Debug for ExtensionStack {
 impl ExtensionStack {
     /// An empty stack: no extension, no reserved bit claimed.
     pub const fn new() -> Self {
-        ExtensionStack { extensions: Vec::new(), app_rsv: Rsv::NONE }
+        ExtensionStack { candidates: Vec::new(), negotiated: Vec::new(), app_rsv: Rsv::NONE }
     }
 
-    /// Adds `extension` at the end of the stack.
+    /// Adds `extension` as a candidate, to be offered (client) or considered
+    /// (server) when negotiating. Until negotiation keeps it, it is inert: its
+    /// bits are reserved against other owners but not allowed on the wire.
     pub fn push(&mut self, extension: impl Extension + 'static) -> Result<(), RegistryError> {
         self.push_boxed(Box::new(extension))
     }
 
-    /// Adds an already boxed extension at the end of the stack.
+    /// [`push`](Self::push) for an already boxed extension.
     pub fn push_boxed(&mut self, extension: Box<dyn Extension>) -> Result<(), RegistryError> {
-        if self.names().any(|n| n.eq_ignore_ascii_case(extension.name())) {
-            return Err(RegistryError::DuplicateExtension(extension.name().to_string()));
-        }
-        self.check_free(extension.rsv())?;
-        self.extensions.push(extension);
+        self.check_new(extension.as_ref())?;
+        self.candidates.push(extension);
+        Ok(())
+    }
+
+    /// Adds `extension` as negotiated, at the end of the processing order,
+    /// with no handshake: for an extension agreed out of band, or configured
+    /// by calling its [`Extension::server_accept`] or
+    /// [`Extension::client_accept`] directly (tests, pre-agreed setups). The
+    /// connection runs it and allows its reserved bits at once.
+    pub fn push_negotiated(&mut self, extension: impl Extension + 'static) -> Result<(), RegistryError> {
+        self.push_negotiated_boxed(Box::new(extension))
+    }
+
+    /// [`push_negotiated`](Self::push_negotiated) for an already boxed
+    /// extension.
+    pub fn push_negotiated_boxed(&mut self, extension: Box<dyn Extension>) -> Result<(), RegistryError> {
+        self.check_new(extension.as_ref())?;
+        self.negotiated.push(extension);
         Ok(())
     }
 
@@ -64,13 +102,26 @@ impl ExtensionStack {
         Ok(())
     }
 
+    /// Every extension, candidate or negotiated: ownership of names and bits
+    /// is checked against all of them.
+    fn all(&self) -> impl Iterator<Item = &dyn Extension> {
+        self.negotiated.iter().chain(&self.candidates).map(|e| &**e)
+    }
+
+    fn check_new(&self, extension: &dyn Extension) -> Result<(), RegistryError> {
+        if self.all().any(|e| e.name().eq_ignore_ascii_case(extension.name())) {
+            return Err(RegistryError::DuplicateExtension(extension.name().to_string()));
+        }
+        self.check_free(extension.rsv())
+    }
+
     fn check_free(&self, wanted: Rsv) -> Result<(), RegistryError> {
         let conflict =
             |held: Rsv, holder: &str| RegistryError::RsvConflict { wanted, held, holder: holder.to_string() };
         if wanted.intersects(self.app_rsv) {
             return Err(conflict(self.app_rsv, "the application"));
         }
-        match self.extensions.iter().find(|e| e.rsv().intersects(wanted)) {
+        match self.all().find(|e| e.rsv().intersects(wanted)) {
             Some(e) => Err(conflict(e.rsv(), e.name())),
             None => Ok(()),
         }
@@ -81,56 +132,64 @@ impl ExtensionStack {
         self.app_rsv
     }
 
-    /// Every claimed bit, by the application or an extension.
+    /// Every claimed bit: by the application or by an extension, candidate
+    /// or negotiated.
     pub fn claimed_rsv(&self) -> Rsv {
-        self.extensions.iter().fold(self.app_rsv, |acc, e| acc | e.rsv())
+        self.all().fold(self.app_rsv, |acc, e| acc | e.rsv())
     }
 
-    /// The reserved bits a received frame may carry.
+    /// The reserved bits a received frame may carry: the application's, and
+    /// those the negotiated extensions allow here.
     pub fn allowed_rsv(&self, opcode: OpCode, first_frame_of_message: bool) -> Rsv {
-        self.extensions
+        self.negotiated
             .iter()
             .fold(self.app_rsv, |acc, e| acc | e.allowed_rsv(opcode, first_frame_of_message))
     }
 
-    /// The extension names, in stack order.
+    /// The negotiated extensions' names, in processing order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.extensions.iter().map(|e| e.name())
+        self.negotiated.iter().map(|e| e.name())
     }
 
-    /// The number of extensions.
+    /// The candidates' names, in push order: pushed but not negotiated (yet).
+    pub fn candidate_names(&self) -> impl Iterator<Item = &str> {
+        self.candidates.iter().map(|e| e.name())
+    }
+
+    /// The number of negotiated extensions.
     pub fn len(&self) -> usize {
-        self.extensions.len()
+        self.negotiated.len()
     }
 
-    /// True when the stack holds no extension.
+    /// True when no extension is negotiated (candidates do not count).
     pub fn is_empty(&self) -> bool {
-        self.extensions.is_empty()
+        self.negotiated.is_empty()
     }
 
-    /// The extensions, first to last.
+    /// The negotiated extensions, first to last.
     pub fn iter_mut(
         &mut self,
     ) -> impl DoubleEndedIterator<Item = &mut (dyn Extension + 'static)> + ExactSizeIterator {
-        self.extensions.iter_mut().map(|e| &mut **e)
+        self.negotiated.iter_mut().map(|e| &mut **e)
     }
 
-    /// Client side: every extension's offers, in stack order.
+    /// Client side: every candidate's offers, in push order. Negotiated
+    /// extensions are already agreed and are not offered again.
     pub fn client_offers(&self) -> Vec<ExtensionOffer> {
-        self.extensions.iter().flat_map(|e| e.client_offers()).collect()
+        self.candidates.iter().flat_map(|e| e.client_offers()).collect()
     }
 
-    /// Server side: gives each extension the client's offers that name it
-    /// and keeps those that accept, in stack order. Returns the responses
-    /// for `Sec-WebSocket-Extensions`. Offers for extensions the server
-    /// does not have are ignored, as RFC 6455 section 9.1 allows.
+    /// Server side: gives each candidate the client's offers that name it
+    /// and keeps those that accept, in push order, after any extension
+    /// already negotiated; the others leave the stack. Returns the
+    /// responses for `Sec-WebSocket-Extensions`. Offers for extensions the
+    /// server does not have are ignored, as RFC 6455 section 9.1 allows.
     pub fn server_negotiate(
         &mut self,
         offers: &[ExtensionOffer],
     ) -> Result<Vec<ExtensionResponse>, NegotiationError> {
         let mut responses = Vec::new();
-        let mut kept = Vec::new();
-        for mut extension in self.extensions.drain(..) {
+        for mut extension in core::mem::take(&mut self.candidates) {
             let mine: Vec<ExtensionOffer> =
                 offers.iter().filter(|o| o.name.eq_ignore_ascii_case(extension.name())).cloned().collect();
             if mine.is_empty() {
@@ -138,19 +197,20 @@ impl ExtensionStack {
             }
             if let Some(response) = extension.server_accept(&mine)? {
                 responses.push(response);
-                kept.push(extension);
+                self.negotiated.push(extension);
             }
         }
-        self.extensions = kept;
         Ok(responses)
     }
 
-    /// Client side: configures each extension the server accepted, in the
-    /// server's order, and drops the others. Fails on an extension not
-    /// offered, accepted twice, or refused by its own check (RFC 6455
-    /// section 4.1: the client must then fail the connection).
+    /// Client side: configures each candidate the server accepted, in the
+    /// server's order, after any extension already negotiated; the others
+    /// leave the stack. Fails on an extension not offered, accepted twice,
+    /// or refused by its own check (RFC 6455 section 4.1: the client must
+    /// then fail the connection).
     pub fn client_negotiate(&mut self, responses: &[ExtensionResponse]) -> Result<(), NegotiationError> {
-        let mut offered: Vec<Option<Box<dyn Extension>>> = self.extensions.drain(..).map(Some).collect();
+        let mut offered: Vec<Option<Box<dyn Extension>>> =
+            core::mem::take(&mut self.candidates).into_iter().map(Some).collect();
         let mut active: Vec<Box<dyn Extension>> = Vec::new();
         for response in responses {
             let slot = offered
@@ -168,7 +228,7 @@ impl ExtensionStack {
             extension.client_accept(response)?;
             active.push(extension);
         }
-        self.extensions = active;
+        self.negotiated.append(&mut active);
         Ok(())
     }
 }

@@ -24,7 +24,7 @@ fn each_reserved_bit_has_one_owner() {
 #[test]
 fn allowed_bits_follow_frame_position() {
     let mut stack = ExtensionStack::new();
-    stack.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    stack.push_negotiated(Xor::new("xor", Rsv::RSV3)).unwrap();
     stack.claim_rsv(Rsv::RSV1).unwrap();
     assert_eq!(stack.allowed_rsv(OpCode::TEXT, true), Rsv::RSV1 | Rsv::RSV3);
     assert_eq!(stack.allowed_rsv(OpCode::CONTINUATION, false), Rsv::RSV1);
@@ -88,4 +88,62 @@ fn server_declines_cleanly() {
     let responses = server.server_negotiate(&[ExtensionOffer::new("xor")]).unwrap();
     assert!(responses.is_empty());
     assert!(server.is_empty(), "a declined extension leaves the stack");
+}
+
+#[test]
+fn an_extension_pushed_but_not_negotiated_owns_no_bit_on_the_wire() {
+    let mut stack = ExtensionStack::new();
+    stack.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    // What the connection looks at: nothing runs, no bit is allowed.
+    assert_eq!(stack.allowed_rsv(OpCode::TEXT, true), Rsv::NONE);
+    assert!(stack.is_empty());
+    assert_eq!(stack.len(), 0);
+    assert_eq!(stack.iter_mut().count(), 0);
+    assert_eq!(stack.names().count(), 0);
+    assert_eq!(stack.candidate_names().collect::<Vec<_>>(), ["xor"]);
+    // Yet the bit and the name stay reserved against a second owner.
+    assert_eq!(stack.claimed_rsv(), Rsv::RSV3);
+    assert!(matches!(stack.claim_rsv(Rsv::RSV3), Err(RegistryError::RsvConflict { .. })));
+    assert!(matches!(
+        stack.push_negotiated(Xor::new("other", Rsv::RSV3)),
+        Err(RegistryError::RsvConflict { .. })
+    ));
+    assert_eq!(
+        stack.push_negotiated(Xor::new("xor", Rsv::RSV2)),
+        Err(RegistryError::DuplicateExtension("xor".into()))
+    );
+}
+
+#[test]
+fn negotiation_makes_a_candidate_own_its_bit() {
+    let mut client = ExtensionStack::new();
+    client.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let mut server = ExtensionStack::new();
+    server.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let responses = server.server_negotiate(&client.client_offers()).unwrap();
+    client.client_negotiate(&responses).unwrap();
+    for stack in [&client, &server] {
+        assert_eq!(stack.allowed_rsv(OpCode::TEXT, true), Rsv::RSV3);
+        assert_eq!((stack.len(), stack.candidate_names().count()), (1, 0));
+    }
+}
+
+#[test]
+fn a_pre_agreed_extension_is_kept_and_not_offered_again() {
+    let mut stack = ExtensionStack::new();
+    stack.push_negotiated(Xor::new("agreed", Rsv::RSV2)).unwrap();
+    stack.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    assert!(stack.client_offers().iter().all(|o| o.name == "xor"), "only the candidate is offered");
+    assert_eq!(stack.allowed_rsv(OpCode::TEXT, true), Rsv::RSV2);
+    // The server accepted nothing: the candidate goes, the agreed one stays.
+    stack.client_negotiate(&[]).unwrap();
+    assert_eq!(stack.names().collect::<Vec<_>>(), ["agreed"]);
+    assert_eq!(stack.allowed_rsv(OpCode::TEXT, true), Rsv::RSV2);
+    // And a server negotiating puts what it accepts after it.
+    let mut server = ExtensionStack::new();
+    server.push_negotiated(Xor::new("agreed", Rsv::RSV2)).unwrap();
+    server.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let offers = [ExtensionOffer::new("xor").with_param("key", Some("7"))];
+    assert_eq!(server.server_negotiate(&offers).unwrap().len(), 1);
+    assert_eq!(server.names().collect::<Vec<_>>(), ["agreed", "xor"]);
 }
