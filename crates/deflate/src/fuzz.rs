@@ -9,7 +9,9 @@ use zlib_rs::Strategy;
 
 use crate::{DeflateConfig, Params, PerMessageDeflate, WindowBits};
 
+mod connection;
 mod window_check;
+pub use connection::connection_deflate;
 pub use window_check::WindowCheck;
 
 /// The message budget the inflate target allows.

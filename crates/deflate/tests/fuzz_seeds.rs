@@ -11,3 +11,8 @@ fn inflate_seeds() {
 fn negotiation_seeds() {
     replay_fuzz_seeds("deflate_negotiation", noio_ws_deflate::fuzz::deflate_negotiation);
 }
+
+#[test]
+fn connection_deflate_seeds() {
+    replay_fuzz_seeds("connection_deflate", noio_ws_deflate::fuzz::connection_deflate);
+}
