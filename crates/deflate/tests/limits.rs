@@ -6,7 +6,7 @@ use noio_ws_codec::Role;
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 use noio_ws_registry::Registry;
-use noio_ws_test_support::drain;
+use noio_ws_test_support::{drain, incompressible};
 
 /// A client and a server that negotiated permessage-deflate; the client
 /// compresses every message.
@@ -22,19 +22,6 @@ fn pair(config: Config) -> (Connection, Connection) {
         Connection::with_registry(Role::Client, config, client).with_mask_seed(11),
         Connection::with_registry(Role::Server, config, server),
     )
-}
-
-/// `len` bytes that do not compress.
-fn random(len: usize) -> Vec<u8> {
-    let mut x = 0x2545_F491_4F6C_DD1Du64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        })
-        .collect()
 }
 
 /// The data bytes of `events`, joined.
@@ -53,7 +40,7 @@ fn data(events: &[Event]) -> Vec<u8> {
 fn a_compressed_message_under_the_limit_passes_in_one_frame_at_the_defaults() {
     // 16 MiB that does not compress, as Python websockets and Node's ws send
     // it: one frame, longer on the wire than the message.
-    let message = random(16 << 20);
+    let message = incompressible(16 << 20);
     for delivery in [Delivery::WholeMessages, Delivery::Streaming] {
         let (mut client, mut server) = pair(Config { delivery, ..Config::default() });
         let wire = client.send(Frame::binary(message.clone())).unwrap();

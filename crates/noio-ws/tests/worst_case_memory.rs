@@ -14,7 +14,7 @@ use noio_ws::{
     Config, Connection, DeflateConfig, Delivery, Event, Frame, PerMessageDeflate, ProtocolError, Registry,
     Role,
 };
-use noio_ws_test_support::client_frame;
+use noio_ws_test_support::{client_frame, incompressible};
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
@@ -79,19 +79,6 @@ fn deflate_pair(config: Config) -> (Connection, Connection) {
         Connection::with_registry(Role::Client, config, client).with_mask_seed(5),
         Connection::with_registry(Role::Server, config, server),
     )
-}
-
-/// `len` bytes that do not compress.
-fn random(len: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 /// Counts delivered data bytes.
@@ -178,7 +165,7 @@ fn worst_case_memory() {
     // With deflate: a message at the limit that does not compress, in one
     // frame (longer than the limit on the wire): inflated as it arrives.
     let (mut client, mut server) = deflate_pair(config);
-    let wire = client.send(Frame::binary(random(LIMIT))).unwrap();
+    let wire = client.send(Frame::binary(incompressible(LIMIT))).unwrap();
     assert!(wire.len() > LIMIT, "stored blocks make it {} bytes", wire.len());
     let mut got = 0;
     let (held, error) = peak(&mut server, &wire, |e| got += data_len(e));

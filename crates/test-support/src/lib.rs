@@ -20,6 +20,19 @@ pub fn replay_fuzz_seeds(target: &str, run: fn(&[u8])) {
     assert!(count >= 5, "expected the committed seeds of {target}, found {count}");
 }
 
+/// `len` bytes that do not compress (xorshift64), the same for every run.
+pub fn incompressible(len: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
 /// Every event `conn` has ready, up to (not including) `NeedData`, or the
 /// error that failed it (with the events before it).
 pub fn drain(conn: &mut Connection) -> (Vec<Event>, Option<ProtocolError>) {
