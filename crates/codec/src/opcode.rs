@@ -61,17 +61,46 @@ impl OpCode {
         matches!(self.0, 0x3..=0x7 | 0xB..=0xF)
     }
 
-    /// The RFC 6455 name of a defined opcode (`"text"`, `"ping"` ...), `None` for reserved ones.
-    pub const fn name(self) -> Option<&'static str> {
+    /// The opcode's name, never failing: RFC 6455's for a defined opcode
+    /// (`"continue"` for continuation frames, as the Python noio_ws calls
+    /// them, `"text"`, `"binary"`, `"close"`, `"ping"`, `"pong"`), and
+    /// `"reserved-N"` for a reserved one, which has a name only where a
+    /// registry gives it one.
+    pub const fn name(self) -> &'static str {
         match self.0 {
-            0x0 => Some("continuation"),
-            0x1 => Some("text"),
-            0x2 => Some("binary"),
-            0x8 => Some("close"),
-            0x9 => Some("ping"),
-            0xA => Some("pong"),
-            _ => None,
+            0x0 => "continue",
+            0x1 => "text",
+            0x2 => "binary",
+            0x8 => "close",
+            0x9 => "ping",
+            0xA => "pong",
+            0x3 => "reserved-3",
+            0x4 => "reserved-4",
+            0x5 => "reserved-5",
+            0x6 => "reserved-6",
+            0x7 => "reserved-7",
+            0xB => "reserved-11",
+            0xC => "reserved-12",
+            0xD => "reserved-13",
+            0xE => "reserved-14",
+            _ => "reserved-15",
         }
+    }
+
+    /// The defined opcode called `name` in RFC 6455's terms: the names
+    /// [`OpCode::name`] gives, and `"continuation"` as well as `"continue"`.
+    /// `None` for anything else, reserved names included (they are a
+    /// registry's business).
+    pub fn from_name(name: &str) -> Option<OpCode> {
+        Some(match name {
+            "continue" | "continuation" => OpCode::CONTINUATION,
+            "text" => OpCode::TEXT,
+            "binary" => OpCode::BINARY,
+            "close" => OpCode::CLOSE,
+            "ping" => OpCode::PING,
+            "pong" => OpCode::PONG,
+            _ => return None,
+        })
     }
 }
 
@@ -105,10 +134,7 @@ impl fmt::Debug for OpCode {
 
 impl fmt::Display for OpCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(name) => f.write_str(name),
-            None => write!(f, "opcode {}", self.0),
-        }
+        f.write_str(self.name())
     }
 }
 
@@ -126,7 +152,10 @@ mod tests {
         for v in 0..=15u8 {
             let op = OpCode::new(v).unwrap();
             assert_ne!(op.is_control(), op.is_data());
-            assert_eq!(op.is_reserved(), op.name().is_none(), "value {v}");
+            assert_eq!(op.is_reserved(), op.name().starts_with("reserved-"), "value {v}");
+            if !op.is_reserved() {
+                assert_eq!(OpCode::from_name(op.name()), Some(op), "value {v}");
+            }
         }
         assert_eq!(OpCode::new(16), None);
         assert_eq!(OpCode::try_from(200), Err(InvalidOpCode(200)));

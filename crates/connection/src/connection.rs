@@ -65,7 +65,8 @@ pub struct Connection {
     sending_text_message: bool,
     /// The UTF-8 check of the text message being sent, so far.
     sending_text: Utf8Validator,
-    /// The time given with the latest received bytes.
+    /// The time given with the latest received bytes; none when they came
+    /// without one, so an event never carries an older input's time.
     time: Option<u64>,
     /// The transport reached end of stream; it takes effect once everything
     /// received before it has been handed out.
@@ -210,8 +211,15 @@ impl Connection {
 
     /// Hands over bytes read from the transport (copied into the connection's
     /// buffer). Once no more frames will be processed (the connection failed,
-    /// the peer's close arrived, or the stream ended) they are dropped.
+    /// the peer's close arrived, or the stream ended) they are dropped. They
+    /// come with no time: the events they complete carry none.
     pub fn recv(&mut self, bytes: &[u8]) {
+        self.time = None;
+        self.take_in(bytes);
+    }
+
+    /// Appends received bytes to the input buffer, if input is still taken.
+    fn take_in(&mut self, bytes: &[u8]) {
         if self.takes_input() {
             let bound = self.input_bound();
             reserve_bounded(&mut self.input, bytes.len(), bound);
@@ -223,19 +231,21 @@ impl Connection {
     /// caller's units; the events they complete carry it.
     pub fn recv_at(&mut self, bytes: &[u8], time: u64) {
         self.time = Some(time);
-        self.recv(bytes);
+        self.take_in(bytes);
     }
 
     /// Hands over an owned buffer of received bytes; when nothing is
-    /// buffered it becomes the connection's buffer, with no copy.
+    /// buffered it becomes the connection's buffer, with no copy. Like
+    /// [`recv`](Connection::recv), they come with no time.
     pub fn recv_owned(&mut self, bytes: BytesMut) {
+        self.time = None;
         if !self.takes_input() {
             return;
         }
         if self.input.is_empty() {
             self.input = bytes;
         } else {
-            self.recv(&bytes);
+            self.take_in(&bytes);
         }
     }
 
@@ -251,7 +261,7 @@ impl Connection {
     /// [`Config::max_read_len`], while reads fill it, halving again when they
     /// come back mostly empty: an idle connection lends little, a busy one
     /// reads in large pieces. Bytes read once no more frames are processed
-    /// are dropped.
+    /// are dropped. Like [`recv`](Connection::recv), they come with no time.
     ///
     /// ```
     /// use noio_ws_codec::Role;
@@ -266,6 +276,7 @@ impl Connection {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv_with<E>(&mut self, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        self.time = None;
         let lend = self.read_len;
         let start = self.input.len();
         let bound = self.input_bound();
@@ -729,6 +740,28 @@ impl Connection {
         let encoded = self.encoder.encode_header(&header, &mut head);
         debug_assert!(encoded.is_ok(), "{encoded:?}");
         Ok([head.freeze(), frame.payload])
+    }
+
+    /// The name of `opcode` on this connection, never failing (the Python
+    /// noio_ws `.type` of a message or frame): `"text"`, `"binary"`,
+    /// `"continue"`, `"close"`, `"ping"`, `"pong"`, or the name a custom
+    /// opcode was registered with. [`frame`](Connection::frame) takes these
+    /// names back (and `"continuation"` too).
+    ///
+    /// ```
+    /// use noio_ws_codec::{OpCode, Role};
+    /// use noio_ws_connection::{Config, Connection};
+    /// use noio_ws_registry::Registry;
+    ///
+    /// let mut registry = Registry::new();
+    /// let latin1 = registry.opcodes.register_data(3, "latin-1")?;
+    /// let conn = Connection::with_registry(Role::Server, Config::default(), registry);
+    /// assert_eq!(conn.type_name(latin1), "latin-1");
+    /// assert_eq!(conn.type_name(OpCode::CONTINUATION), "continue");
+    /// # Ok::<(), noio_ws_registry::RegistryError>(())
+    /// ```
+    pub fn type_name(&self, opcode: OpCode) -> &str {
+        self.registry.opcodes.name(opcode)
     }
 
     /// A frame for the opcode named `name` (RFC 6455's, such as `"text"`, or

@@ -89,7 +89,7 @@ fn seed_example_custom_opcodes_and_reserved_bits() {
     let latin1 = pair.client.frame("latin-1", &b"caf\xe9"[..]).unwrap().with_rsv(Rsv::RSV1);
     let events = pair.client_sends(latin1).unwrap();
     let m = message(&events);
-    assert_eq!(pair.server.registry().opcodes.name(m.opcode), Some("latin-1"));
+    assert_eq!(pair.server.type_name(m.opcode), "latin-1");
     assert_eq!((m.rsv.to_array(), &m.payload[..]), ([1, 0, 0], &b"caf\xe9"[..]));
 
     let compare = pair.client.frame("compare", "abc").unwrap();
@@ -170,6 +170,28 @@ fn events_carry_the_time_given_with_their_bytes() {
     assert_eq!(server.next_event(), Ok(Event::NeedData));
     server.recv_at(&wire[4..], 250);
     assert_eq!(message(&drain(&mut server).0).time, Some(250));
+}
+
+#[test]
+fn an_event_after_a_plain_recv_never_carries_an_earlier_inputs_time() {
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.recv_at(&client_frame(2, b"timed", true), 100);
+    assert_eq!(message(&drain(&mut server).0).time, Some(100));
+    let wire = client_frame(2, b"untimed", true);
+    server.recv_at(&wire[..3], 200);
+    server.recv(&wire[3..]);
+    assert_eq!(message(&drain(&mut server).0).time, None, "completed by bytes with no time");
+    server.recv_owned(BytesMut::from(&client_frame(2, b"owned", true)[..]));
+    assert_eq!(message(&drain(&mut server).0).time, None);
+    server.recv_at(b"", 300);
+    let read = client_frame(2, b"read", true);
+    server
+        .recv_with(|buf| {
+            buf[..read.len()].copy_from_slice(&read);
+            Ok::<_, ()>(read.len())
+        })
+        .unwrap();
+    assert_eq!(message(&drain(&mut server).0).time, None);
 }
 
 #[test]

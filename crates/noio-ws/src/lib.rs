@@ -106,7 +106,7 @@
 //! | `Frame('', 'close', status_code=1000)` | `Frame::close(CloseCode::NORMAL, "")?` |
 //! | `Frame(data, 'text', rsv_1=1)` | `Frame::text(data).with_rsv(Rsv::RSV1)`, after `registry.extensions.claim_rsv(Rsv::RSV1)?` |
 //! | `message.message` | [`Message::payload`] (`as_text()` for text) |
-//! | `message.type` | [`Message::opcode`] (`registry.opcodes.name(opcode)` for its name) |
+//! | `message.type` | [`Connection::type_name`]`(message.opcode)`: `"text"`, `"binary"`, `"continue"`, ... or the registered name; [`Message::opcode`] is the value |
 //! | `message.reserved` (`[1, 0, 0]`) | [`Message::rsv`] (`rsv.to_array()` gives `[1, 0, 0]`) |
 //! | `message.time` | [`Message::time`], the time given to [`recv_at`](Connection::recv_at) |
 //! | `full_message=False` | `Config { delivery: Delivery::Streaming, .. }`: [`Event::Chunk`]s with `first` and `fin` |

@@ -50,7 +50,7 @@ fn handshake_then_messages_both_ways() {
     let (events, error) = drain(&mut client);
     assert_eq!(error, None);
     match &events[..] {
-        [Event::Message(m)] => assert_eq!(client.registry().opcodes.name(m.opcode), Some("latin-1")),
+        [Event::Message(m)] => assert_eq!(client.type_name(m.opcode), "latin-1"),
         other => panic!("{other:?}"),
     }
     assert_eq!(client.registry().extensions.names().collect::<Vec<_>>(), ["xor"]);

@@ -21,7 +21,8 @@ use crate::RegistryError;
 /// let latin1 = opcodes.register_data(3, "latin-1")?;
 /// let compare = opcodes.register_control(11, "compare")?;
 /// assert_eq!(opcodes.by_name("latin-1"), Some(latin1));
-/// assert_eq!(opcodes.name(compare), Some("compare"));
+/// assert_eq!(opcodes.name(compare), "compare");
+/// assert_eq!(opcodes.name(noio_ws_codec::OpCode::CONTINUATION), "continue");
 /// assert_eq!(opcodes.by_name("text"), Some(noio_ws_codec::OpCode::TEXT));
 /// # Ok::<(), noio_ws_registry::RegistryError>(())
 /// ```
@@ -58,7 +59,9 @@ impl OpcodeRegistry {
         if self.is_registered(op) {
             return Err(RegistryError::OpcodeTaken(op));
         }
-        if self.by_name(&name).is_some() {
+        // A name of RFC 6455's (or "reserved-N", which names an opcode
+        // until it is registered) would make names ambiguous.
+        if self.by_name(&name).is_some() || name.starts_with("reserved-") {
             return Err(RegistryError::NameTaken(name));
         }
         self.custom.push((op, name.into_boxed_str()));
@@ -76,17 +79,20 @@ impl OpcodeRegistry {
         !op.is_reserved() || self.is_registered(op)
     }
 
-    /// The name of `op`: RFC 6455's (`"text"` ...) or the registered one.
-    pub fn name(&self, op: OpCode) -> Option<&str> {
-        op.name().or_else(|| self.custom.iter().find(|(o, _)| *o == op).map(|(_, n)| &**n))
+    /// The name of `op`, never failing (the Python noio_ws `.type`): the
+    /// registered one for a custom opcode, else [`OpCode::name`]: RFC 6455's
+    /// (`"text"`, `"continue"` ...) or `"reserved-N"`.
+    pub fn name(&self, op: OpCode) -> &str {
+        match self.custom.iter().find(|(o, _)| *o == op) {
+            Some((_, name)) => name,
+            None => op.name(),
+        }
     }
 
-    /// The opcode called `name`, RFC 6455's or a registered one.
+    /// The opcode called `name`: RFC 6455's (`"continuation"` as well as
+    /// `"continue"`) or a registered one.
     pub fn by_name(&self, name: &str) -> Option<OpCode> {
-        (0..=15u8)
-            .filter_map(OpCode::new)
-            .find(|op| op.name() == Some(name))
-            .or_else(|| self.custom.iter().find(|(_, n)| &**n == name).map(|(o, _)| *o))
+        OpCode::from_name(name).or_else(|| self.custom.iter().find(|(_, n)| &**n == name).map(|(o, _)| *o))
     }
 
     /// The custom opcodes and their names, in registration order.
@@ -122,5 +128,25 @@ mod tests {
         assert!(r.is_known(op) && r.is_known(OpCode::PING));
         assert!(!r.is_known(OpCode::new(4).unwrap()));
         assert_eq!(r.iter().collect::<Vec<_>>(), [(op, "latin-1")]);
+        assert_eq!(r.register_data(5, "continuation"), Err(RegistryError::NameTaken("continuation".into())));
+        assert_eq!(r.register_data(5, "reserved-6"), Err(RegistryError::NameTaken("reserved-6".into())));
+    }
+
+    #[test]
+    fn every_opcode_has_a_name_and_names_parse_back() {
+        let mut r = OpcodeRegistry::new();
+        let latin1 = r.register_data(3, "latin-1").unwrap();
+        for op in (0..=15).filter_map(OpCode::new) {
+            let name = r.name(op);
+            assert!(!name.is_empty());
+            if r.is_known(op) {
+                assert_eq!(r.by_name(name), Some(op), "{name}");
+            }
+        }
+        assert_eq!(r.name(latin1), "latin-1");
+        assert_eq!(r.name(OpCode::CONTINUATION), "continue");
+        assert_eq!(r.by_name("continuation"), Some(OpCode::CONTINUATION));
+        assert_eq!(r.name(OpCode::new(4).unwrap()), "reserved-4");
+        assert_eq!(r.by_name("reserved-4"), None, "unregistered reserved opcodes are not sendable by name");
     }
 }
