@@ -19,6 +19,10 @@
 //! A handshake ends in an [`Accepted`]; [`from_handshake`] turns it into the
 //! [`Connection`] it agreed on. The loop below starts after the handshake.
 //!
+//! Every layer's error is re-exported here and converts into one [`Error`],
+//! which still says the close code ([`Error::close_code`]) or HTTP status
+//! ([`Error::status`]) that answers it.
+//!
 //! ## The driving loop
 //!
 //! Read into the connection's own buffer, drain the events, write what the
@@ -141,16 +145,26 @@ pub use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 /// The `bytes` crate, whose `Bytes` and `BytesMut` appear throughout the API.
 pub use noio_ws_codec::bytes;
 
-pub use noio_ws_codec::{CloseCode, OpCode, Role, Rsv};
+mod error;
+
+pub use error::Error;
+pub use noio_ws_codec::{
+    CloseCode, ClosePayloadError, DecodeError, EncodeError, InvalidOpCode, OpCode, Role, Rsv,
+};
 pub use noio_ws_connection::{
     CloseFrame, CloseState, Config, Connection, ControlFrame, Delivery, Event, Frame, Message, MessageChunk,
     ProtocolError, TransportAction, UsageError,
 };
+#[cfg(feature = "deflate")]
+pub use noio_ws_deflate::ParamError;
 pub use noio_ws_handshake::{
     Accept, Accepted, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, IncomingRequest, Limits,
     ServerHandshake,
 };
-pub use noio_ws_registry::{Extension, ExtensionStack, OpcodeRegistry, Registry};
+pub use noio_ws_registry::{
+    Extension, ExtensionError, ExtensionStack, HeaderError, NegotiationError, OpcodeRegistry, Registry,
+    RegistryError,
+};
 
 /// Starts the connection a finished handshake agreed on: its role, its
 /// custom opcodes and negotiated extensions, and the bytes that arrived after
