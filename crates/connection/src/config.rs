@@ -1,5 +1,7 @@
 //! The connection's settings, one struct with safe defaults.
 
+use core::time::Duration;
+
 /// How received data messages are handed to the application.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Delivery {
@@ -59,12 +61,29 @@ pub struct Config {
     /// buffer and a busy one reads in large pieces. Default 64 KiB; 0 is taken
     /// as 1.
     pub max_read_len: usize,
+    /// Send a keepalive ping after this long without a byte from the peer.
+    /// Default off: a connection sends only what the application asks for,
+    /// unless asked to keep the peer in check. Timers run only for a caller
+    /// that drives them with
+    /// [`handle_timeout`](crate::Connection::handle_timeout).
+    pub ping_interval: Option<Duration>,
+    /// Fail the connection (1011) when no pong answers our keepalive ping
+    /// within this long. Default 20 s; it applies only to keepalive pings.
+    pub pong_timeout: Option<Duration>,
+    /// Give up on the closing handshake this long after it began: the
+    /// transport is then to be closed (a client's wait for the server to
+    /// close TCP first is bounded too). Default 10 s.
+    pub close_timeout: Option<Duration>,
+    /// Close the connection (1001) after this long without a byte from the
+    /// peer. Default off.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Config {
     /// The defaults: 64 MiB messages in frames of up to 64 MiB + 64 KiB,
     /// automatic pong and close replies, whole messages, 64 KiB decoded
-    /// chunks and reads.
+    /// chunks and reads; no keepalive or idle timer, a 20 s pong timeout
+    /// for keepalive pings and a 10 s closing handshake.
     pub const DEFAULT: Config = Config {
         max_frame_len: (64 << 20) + (64 << 10),
         max_message_len: 64 << 20,
@@ -73,6 +92,10 @@ impl Config {
         delivery: Delivery::WholeMessages,
         max_chunk_len: 64 << 10,
         max_read_len: 64 << 10,
+        ping_interval: None,
+        pong_timeout: Some(Duration::from_secs(20)),
+        close_timeout: Some(Duration::from_secs(10)),
+        idle_timeout: None,
     };
 }
 

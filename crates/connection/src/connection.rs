@@ -1,6 +1,7 @@
 //! The connection: bytes in, events out; frames in, bytes out.
 
 use alloc::string::{String, ToString};
+use core::time::Duration;
 
 use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{
@@ -14,6 +15,7 @@ use crate::growth::reserve_bounded;
 use crate::mask_keys::MaskKeys;
 use crate::pipeline::{self, ActiveExtensions};
 use crate::receive::IncomingMessage;
+use crate::timers::{Phase, Timeout, Timers};
 use crate::utf8::Utf8Validator;
 use crate::{
     CloseFrame, Config, ControlFrame, Delivery, Event, Frame, Message, MessageChunk, ProtocolError,
@@ -65,9 +67,13 @@ pub struct Connection {
     sending_text_message: bool,
     /// The UTF-8 check of the text message being sent, so far.
     sending_text: Utf8Validator,
-    /// The time given with the latest received bytes; none when they came
-    /// without one, so an event never carries an older input's time.
-    time: Option<u64>,
+    /// Keepalive, pong, idle and close deadlines, and the time of the
+    /// latest input (none when it came without one, so an event never
+    /// carries an older input's time).
+    timers: Timers,
+    /// The closing handshake timed out: the transport is to be closed now,
+    /// whatever the state.
+    released: bool,
     /// The transport reached end of stream; it takes effect once everything
     /// received before it has been handed out.
     eof: EndOfStream,
@@ -149,7 +155,8 @@ impl Connection {
             sending_extensions: ActiveExtensions::default(),
             sending_text_message: false,
             sending_text: Utf8Validator::default(),
-            time: None,
+            timers: Timers::default(),
+            released: false,
             eof: EndOfStream::Open,
             pending: None,
             early: None,
@@ -186,7 +193,74 @@ impl Connection {
 
     /// What to do with the transport now.
     pub fn transport_action(&self) -> TransportAction {
+        if self.released {
+            return TransportAction::Close;
+        }
         self.state.transport_action(self.role)
+    }
+
+    // ---- time --------------------------------------------------------------
+
+    /// When [`handle_timeout`](Connection::handle_timeout) must next be
+    /// called, on the caller's clock; `None` while no timer runs (each is
+    /// off in [`Config`] or has nothing to time). It changes with every
+    /// input and output: ask again after each.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        self.timers.next(&self.config, self.phase())
+    }
+
+    /// The caller's clock says `now` (a monotonic [`Duration`] since any
+    /// fixed start): runs the timer that is due, if one is, and says which.
+    /// A keepalive ping or an idle close is queued for
+    /// [`poll_output`](Connection::poll_output); after a pong timeout the
+    /// connection has failed (the next event is
+    /// [`ProtocolError::PongTimeout`]); after a close timeout
+    /// [`transport_action`](Connection::transport_action) is
+    /// [`TransportAction::Close`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_connection::{Config, Connection, Timeout};
+    ///
+    /// let config = Config { ping_interval: Some(Duration::from_secs(30)), ..Config::default() };
+    /// let mut server = Connection::new(Role::Server, config);
+    /// server.handle_timeout(Duration::ZERO); // the clock starts
+    /// assert_eq!(server.poll_timeout(), Some(Duration::from_secs(30)));
+    /// assert_eq!(server.handle_timeout(Duration::from_secs(30)), Some(Timeout::KeepalivePing));
+    /// assert!(server.poll_output().is_some(), "the ping to write");
+    /// ```
+    pub fn handle_timeout(&mut self, now: Duration) -> Option<Timeout> {
+        let (timeout, ping) = self.timers.expired(now, &self.config, self.phase())?;
+        match timeout {
+            Timeout::KeepalivePing => self.encode(&Frame::ping(Bytes::copy_from_slice(&ping))),
+            Timeout::PongTimeout => {
+                self.fail(ProtocolError::PongTimeout);
+            }
+            Timeout::Idle => {
+                if let Ok(state) = self.state.on_send_close() {
+                    self.state = state;
+                    self.timers.closing();
+                    if let Ok(close) = Frame::close(CloseCode::GOING_AWAY, "idle timeout") {
+                        self.encode(&close);
+                    }
+                }
+            }
+            Timeout::CloseTimeout => self.released = true,
+        }
+        Some(timeout)
+    }
+
+    /// What the timers are timing.
+    fn phase(&self) -> Phase {
+        match (self.state, self.role) {
+            _ if self.released => Phase::Done,
+            (CloseState::Open, _) => Phase::Open,
+            (CloseState::CloseSent | CloseState::CloseReceived, _) => Phase::Closing,
+            // A client waits for the server to close the transport first.
+            (CloseState::Closed, Role::Client) => Phase::Closing,
+            (CloseState::Closed, Role::Server) | (CloseState::Failed, _) => Phase::Done,
+        }
     }
 
     // ---- input -------------------------------------------------------------
@@ -214,7 +288,9 @@ impl Connection {
     /// the peer's close arrived, or the stream ended) they are dropped. They
     /// come with no time: the events they complete carry none.
     pub fn recv(&mut self, bytes: &[u8]) {
-        self.time = None;
+        if !bytes.is_empty() {
+            self.timers.heard(None);
+        }
         self.take_in(bytes);
     }
 
@@ -229,8 +305,15 @@ impl Connection {
 
     /// Like [`recv`](Connection::recv), with the time they were read in the
     /// caller's units; the events they complete carry it.
-    pub fn recv_at(&mut self, bytes: &[u8], time: u64) {
-        self.time = Some(time);
+    ///
+    /// `time` is the caller's monotonic clock, as a [`Duration`] since any
+    /// fixed start; it also moves the connection's timers on.
+    pub fn recv_at(&mut self, bytes: &[u8], time: Duration) {
+        if bytes.is_empty() {
+            self.timers.clock(time);
+        } else {
+            self.timers.heard(Some(time));
+        }
         self.take_in(bytes);
     }
 
@@ -238,7 +321,9 @@ impl Connection {
     /// buffered it becomes the connection's buffer, with no copy. Like
     /// [`recv`](Connection::recv), they come with no time.
     pub fn recv_owned(&mut self, bytes: BytesMut) {
-        self.time = None;
+        if !bytes.is_empty() {
+            self.timers.heard(None);
+        }
         if !self.takes_input() {
             return;
         }
@@ -276,7 +361,6 @@ impl Connection {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv_with<E>(&mut self, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
-        self.time = None;
         let lend = self.read_len;
         let start = self.input.len();
         let bound = self.input_bound();
@@ -289,6 +373,9 @@ impl Connection {
             Err(_) => 0,
         };
         let keep = if self.takes_input() { start + filled } else { start };
+        if filled > 0 {
+            self.timers.heard(None);
+        }
         self.input.truncate(keep);
         let max = self.config.max_read_len.max(1);
         self.read_len = if filled == lend {
@@ -533,7 +620,12 @@ impl Connection {
         if header.opcode == OpCode::TEXT {
             Utf8Validator::check_whole(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
         }
-        Ok(Some(Event::Message(Message { opcode: header.opcode, payload, rsv: header.rsv, time: self.time })))
+        Ok(Some(Event::Message(Message {
+            opcode: header.opcode,
+            payload,
+            rsv: header.rsv,
+            time: self.timers.input_time(),
+        })))
     }
 
     fn handle_control(
@@ -541,7 +633,8 @@ impl Connection {
         header: FrameHeader,
         payload: Bytes,
     ) -> Result<Option<Event>, ProtocolError> {
-        let frame = ControlFrame { opcode: header.opcode, payload, rsv: header.rsv, time: self.time };
+        let frame =
+            ControlFrame { opcode: header.opcode, payload, rsv: header.rsv, time: self.timers.input_time() };
         match header.opcode {
             OpCode::PING => {
                 if self.config.auto_pong && self.state == CloseState::Open {
@@ -554,7 +647,10 @@ impl Connection {
                 }
                 Ok(Some(Event::Ping(frame)))
             }
-            OpCode::PONG => Ok(Some(Event::Pong(frame))),
+            OpCode::PONG => {
+                self.timers.pong(&frame.payload);
+                Ok(Some(Event::Pong(frame)))
+            }
             OpCode::CLOSE => {
                 let (code, reason) = match ClosePayload::parse(&frame.payload) {
                     Ok(Some(close)) => (Some(close.code), close.reason.to_string()),
@@ -562,6 +658,7 @@ impl Connection {
                     Err(e) => return Err(e.into()),
                 };
                 self.state = self.state.on_receive_close();
+                self.timers.closing();
                 self.incoming = None;
                 if !self.state.can_receive() {
                     // Nothing after the peer's close is processed; free its buffer.
@@ -637,7 +734,12 @@ impl Connection {
             let payload = message.take_payload();
             let (opcode, rsv) = (message.opcode, message.rsv);
             self.incoming = None;
-            return Ok(Some(Event::Message(Message { opcode, payload, rsv, time: self.time })));
+            return Ok(Some(Event::Message(Message {
+                opcode,
+                payload,
+                rsv,
+                time: self.timers.input_time(),
+            })));
         }
         let payload = if message.extensions.is_empty() {
             payload
@@ -672,7 +774,7 @@ impl Connection {
             rsv: header.rsv,
             first: !message.chunk_sent,
             fin: message_end,
-            time: self.time,
+            time: self.timers.input_time(),
         };
         message.chunk_sent = true;
         if message_end {
@@ -794,6 +896,7 @@ impl Connection {
             if opcode == OpCode::CLOSE {
                 ClosePayload::parse(&frame.payload)?;
                 self.state = self.state.on_send_close().map_err(|_| UsageError::Closed(opcode))?;
+                self.timers.closing();
             } else if !self.state.can_send_data() {
                 return Err(UsageError::Closed(opcode));
             }

@@ -47,11 +47,16 @@ pub enum ProtocolError {
     /// An extension could not transform a message.
     #[error(transparent)]
     Extension(#[from] ExtensionError),
+    /// No pong answered our keepalive ping within `pong_timeout`: the peer
+    /// is taken for gone.
+    #[error("no pong answered the keepalive ping in time")]
+    PongTimeout,
 }
 
 impl ProtocolError {
     /// The close code this violation calls for: 1007 for bad text, 1009 for
-    /// size limits, the extension's own code, 1002 for the rest.
+    /// size limits, the extension's own code, 1011 for a peer that stopped
+    /// answering pings, 1002 for the rest.
     pub fn close_code(&self) -> CloseCode {
         match self {
             ProtocolError::Frame(e) => e.close_code(),
@@ -59,6 +64,7 @@ impl ProtocolError {
             ProtocolError::Extension(e) => e.close_code,
             ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
             ProtocolError::MessageTooLong { .. } => CloseCode::MESSAGE_TOO_BIG,
+            ProtocolError::PongTimeout => CloseCode::INTERNAL_ERROR,
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }

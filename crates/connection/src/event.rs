@@ -1,6 +1,7 @@
 //! What the peer did: the events [`Connection::next_event`](crate::Connection::next_event) hands out.
 
 use alloc::string::String;
+use core::time::Duration;
 
 use noio_ws_codec::bytes::Bytes;
 use noio_ws_codec::{CloseCode, OpCode, Rsv};
@@ -39,7 +40,7 @@ pub struct Message {
     /// The reserved bits of its first frame (the Python noio_ws `.reserved`).
     pub rsv: Rsv,
     /// The time the caller gave with the bytes that completed it, if any.
-    pub time: Option<u64>,
+    pub time: Option<Duration>,
 }
 
 impl Message {
@@ -70,7 +71,7 @@ pub struct MessageChunk {
     /// True for the message's last piece (its final frame's last bytes).
     pub fin: bool,
     /// The time the caller gave with the bytes, if any.
-    pub time: Option<u64>,
+    pub time: Option<Duration>,
 }
 
 /// A received control frame: ping, pong or a custom control opcode.
@@ -83,7 +84,7 @@ pub struct ControlFrame {
     /// The frame's reserved bits.
     pub rsv: Rsv,
     /// The time the caller gave with the bytes, if any.
-    pub time: Option<u64>,
+    pub time: Option<Duration>,
 }
 
 /// The peer's close frame.
@@ -97,5 +98,5 @@ pub struct CloseFrame {
     /// The frame's reserved bits.
     pub rsv: Rsv,
     /// The time the caller gave with the bytes, if any.
-    pub time: Option<u64>,
+    pub time: Option<Duration>,
 }

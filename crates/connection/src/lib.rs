@@ -52,6 +52,7 @@ mod growth;
 mod mask_keys;
 mod pipeline;
 mod receive;
+mod timers;
 mod utf8;
 
 #[cfg(feature = "fuzz")]
@@ -64,3 +65,4 @@ pub use connection::Connection;
 pub use error::{ProtocolError, UsageError};
 pub use event::{CloseFrame, ControlFrame, Event, Message, MessageChunk};
 pub use frame::Frame;
+pub use timers::Timeout;

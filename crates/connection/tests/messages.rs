@@ -2,6 +2,8 @@
 //! between, custom opcodes and reserved bits, the send rules, and the ways of
 //! handing bytes in and out.
 
+use std::time::Duration;
+
 use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{OpCode, Role, Rsv};
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame, Message, MessageChunk, UsageError};
@@ -166,24 +168,25 @@ fn bytes_go_in_three_ways_with_the_same_result() {
 fn events_carry_the_time_given_with_their_bytes() {
     let mut server = Connection::new(Role::Server, Config::default());
     let wire = client_frame(2, b"timed", true);
-    server.recv_at(&wire[..4], 100);
+    server.recv_at(&wire[..4], Duration::from_secs(100));
     assert_eq!(server.next_event(), Ok(Event::NeedData));
-    server.recv_at(&wire[4..], 250);
-    assert_eq!(message(&drain(&mut server).0).time, Some(250));
+    server.recv_at(&wire[4..], Duration::from_secs(250));
+    assert_eq!(message(&drain(&mut server).0).time, Some(Duration::from_secs(250)));
 }
 
 #[test]
 fn an_event_after_a_plain_recv_never_carries_an_earlier_inputs_time() {
     let mut server = Connection::new(Role::Server, Config::default());
-    server.recv_at(&client_frame(2, b"timed", true), 100);
-    assert_eq!(message(&drain(&mut server).0).time, Some(100));
+    server.recv_at(&client_frame(2, b"timed", true), Duration::from_secs(100));
+    assert_eq!(message(&drain(&mut server).0).time, Some(Duration::from_secs(100)));
     let wire = client_frame(2, b"untimed", true);
-    server.recv_at(&wire[..3], 200);
+    server.recv_at(&wire[..3], Duration::from_secs(200));
     server.recv(&wire[3..]);
     assert_eq!(message(&drain(&mut server).0).time, None, "completed by bytes with no time");
     server.recv_owned(BytesMut::from(&client_frame(2, b"owned", true)[..]));
     assert_eq!(message(&drain(&mut server).0).time, None);
-    server.recv_at(b"", 300);
+    server.recv_at(&client_frame(2, b"timed again", true), Duration::from_secs(300));
+    assert_eq!(message(&drain(&mut server).0).time, Some(Duration::from_secs(300)));
     let read = client_frame(2, b"read", true);
     server
         .recv_with(|buf| {

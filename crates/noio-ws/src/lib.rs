@@ -112,7 +112,8 @@
 //! | `message.message` | [`Message::payload`] (`as_text()` for text) |
 //! | `message.type` | [`Connection::type_name`]`(message.opcode)`: `"text"`, `"binary"`, `"continue"`, ... or the registered name; [`Message::opcode`] is the value |
 //! | `message.reserved` (`[1, 0, 0]`) | [`Message::rsv`] (`rsv.to_array()` gives `[1, 0, 0]`) |
-//! | `message.time` | [`Message::time`], the time given to [`recv_at`](Connection::recv_at) |
+//! | `message.time` | [`Message::time`], the time given to [`recv_at`](Connection::recv_at) (a `Duration` on the caller's monotonic clock) |
+//! | keepalive pings, timeouts (the caller's own code in noio_ws) | [`Config`]'s `ping_interval`, `pong_timeout`, `idle_timeout` and `close_timeout`, driven by [`Connection::poll_timeout`] and [`Connection::handle_timeout`] |
 //! | `full_message=False` | `Config { delivery: Delivery::Streaming, .. }`: [`Event::Chunk`]s with `first` and `fin` |
 //! | `Handshake.client_handshake(...)` | [`ClientRequest::new`]`(uri)?` (then `.protocol(..)`, `.origin(..)?`, `.header(..)?`, `.registry(..)`), `.start()?`, and write [`request_bytes`](ClientHandshake::request_bytes) |
 //! | `Handshake.verify_response(response)` | [`ClientHandshake::recv`]`(&bytes)?` ending in `ClientOutcome::Accepted`, `Rejected` or `Redirect` |
@@ -153,7 +154,7 @@ pub use noio_ws_codec::{
 };
 pub use noio_ws_connection::{
     CloseFrame, CloseState, Config, Connection, ControlFrame, Delivery, Event, Frame, Message, MessageChunk,
-    ProtocolError, TransportAction, UsageError,
+    ProtocolError, Timeout, TransportAction, UsageError,
 };
 #[cfg(feature = "deflate")]
 pub use noio_ws_deflate::ParamError;

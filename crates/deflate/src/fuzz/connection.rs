@@ -39,6 +39,7 @@ pub fn connection_deflate(data: &[u8]) {
         auto_pong: b & 0x40 == 0,
         auto_close: b & 0x80 == 0,
         delivery,
+        ..Config::DEFAULT
     };
     let window = 9 + c % 7;
     let deflate = DeflateConfig {
