@@ -6,6 +6,11 @@
 //! role and section, and fails unless every case is OK, or INFORMATIONAL where
 //! the suite itself grades it so: no NON-STRICT, FAILED or UNIMPLEMENTED.
 //!
+//! The server role runs three servers, one per delivery mode (whole
+//! messages, frames, streamed pieces), each its own agent in the reports;
+//! `--full` runs whole messages only, as the full run already takes a quarter
+//! of an hour.
+//!
 //! The two roles run side by side. `--cases 12.*,13.1.*` narrows a run to
 //! some cases while working on them. With `--full` all 517 cases run.
 //! Without it, the slow compression cases (12.x.11-18 and 13.x.11-18:
@@ -34,7 +39,14 @@ use crate::cmd::{self, Cmd};
 const PYTHON: &str = "/usr/bin/python2.7";
 const SUITE_DIR: &str = "target/autobahn-suite";
 const REPORTS: &str = "reports/autobahn";
-const SERVER_PORT: u16 = 9002;
+/// The server's ports and agent names, one per delivery mode. The CI subset
+/// runs all three; `--full` runs whole messages only (the others would
+/// triple its quarter of an hour).
+const SERVERS: [(u16, &str, &str); 3] = [
+    (9002, "noio-ws", "whole"),
+    (9003, "noio-ws-frames", "frames"),
+    (9004, "noio-ws-streaming", "streaming"),
+];
 const SUITE_PORT: u16 = 9001;
 /// Subsections of the compression sections: 12.1-12.5 and 13.1-13.7.
 const COMPRESSION_SUBSECTIONS: [(u32, u32); 2] = [(12, 5), (13, 7)];
@@ -98,9 +110,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // The roles share nothing (their own ports, processes and report
     // directories), and each is bound by one single-threaded Python process,
     // so on two cores running them side by side halves the wall time.
+    let servers = if args.iter().any(|a| a == "--full") { &SERVERS[..1] } else { &SERVERS[..] };
     let timed = |role: RoleRun| {
         let started = Instant::now();
-        role(&site, &reports, &cases, &excluded).map(|()| started.elapsed())
+        role(&Run { site: &site, reports: &reports, cases: &cases, excluded: &excluded, servers })
+            .map(|()| started.elapsed())
     };
     let (server, client) = std::thread::scope(|scope| {
         let server = scope.spawn(|| timed(run_server_role));
@@ -110,13 +124,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let (server_time, client_time) = (server?, client?);
 
     let mut failures = Vec::new();
-    for (role, dir, time) in [("server", "servers", server_time), ("client", "clients", client_time)] {
+    let roles =
+        servers.iter().map(|&(_, agent, mode)| (format!("server ({mode})"), "servers", agent, server_time));
+    for (role, dir, agent, time) in roles.chain([("client".to_string(), "clients", "noio-ws", client_time)]) {
         let index = reports.join(dir).join("index.json");
         let text = fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
         let results: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", index.display()))?;
         let cases =
-            results["noio-ws"].as_object().ok_or(format!("{}: no results for noio-ws", index.display()))?;
-        failures.extend(report(role, cases, time));
+            results[agent].as_object().ok_or(format!("{}: no results for {agent}", index.display()))?;
+        failures.extend(report(&role, cases, time));
     }
     println!(
         "Autobahn run took {:.0} s; reports in {REPORTS}/{{servers,clients}}/index.html",
@@ -129,9 +145,21 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// One role's run: the suite's site-packages, the reports directory, the
-/// cases to run and those to leave out.
-type RoleRun = fn(&Path, &Path, &[String], &[String]) -> Result<(), String>;
+/// What one role's run needs.
+struct Run<'a> {
+    /// The suite's site-packages.
+    site: &'a Path,
+    /// Where the reports go.
+    reports: &'a Path,
+    /// The cases to run, and those to leave out.
+    cases: &'a [String],
+    excluded: &'a [String],
+    /// Our servers: port, agent name, delivery mode.
+    servers: &'a [(u16, &'static str, &'static str)],
+}
+
+/// One role's run.
+type RoleRun = fn(&Run<'_>) -> Result<(), String>;
 
 /// Prints one role's table by section; returns its cases that are not strictly OK.
 fn report(role: &str, cases: &serde_json::Map<String, Value>, time: Duration) -> Vec<String> {
@@ -175,37 +203,48 @@ fn slow_compression_cases() -> Vec<String> {
         .collect()
 }
 
-/// The fuzzingclient (the suite as client) against our server.
-fn run_server_role(site: &Path, reports: &Path, cases: &[String], excluded: &[String]) -> Result<(), String> {
+/// The fuzzingclient (the suite as client) against our servers, one per
+/// delivery mode, one after the other.
+fn run_server_role(run: &Run<'_>) -> Result<(), String> {
+    let servers: Vec<Value> = run
+        .servers
+        .iter()
+        .map(|&(port, agent, _)| json!({"agent": agent, "url": format!("ws://127.0.0.1:{port}")}))
+        .collect();
     let spec = json!({
-        "outdir": reports.join("servers"),
-        "servers": [{"agent": "noio-ws", "url": format!("ws://127.0.0.1:{SERVER_PORT}")}],
-        "cases": cases,
-        "exclude-cases": excluded,
+        "outdir": run.reports.join("servers"),
+        "servers": servers,
+        "cases": run.cases,
+        "exclude-cases": run.excluded,
         "exclude-agent-cases": {},
     });
-    let spec_path = reports.join("fuzzingclient.json");
+    let spec_path = run.reports.join("fuzzingclient.json");
     fs::write(&spec_path, spec.to_string()).map_err(|e| e.to_string())?;
-    // The suite breaks the protocol on purpose, and the server logs each
-    // connection it fails: keep that log beside the reports.
-    let log = fs::File::create(reports.join("autobahn_server.log")).map_err(|e| e.to_string())?;
-    let server = Command::new("target/release/examples/autobahn_server")
-        .arg(SERVER_PORT.to_string())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("autobahn_server: {e}"))?;
-    let _server = KillOnDrop(server);
-    wait_for_port(SERVER_PORT)?;
-    let status = wstest(site, "fuzzingclient", &spec_path)
-        .stdout(fs::File::create(reports.join("fuzzingclient.log")).map_err(|e| e.to_string())?)
+    let mut running = Vec::new();
+    for &(port, _, mode) in run.servers {
+        // The suite breaks the protocol on purpose, and the server logs each
+        // connection it fails: keep that log beside the reports.
+        let log = fs::File::create(run.reports.join(format!("autobahn_server_{mode}.log")))
+            .map_err(|e| e.to_string())?;
+        let server = Command::new("target/release/examples/autobahn_server")
+            .args([port.to_string(), "--delivery".to_string(), mode.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("autobahn_server: {e}"))?;
+        running.push(KillOnDrop(server));
+        wait_for_port(port)?;
+    }
+    let status = wstest(run.site, "fuzzingclient", &spec_path)
+        .stdout(fs::File::create(run.reports.join("fuzzingclient.log")).map_err(|e| e.to_string())?)
         .status()
         .map_err(|e| format!("wstest: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("wstest fuzzingclient failed: {status}")) }
 }
 
 /// Our client against the fuzzingserver (the suite as server).
-fn run_client_role(site: &Path, reports: &Path, cases: &[String], excluded: &[String]) -> Result<(), String> {
+fn run_client_role(run: &Run<'_>) -> Result<(), String> {
+    let (site, reports, cases, excluded) = (run.site, run.reports, run.cases, run.excluded);
     let spec = json!({
         "url": format!("ws://127.0.0.1:{SUITE_PORT}"),
         "outdir": reports.join("clients"),

@@ -9,10 +9,16 @@ pub enum Delivery {
     /// fragments joined (a single-frame message is handed out without a copy).
     #[default]
     WholeMessages,
+    /// One [`Event::Frame`](crate::Event::Frame) per data frame, as the
+    /// Python noio_ws hands them out by default: the frame's own opcode
+    /// (continuation frames say so), its FIN and reserved bits and its whole
+    /// payload, bounded by `max_frame_len`. A compressed frame's decompressed
+    /// bytes come in pieces of at most `max_chunk_len`, each saying whether
+    /// it ends the frame.
+    Frames,
     /// [`Event::Chunk`](crate::Event::Chunk)s as payload bytes arrive, each
-    /// with its place in the message: nothing is buffered, so messages of any
-    /// size pass through in bounded memory (the Python noio_ws
-    /// `full_message=False`).
+    /// with its place in the message and its frame: nothing is buffered, so
+    /// messages of any size pass through in bounded memory.
     Streaming,
 }
 
@@ -49,10 +55,12 @@ pub struct Config {
     /// Answer the peer's close frame with one echoing its code
     /// automatically. Default on.
     pub auto_close: bool,
-    /// How data messages are delivered. Default whole messages.
+    /// How data messages are delivered. Default whole messages; it may be
+    /// changed between messages with
+    /// [`Connection::set_delivery`](crate::Connection::set_delivery).
     pub delivery: Delivery,
-    /// With streaming delivery, the most bytes an extension's decoding (such
-    /// as decompression) hands out in one chunk. Default 64 KiB; 0 is taken
+    /// With frame and streaming delivery, the most bytes an extension's
+    /// decoding (such as decompression) hands out in one event. Default 64 KiB; 0 is taken
     /// as 1.
     pub max_chunk_len: usize,
     /// The most bytes [`Connection::recv_with`](crate::Connection::recv_with)

@@ -18,8 +18,8 @@ use crate::receive::IncomingMessage;
 use crate::timers::{Phase, Timeout, Timers};
 use crate::utf8::Utf8Validator;
 use crate::{
-    CloseFrame, Config, ControlFrame, Delivery, Event, Frame, Message, MessageChunk, ProtocolError,
-    UsageError,
+    CloseFrame, Config, ControlFrame, DataFrame, Delivery, Event, Frame, Message, MessageChunk,
+    ProtocolError, UsageError,
 };
 
 /// One end of a WebSocket connection, after the opening handshake.
@@ -431,14 +431,7 @@ impl Connection {
                     Err(e) => return Err(self.fail(e)),
                 }
             }
-            // Whole frames for what is delivered as it stands (single-frame
-            // messages, control frames); pieces as they arrive for what is
-            // assembled or transformed anyway, so a fragmented or compressed
-            // message never holds a frame's worth of input besides itself.
-            let in_pieces = self.config.delivery == Delivery::Streaming
-                || self.decoder.is_mid_frame()
-                || self.incoming.as_ref().is_some_and(IncomingMessage::assembles);
-            let piece = if in_pieces {
+            let piece = if self.takes_pieces() {
                 self.decoder.decode_chunk(&mut self.input)
             } else {
                 self.decoder.decode(&mut self.input).map(|f| f.map(FrameChunk::from))
@@ -453,7 +446,7 @@ impl Connection {
                         if let Err(e) = self.check_early(header, prefix) {
                             return Err(self.fail(e));
                         }
-                        if prefix > 0 && self.incoming.as_ref().is_some_and(IncomingMessage::assembles) {
+                        if prefix > 0 && self.takes_pieces() {
                             // check_early found a message that is assembled or
                             // transformed: take its bytes in pieces from now on.
                             continue;
@@ -473,6 +466,34 @@ impl Connection {
                 Err(e) => return Err(self.fail(e)),
             }
         }
+    }
+
+    /// True when the next frame bytes are taken in pieces as they arrive
+    /// rather than as whole frames. Whole frames for what is delivered as it
+    /// stands (single-frame messages, control frames, frames in
+    /// [`Delivery::Frames`]); pieces for what is streamed, or assembled or
+    /// transformed anyway, so a fragmented or compressed message never holds
+    /// a frame's worth of input besides itself.
+    fn takes_pieces(&self) -> bool {
+        if self.decoder.is_mid_frame() {
+            return true;
+        }
+        let message = self.incoming.as_ref();
+        match self.config.delivery {
+            Delivery::Streaming => true,
+            Delivery::WholeMessages => message.is_some_and(IncomingMessage::assembles),
+            Delivery::Frames => message.is_some_and(|m| !m.extensions.is_empty()),
+        }
+    }
+
+    /// Changes how data messages are delivered, from the next message on;
+    /// refused while a message is arriving.
+    pub fn set_delivery(&mut self, delivery: Delivery) -> Result<(), UsageError> {
+        if self.incoming.is_some() || self.decoder.is_mid_frame() || self.pending.is_some() {
+            return Err(UsageError::DeliveryChangeMidMessage);
+        }
+        self.config.delivery = delivery;
+        Ok(())
     }
 
     /// Everything received has been handed out: [`Event::NeedData`], or the
@@ -765,22 +786,39 @@ impl Connection {
                 utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
             }
         }
-        if payload.is_empty() && !message_end {
-            return Ok(None);
-        }
-        let chunk = MessageChunk {
-            opcode: message.opcode,
-            payload,
-            rsv: header.rsv,
-            first: !message.chunk_sent,
-            fin: message_end,
-            time: self.timers.input_time(),
+        // The piece ends its frame unless the frame has bytes still to
+        // arrive or to decode.
+        let piece_ends_frame = frame_end && self.pending.is_none();
+        let time = self.timers.input_time();
+        let event = match self.config.delivery {
+            // A frame gives an event even when empty; a piece of one only
+            // when it brings bytes or ends it.
+            Delivery::Frames if payload.is_empty() && !piece_ends_frame => return Ok(None),
+            Delivery::Frames => Event::Frame(DataFrame {
+                opcode: header.opcode,
+                message_opcode: message.opcode,
+                payload,
+                fin: header.fin,
+                rsv: header.rsv,
+                frame_end: piece_ends_frame,
+                time,
+            }),
+            _ if payload.is_empty() && !message_end => return Ok(None),
+            _ => Event::Chunk(MessageChunk {
+                opcode: message.opcode,
+                payload,
+                rsv: header.rsv,
+                first: !message.chunk_sent,
+                frame_end: piece_ends_frame,
+                fin: message_end,
+                time,
+            }),
         };
         message.chunk_sent = true;
         if message_end {
             self.incoming = None;
         }
-        Ok(Some(Event::Chunk(chunk)))
+        Ok(Some(event))
     }
 
     // ---- output ------------------------------------------------------------

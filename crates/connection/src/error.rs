@@ -101,6 +101,9 @@ pub enum UsageError {
     /// A new data message while a fragmented one is unfinished.
     #[error("{0} frame while a fragmented message is unfinished; send continuations")]
     MessageInProgress(OpCode),
+    /// The delivery mode was changed while a message was arriving.
+    #[error("the delivery mode can change only between messages")]
+    DeliveryChangeMidMessage,
     /// A close frame whose payload is malformed.
     #[error(transparent)]
     ClosePayload(#[from] ClosePayloadError),

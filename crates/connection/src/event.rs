@@ -13,6 +13,8 @@ use noio_ws_codec::{CloseCode, OpCode, Rsv};
 pub enum Event {
     /// A whole data message ([`Delivery::WholeMessages`](crate::Delivery::WholeMessages)).
     Message(Message),
+    /// A data frame ([`Delivery::Frames`](crate::Delivery::Frames)).
+    Frame(DataFrame),
     /// A piece of a data message ([`Delivery::Streaming`](crate::Delivery::Streaming)).
     Chunk(MessageChunk),
     /// A ping; with `auto_pong` the pong is already queued.
@@ -56,6 +58,30 @@ impl Message {
     }
 }
 
+/// A received data frame, as [`Delivery::Frames`](crate::Delivery::Frames)
+/// hands them out (the Python noio_ws default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataFrame {
+    /// The frame's own opcode: [`OpCode::CONTINUATION`] for every frame of a
+    /// message but its first.
+    pub opcode: OpCode,
+    /// The opcode of the message the frame belongs to (its first frame's).
+    pub message_opcode: OpCode,
+    /// The payload (decompressed, where an extension applies); a text
+    /// message's frames may split a character, but all of them together have
+    /// been checked to be UTF-8 as they came.
+    pub payload: Bytes,
+    /// FIN: the last frame of its message.
+    pub fin: bool,
+    /// The frame's reserved bits.
+    pub rsv: Rsv,
+    /// True unless more of this frame's decompressed bytes come in the next
+    /// event: always true for a frame no extension transformed.
+    pub frame_end: bool,
+    /// The time the caller gave with the bytes that completed it, if any.
+    pub time: Option<Duration>,
+}
+
 /// A piece of a data message, handed out as it arrives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageChunk {
@@ -68,6 +94,8 @@ pub struct MessageChunk {
     pub rsv: Rsv,
     /// True for the message's first piece.
     pub first: bool,
+    /// True for the last piece of the frame it came in.
+    pub frame_end: bool,
     /// True for the message's last piece (its final frame's last bytes).
     pub fin: bool,
     /// The time the caller gave with the bytes, if any.

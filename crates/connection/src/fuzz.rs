@@ -8,7 +8,8 @@ use crate::{Config, Connection, Delivery, Event};
 const MAX_FRAME: u64 = 4096;
 const MAX_MESSAGE: u64 = 8192;
 
-/// The `connection_recv` target. Byte 0 picks the role, delivery mode,
+/// The `connection_recv` target. Byte 0 picks the role, delivery mode (bits
+/// 1 and 5),
 /// automatic replies and whether bytes are copied in (`recv`) or read
 /// straight into the connection (`recv_with`); byte 1 the read size; the
 /// rest is what the peer sent.
@@ -19,7 +20,11 @@ pub fn connection_recv(data: &[u8]) {
         return;
     };
     let role = if flags & 1 == 0 { Role::Server } else { Role::Client };
-    let delivery = if flags & 2 == 0 { Delivery::WholeMessages } else { Delivery::Streaming };
+    let delivery = match (flags & 2 != 0, flags & 32 != 0) {
+        (false, false) => Delivery::WholeMessages,
+        (false, true) => Delivery::Frames,
+        (true, _) => Delivery::Streaming,
+    };
     let config = Config {
         max_frame_len: MAX_FRAME,
         max_message_len: MAX_MESSAGE,
@@ -52,6 +57,7 @@ pub fn connection_recv(data: &[u8]) {
                 Ok(Event::NeedData) => break,
                 Ok(Event::Message(m)) => assert!(m.payload.len() as u64 <= MAX_MESSAGE),
                 Ok(Event::Chunk(c)) => assert!(c.payload.len() as u64 <= MAX_FRAME),
+                Ok(Event::Frame(f)) => assert!(f.payload.len() as u64 <= MAX_FRAME && f.frame_end),
                 Ok(Event::Ping(c) | Event::Pong(c) | Event::Control(c)) => assert!(c.payload.len() <= 125),
                 Ok(_) => {}
                 Err(e) => {

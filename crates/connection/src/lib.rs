@@ -63,6 +63,6 @@ pub use close_state::{CloseState, TransportAction};
 pub use config::{Config, Delivery};
 pub use connection::Connection;
 pub use error::{ProtocolError, UsageError};
-pub use event::{CloseFrame, ControlFrame, Event, Message, MessageChunk};
+pub use event::{CloseFrame, ControlFrame, DataFrame, Event, Message, MessageChunk};
 pub use frame::Frame;
 pub use timers::Timeout;

@@ -1,6 +1,7 @@
 //! Property: however the byte stream of a session is cut into reads, the
-//! receiving connection produces the same events, in both roles and both
-//! delivery modes (streamed pieces compared after joining them per message).
+//! receiving connection produces the same events, in both roles and every
+//! delivery mode (streamed pieces and frames compared after joining them per
+//! message; frames also one by one, since cuts must not change them).
 
 use noio_ws_codec::{CloseCode, OpCode, Role};
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame};
@@ -81,10 +82,31 @@ fn receive(role: Role, delivery: Delivery, wire: &[u8], cuts: &[usize]) -> Vec<S
                         seen.push(format!("message {:?} {:?}", chunk.opcode, std::mem::take(&mut joined)));
                     }
                 }
+                Event::Frame(frame) => {
+                    joined.extend_from_slice(&frame.payload);
+                    if frame.fin && frame.frame_end {
+                        let payload = std::mem::take(&mut joined);
+                        seen.push(format!("message {:?} {:?}", frame.message_opcode, payload));
+                    }
+                }
                 Event::Message(m) => seen.push(format!("message {:?} {:?}", m.opcode, m.payload.to_vec())),
                 other => seen.push(format!("{other:?}")),
             }
         }
+    }
+    seen
+}
+
+/// Every event of a session received in [`Delivery::Frames`], as it comes.
+fn frames(role: Role, wire: &[u8], cuts: &[usize]) -> Vec<Event> {
+    let mut receiver = Connection::new(role, Config { delivery: Delivery::Frames, ..Config::default() });
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    cuts.extend([0, wire.len()]);
+    cuts.sort_unstable();
+    let mut seen = Vec::new();
+    for window in cuts.windows(2) {
+        receiver.recv(&wire[window[0]..window[1]]);
+        seen.extend(drain(&mut receiver).0);
     }
     seen
 }
@@ -102,5 +124,7 @@ proptest! {
         prop_assert_eq!(whole.len(), actions.len() + 1);
         prop_assert_eq!(&receive(receiver, Delivery::WholeMessages, &wire, &cuts), &whole);
         prop_assert_eq!(&receive(receiver, Delivery::Streaming, &wire, &cuts), &whole);
+        prop_assert_eq!(&receive(receiver, Delivery::Frames, &wire, &cuts), &whole);
+        prop_assert_eq!(frames(receiver, &wire, &cuts), frames(receiver, &wire, &[]));
     }
 }

@@ -31,6 +31,7 @@ fn data(events: &[Event]) -> Vec<u8> {
         .flat_map(|e| match e {
             Event::Message(m) => m.payload.to_vec(),
             Event::Chunk(c) => c.payload.to_vec(),
+            Event::Frame(f) => f.payload.to_vec(),
             other => panic!("{other:?}"),
         })
         .collect()
@@ -67,7 +68,7 @@ fn the_default_frame_limit_holds_a_message_at_the_limit_in_stored_blocks() {
 #[test]
 fn unlimited_limits_with_deflate_deliver_in_every_mode() {
     let text = "unlimited, and compressed all the same. ".repeat(2000);
-    for delivery in [Delivery::WholeMessages, Delivery::Streaming] {
+    for delivery in [Delivery::WholeMessages, Delivery::Frames, Delivery::Streaming] {
         for max_chunk_len in [0, 1, 1000, usize::MAX] {
             let config = Config {
                 max_message_len: u64::MAX,
@@ -81,10 +82,21 @@ fn unlimited_limits_with_deflate_deliver_in_every_mode() {
             let (events, error) = drain(&mut server);
             assert_eq!(error, None, "{delivery:?}, chunks of {max_chunk_len}");
             assert!(data(&events) == text.as_bytes(), "{delivery:?}, chunks of {max_chunk_len}");
-            if delivery == Delivery::Streaming && max_chunk_len <= 1 {
-                // A byte per chunk (0 is taken as 1), and the end may come alone.
-                assert!(events.len() >= text.len(), "{} chunks", events.len());
-                assert!(events.iter().all(|e| matches!(e, Event::Chunk(c) if c.payload.len() <= 1)));
+            if delivery != Delivery::WholeMessages && max_chunk_len <= 1 {
+                // A byte per event (0 is taken as 1), and the end may come alone.
+                assert!(events.len() >= text.len(), "{} events", events.len());
+                assert!(events.iter().all(|e| match e {
+                    Event::Chunk(c) => c.payload.len() <= 1,
+                    Event::Frame(f) => f.payload.len() <= 1,
+                    _ => false,
+                }));
+            }
+            if delivery == Delivery::Frames {
+                // One frame on the wire: its pieces say so, and only the last ends it.
+                let ends: Vec<bool> =
+                    events.iter().map(|e| matches!(e, Event::Frame(f) if f.frame_end)).collect();
+                assert_eq!(ends.iter().filter(|&&end| end).count(), 1);
+                assert_eq!(ends.last(), Some(&true));
             }
         }
     }

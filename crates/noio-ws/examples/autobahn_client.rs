@@ -19,7 +19,7 @@ mod graceful_close;
 
 use std::time::Duration;
 
-use noio_ws::{Config, Registry};
+use noio_ws::{Config, Event, Registry};
 
 /// The name the suite files this client's results under.
 const AGENT: &str = "noio-ws";
@@ -45,8 +45,10 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     let mut count = None;
     let (mut stream, mut conn, _) =
         client_side::connect(&format!("{base}/getCaseCount"), &[], Registry::new(), CONFIG)?;
-    event_loop::run(&mut stream, &mut conn, IDLE, |message| {
-        count = message.as_text().and_then(|t| t.parse::<u32>().ok());
+    event_loop::run(&mut stream, &mut conn, IDLE, |event| {
+        if let Event::Message(message) = event {
+            count = message.as_text().and_then(|t| t.parse::<u32>().ok());
+        }
         None
     })?;
     graceful_close::close(stream, conn.transport_action());

@@ -114,7 +114,8 @@
 //! | `message.reserved` (`[1, 0, 0]`) | [`Message::rsv`] (`rsv.to_array()` gives `[1, 0, 0]`) |
 //! | `message.time` | [`Message::time`], the time given to [`recv_at`](Connection::recv_at) (a `Duration` on the caller's monotonic clock) |
 //! | keepalive pings, timeouts (the caller's own code in noio_ws) | [`Config`]'s `ping_interval`, `pong_timeout`, `idle_timeout` and `close_timeout`, driven by [`Connection::poll_timeout`] and [`Connection::handle_timeout`] |
-//! | `full_message=False` | `Config { delivery: Delivery::Streaming, .. }`: [`Event::Chunk`]s with `first` and `fin` |
+//! | `full_message=False` (the default there) | `Config { delivery: Delivery::Frames, .. }`: one [`Event::Frame`] per data frame with its own type, FIN and reserved bits; [`Delivery::Streaming`] hands out [`Event::Chunk`]s as bytes arrive |
+//! | `full_message=True` | [`Delivery::WholeMessages`] (the default here): one [`Event::Message`] per message |
 //! | `Handshake.client_handshake(...)` | [`ClientRequest::new`]`(uri)?` (then `.protocol(..)`, `.origin(..)?`, `.header(..)?`, `.registry(..)`), `.start()?`, and write [`request_bytes`](ClientHandshake::request_bytes) |
 //! | `Handshake.verify_response(response)` | [`ClientHandshake::recv`]`(&bytes)?` ending in `ClientOutcome::Accepted`, `Rejected` or `Redirect` |
 //! | `Handshake.verify_request(request)` | [`ServerHandshake::recv`]`(&bytes)?`, then [`IncomingRequest::validate`] |
@@ -153,8 +154,8 @@ pub use noio_ws_codec::{
     CloseCode, ClosePayloadError, DecodeError, EncodeError, InvalidOpCode, OpCode, Role, Rsv,
 };
 pub use noio_ws_connection::{
-    CloseFrame, CloseState, Config, Connection, ControlFrame, Delivery, Event, Frame, Message, MessageChunk,
-    ProtocolError, Timeout, TransportAction, UsageError,
+    CloseFrame, CloseState, Config, Connection, ControlFrame, DataFrame, Delivery, Event, Frame, Message,
+    MessageChunk, ProtocolError, Timeout, TransportAction, UsageError,
 };
 #[cfg(feature = "deflate")]
 pub use noio_ws_deflate::ParamError;

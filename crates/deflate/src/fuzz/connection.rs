@@ -30,7 +30,11 @@ pub fn connection_deflate(data: &[u8]) {
         return;
     };
     let role = if a & 1 == 0 { Role::Server } else { Role::Client };
-    let delivery = if a & 2 == 0 { Delivery::WholeMessages } else { Delivery::Streaming };
+    let delivery = match (a & 2 != 0, c & 0x40 != 0) {
+        (false, false) => Delivery::WholeMessages,
+        (false, true) => Delivery::Frames,
+        (true, _) => Delivery::Streaming,
+    };
     let config = Config {
         max_frame_len: LIMITS[usize::from(a >> 2 & 7)],
         max_message_len: LIMITS[usize::from(a >> 5)],
@@ -130,6 +134,15 @@ fn drain(conn: &mut Connection, config: &Config, delivered: &mut usize) -> bool 
                 let most = config.max_chunk_len.max(config.max_read_len).max(1);
                 assert!(c.payload.len() <= most, "a {}-byte piece", c.payload.len());
                 *delivered += c.payload.len();
+            }
+            Ok(Event::Frame(f)) => {
+                assert!(!f.payload.is_empty() || f.frame_end, "an empty piece that does not end its frame");
+                let most = config
+                    .max_chunk_len
+                    .max(1)
+                    .max(usize::try_from(config.max_frame_len).unwrap_or(usize::MAX));
+                assert!(f.payload.len() <= most, "a {}-byte frame piece", f.payload.len());
+                *delivered += f.payload.len();
             }
             Ok(Event::Ping(c) | Event::Pong(c) | Event::Control(c)) => assert!(c.payload.len() <= 125),
             Ok(_) => {}

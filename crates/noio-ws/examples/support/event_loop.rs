@@ -1,6 +1,7 @@
-//! The examples' event loop over a blocking socket: read, hand each message
-//! to a callback, write its reply and whatever the connection queued, until
-//! the closing handshake is done, the peer breaks the protocol or goes
+//! The examples' event loop over a blocking socket: read, hand each data
+//! event (a message, a frame or a piece, as the connection's delivery mode
+//! says) to a callback, write its reply and whatever the connection queued,
+//! until the closing handshake is done, the peer breaks the protocol or goes
 //! silent.
 
 use std::fmt;
@@ -9,7 +10,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use noio_ws::bytes::Bytes;
-use noio_ws::{CloseCode, Connection, Event, Frame, Message, ProtocolError, TransportAction};
+use noio_ws::{CloseCode, Connection, Event, Frame, OpCode, ProtocolError, TransportAction};
 
 use crate::deadline;
 
@@ -51,8 +52,8 @@ impl fmt::Display for Ending {
     }
 }
 
-/// Runs `conn` over `stream` until the transport should close; `on_message`
-/// may answer each message with a frame. Pings are answered and closes echoed
+/// Runs `conn` over `stream` until the transport should close; `on_data`
+/// may answer each data event (`Message`, `Frame` or `Chunk`) with a frame. Pings are answered and closes echoed
 /// by the connection itself.
 ///
 /// `idle` bounds the silence: once half of it passes without a byte from
@@ -65,7 +66,7 @@ pub(crate) fn run(
     stream: &mut TcpStream,
     conn: &mut Connection,
     idle: Duration,
-    mut on_message: impl FnMut(Message) -> Option<Frame>,
+    mut on_data: impl FnMut(Event) -> Option<Frame>,
 ) -> Result<Ending, Error> {
     let mut heard = Instant::now();
     let mut pinged = false;
@@ -74,9 +75,9 @@ pub(crate) fn run(
         let mut violation = None;
         loop {
             match conn.next_event() {
-                Ok(Event::Message(message)) => {
+                Ok(event @ (Event::Message(_) | Event::Frame(_) | Event::Chunk(_))) => {
                     // After our close nothing more may be sent, answers included.
-                    if let Some(reply) = on_message(message).filter(|_| conn.state().can_send_data()) {
+                    if let Some(reply) = on_data(event).filter(|_| conn.state().can_send_data()) {
                         // A server's payload goes out without a copy.
                         for part in conn.send_parts(reply)? {
                             stream.write_all(&part)?;
@@ -124,6 +125,21 @@ pub(crate) fn run(
 }
 
 /// Echoes every message back with its type.
+/// Whole messages come back as they came; frames and streamed pieces come
+/// back as frames of one message, with its type on the first, so the peer
+/// gets the same messages whichever way they were delivered.
 pub(crate) fn echo(stream: &mut TcpStream, conn: &mut Connection, idle: Duration) -> Result<Ending, Error> {
-    run(stream, conn, idle, |message| Some(Frame::new(message.opcode, message.payload)))
+    // True once the first frame of the message being echoed piecewise is out.
+    let mut started = false;
+    let mut piece = move |message: OpCode, payload, fin: bool| {
+        let opcode = if started { OpCode::CONTINUATION } else { message };
+        started = !fin;
+        Some(Frame::new(opcode, payload).with_fin(fin))
+    };
+    run(stream, conn, idle, |event| match event {
+        Event::Message(m) => Some(Frame::new(m.opcode, m.payload)),
+        Event::Frame(f) => piece(f.message_opcode, f.payload, f.fin && f.frame_end),
+        Event::Chunk(c) => piece(c.opcode, c.payload, c.fin),
+        _ => None,
+    })
 }
