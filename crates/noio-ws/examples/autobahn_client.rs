@@ -24,12 +24,15 @@ use noio_ws::{Config, Event, Registry};
 /// The name the suite files this client's results under.
 const AGENT: &str = "noio-ws";
 
-/// How long a case may leave us without a byte (pinged halfway): far more
-/// than any case waits, so a stuck suite cannot hang the run.
-const IDLE: Duration = Duration::from_secs(60);
-
-/// Room for the suite's largest messages (16 MiB) and then some.
-const CONFIG: Config = Config { max_frame_len: 64 << 20, max_message_len: 64 << 20, ..Config::DEFAULT };
+/// Room for the suite's largest messages (16 MiB) and then some, and an
+/// idle timeout far longer than any case waits, so a stuck suite cannot
+/// hang the run. No keepalive ping: the suite counts every frame it gets.
+const CONFIG: Config = Config {
+    max_frame_len: 64 << 20,
+    max_message_len: 64 << 20,
+    idle_timeout: Some(Duration::from_secs(60)),
+    ..Config::DEFAULT
+};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,7 +48,7 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     let mut count = None;
     let (mut stream, mut conn, _) =
         client_side::connect(&format!("{base}/getCaseCount"), &[], Registry::new(), CONFIG)?;
-    event_loop::run(&mut stream, &mut conn, IDLE, |event| {
+    event_loop::run(&mut stream, &mut conn, |event| {
         if let Event::Message(message) = event {
             count = message.as_text().and_then(|t| t.parse::<u32>().ok());
         }
@@ -61,7 +64,7 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
         // suite judges what happened, so keep going.
         match client_side::connect(&url, &[], extensions::registry(deflate), CONFIG) {
             Ok((mut stream, mut conn, _)) => {
-                if let Err(error) = event_loop::echo(&mut stream, &mut conn, IDLE) {
+                if let Err(error) = event_loop::echo(&mut stream, &mut conn) {
                     eprintln!("autobahn_client: case {case}: {error}");
                 }
                 // Waits (briefly) for the suite to close first, so the next
@@ -74,7 +77,7 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
 
     let url = format!("{base}/updateReports?agent={AGENT}");
     let (mut stream, mut conn, _) = client_side::connect(&url, &[], Registry::new(), CONFIG)?;
-    event_loop::run(&mut stream, &mut conn, IDLE, |_| None)?;
+    event_loop::run(&mut stream, &mut conn, |_| None)?;
     graceful_close::close(stream, conn.transport_action());
     println!("autobahn_client: reports updated");
     Ok(())

@@ -91,9 +91,9 @@ fn serve(
         Err(outcome) => return Ok(outcome),
     };
     let accept = Accept { registry: extensions::registry(deflate), ..Accept::default() };
-    let mut conn = match server_side::upgrade(stream, request, accept, config)? {
+    let mut conn = match server_side::upgrade(stream, request, accept, limits.connection_config(config))? {
         Ok(conn) => conn,
         Err(outcome) => return Ok(outcome),
     };
-    Ok(event_loop::echo(stream, &mut conn, limits.idle_timeout)?.into())
+    Ok(event_loop::echo(stream, &mut conn)?.into())
 }

@@ -91,11 +91,12 @@ fn serve(
     };
     let protocol = offered.contains(&"echo").then(|| "echo".to_string());
     let accept = Accept { protocol, registry: extensions::registry(deflate), ..Accept::default() };
-    let mut conn = match server_side::upgrade(stream, request, accept, Config::default())? {
+    let config = limits.connection_config(Config::default());
+    let mut conn = match server_side::upgrade(stream, request, accept, config)? {
         Ok(conn) => conn,
         Err(outcome) => return Ok(outcome),
     };
-    Ok(event_loop::echo(stream, &mut conn, limits.idle_timeout)?.into())
+    Ok(event_loop::echo(stream, &mut conn)?.into())
 }
 
 /// True for a request to be handled as a WebSocket handshake: one asking

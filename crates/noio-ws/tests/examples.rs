@@ -277,7 +277,8 @@ fn an_idle_connection_gets_a_ping_then_a_1001_close() {
     let server = EchoServer::start(&["--idle-timeout", "1"]);
     let mut stream = server.upgraded();
     let (got, elapsed) = read_to_close(&mut stream);
-    let mut expected = vec![0x89, 0x00, 0x88, 14, 0x03, 0xe9];
+    // The keepalive ping carries its number; then the close.
+    let mut expected = vec![0x89, 0x04, 0, 0, 0, 1, 0x88, 14, 0x03, 0xe9];
     expected.extend_from_slice(b"idle timeout");
     assert_eq!(got, expected, "{}", String::from_utf8_lossy(&got));
     assert!(
@@ -293,10 +294,11 @@ fn an_idle_client_that_answers_pings_stays_connected() {
     let mut stream = server.upgraded();
     let quiet_until = Instant::now() + Duration::from_millis(2500);
     let mut pings = 0;
-    while let Some(frame) = next_frame(&mut stream, quiet_until) {
-        assert_eq!(frame, (0x89, vec![]), "only pings while we say nothing");
+    while let Some((opcode, payload)) = next_frame(&mut stream, quiet_until) {
+        assert_eq!(opcode, 0x89, "only pings while we say nothing");
         pings += 1;
-        stream.write_all(&masked(0xa, b"")).unwrap();
+        // A pong echoes its ping's payload (RFC 6455 section 5.5.3).
+        stream.write_all(&masked(0xa, &payload)).unwrap();
     }
     assert!(pings >= 3, "{pings} pings in 2.5 s");
     stream.write_all(&masked(0x1, b"still here")).unwrap();

@@ -9,8 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use noio_ws::bytes::Bytes;
-use noio_ws::{CloseCode, Connection, Event, Frame, OpCode, ProtocolError, TransportAction};
+use noio_ws::{CloseCode, Connection, Event, Frame, OpCode, ProtocolError, Timeout, TransportAction};
 
 use crate::deadline;
 
@@ -53,23 +52,23 @@ impl fmt::Display for Ending {
 }
 
 /// Runs `conn` over `stream` until the transport should close; `on_data`
-/// may answer each data event (`Message`, `Frame` or `Chunk`) with a frame. Pings are answered and closes echoed
-/// by the connection itself.
+/// may answer each data event (`Message`, `Frame` or `Chunk`) with a frame.
+/// Pings are answered and closes echoed by the connection itself.
 ///
-/// `idle` bounds the silence: once half of it passes without a byte from
-/// the peer we send a ping, which a live peer answers with a pong (and
-/// browsers do by themselves), so only a peer that is gone or stuck stays
-/// silent for all of it and is closed with 1001. Any byte counts, so a peer
-/// trickling a message slowly is not idle; `Config`'s limits bound what it
-/// can make us hold.
+/// The connection's own timers (its `Config`'s `ping_interval`,
+/// `idle_timeout`, `close_timeout` ...) run on this loop's clock: each read
+/// waits at most until `poll_timeout()`, and `handle_timeout` then sends the
+/// keepalive ping, closes an idle connection with 1001, or gives up on a
+/// closing handshake. Any byte from the peer counts, so a peer trickling a
+/// message slowly is not idle; `Config`'s limits bound what it can make us
+/// hold.
 pub(crate) fn run(
     stream: &mut TcpStream,
     conn: &mut Connection,
-    idle: Duration,
     mut on_data: impl FnMut(Event) -> Option<Frame>,
 ) -> Result<Ending, Error> {
-    let mut heard = Instant::now();
-    let mut pinged = false;
+    let start = Instant::now();
+    conn.handle_timeout(Duration::ZERO);
     loop {
         // Drain first: bytes that came with the handshake are already buffered.
         let mut violation = None;
@@ -103,32 +102,34 @@ pub(crate) fn run(
         if conn.transport_action() != TransportAction::Keep {
             return Ok(Ending::Closed);
         }
-        let quiet_until = heard + if pinged { idle } else { idle / 2 };
         // Straight into the connection's buffer; a read of 0 ends the stream.
-        match deadline::read_by(stream, quiet_until, |s| conn.recv_with(|buf| s.read(buf)))? {
-            Some(_) => {
-                heard = Instant::now();
-                pinged = false;
-            }
-            None if !pinged => {
-                stream.write_all(&conn.send(Frame::ping(Bytes::new()))?)?;
-                pinged = true;
+        let deadline = conn.poll_timeout().map(|at| start + at);
+        match deadline {
+            Some(deadline) => {
+                deadline::read_by(stream, deadline, |s| conn.recv_with(|buf| s.read(buf)))?;
             }
             None => {
-                stream.write_all(&conn.send(Frame::close(IDLE_CLOSE.0, IDLE_CLOSE.1)?)?)?;
-                // The peer's answer to our close is read, and dropped, by
-                // graceful_close: nothing it could still say matters now.
-                return Ok(Ending::Idle(idle));
+                conn.recv_with(|buf| stream.read(buf))?;
             }
+        }
+        // Bytes just read count as heard now; a deadline reached runs its
+        // timer. A keepalive ping is written on the next pass, a pong timeout
+        // fails the connection and a close timeout ends it there too.
+        if conn.handle_timeout(start.elapsed()) == Some(Timeout::Idle) {
+            // The peer's answer to our close is read, and dropped, by
+            // graceful_close: nothing it could still say matters now.
+            if let Some(queued) = conn.poll_output() {
+                stream.write_all(&queued)?;
+            }
+            return Ok(Ending::Idle(conn.config().idle_timeout.unwrap_or_default()));
         }
     }
 }
 
-/// Echoes every message back with its type.
 /// Whole messages come back as they came; frames and streamed pieces come
 /// back as frames of one message, with its type on the first, so the peer
 /// gets the same messages whichever way they were delivered.
-pub(crate) fn echo(stream: &mut TcpStream, conn: &mut Connection, idle: Duration) -> Result<Ending, Error> {
+pub(crate) fn echo(stream: &mut TcpStream, conn: &mut Connection) -> Result<Ending, Error> {
     // True once the first frame of the message being echoed piecewise is out.
     let mut started = false;
     let mut piece = move |message: OpCode, payload, fin: bool| {
@@ -136,7 +137,7 @@ pub(crate) fn echo(stream: &mut TcpStream, conn: &mut Connection, idle: Duration
         started = !fin;
         Some(Frame::new(opcode, payload).with_fin(fin))
     };
-    run(stream, conn, idle, |event| match event {
+    run(stream, conn, |event| match event {
         Event::Message(m) => Some(Frame::new(m.opcode, m.payload)),
         Event::Frame(f) => piece(f.message_opcode, f.payload, f.fin && f.frame_end),
         Event::Chunk(c) => piece(c.opcode, c.payload, c.fin),

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use noio_ws::Config;
+
 /// How much a server lets its peers hold: threads, and time.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ServerLimits {
@@ -26,6 +28,20 @@ impl ServerLimits {
         idle_timeout: Duration::from_secs(60),
         write_timeout: Duration::from_secs(10),
     };
+
+    /// `config` with the connection's own timers keeping these limits: a
+    /// keepalive ping after half the idle timeout of silence (a live peer's
+    /// pong is traffic, and browsers answer pings by themselves), and a close
+    /// with 1001 after all of it.
+    pub(crate) fn connection_config(&self, config: Config) -> Config {
+        Config {
+            ping_interval: Some(self.idle_timeout / 2),
+            // The idle timeout, not the pong's, decides when a silent peer goes.
+            pong_timeout: None,
+            idle_timeout: Some(self.idle_timeout),
+            ..config
+        }
+    }
 
     /// The flags [`take_flags`](ServerLimits::take_flags) understands, for a usage line.
     pub(crate) const USAGE: &str =
