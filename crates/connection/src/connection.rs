@@ -474,6 +474,7 @@ impl Connection {
     /// [`Delivery::Frames`]); pieces for what is streamed, or assembled or
     /// transformed anyway, so a fragmented or compressed message never holds
     /// a frame's worth of input besides itself.
+    #[inline]
     fn takes_pieces(&self) -> bool {
         if self.decoder.is_mid_frame() {
             return true;
@@ -498,6 +499,7 @@ impl Connection {
 
     /// Everything received has been handed out: [`Event::NeedData`], or the
     /// end of the stream once it has arrived.
+    #[inline]
     fn end_of_input(&mut self) -> Event {
         if self.eof != EndOfStream::Arrived {
             return Event::NeedData;
@@ -634,10 +636,7 @@ impl Connection {
         header: FrameHeader,
         payload: Bytes,
     ) -> Result<Option<Event>, ProtocolError> {
-        let max = self.config.max_message_len;
-        if payload.len() as u64 > max {
-            return Err(ProtocolError::MessageTooLong { max });
-        }
+        // check_header judged the length against max_message_len already.
         if header.opcode == OpCode::TEXT {
             Utf8Validator::check_whole(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
         }
