@@ -6,9 +6,9 @@ use core::time::Duration;
 use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{
     CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader, MAX_CONTROL_PAYLOAD, Mask,
-    OpCode, Role,
+    OpCode, Role, Rsv,
 };
-use noio_ws_registry::Registry;
+use noio_ws_registry::{Registry, RegistryError};
 
 use crate::close_state::{CloseState, TransportAction};
 use crate::growth::reserve_bounded;
@@ -184,6 +184,38 @@ impl Connection {
     /// The custom opcodes and extensions.
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Names the reserved data opcode `code` (3-7) on this connection, so
+    /// frames with it may be sent and received (the Python noio_ws
+    /// `Connection(role, {3: 'latin-1'})`). Nothing about custom opcodes is
+    /// negotiated: both ends must agree on them by other means.
+    ///
+    /// ```
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_connection::{Config, Connection};
+    ///
+    /// let mut conn = Connection::new(Role::Server, Config::default());
+    /// let latin1 = conn.register_data(3, "latin-1")?;
+    /// let compare = conn.register_control(11, "compare")?;
+    /// assert_eq!((conn.type_name(latin1), conn.type_name(compare)), ("latin-1", "compare"));
+    /// # Ok::<(), noio_ws_registry::RegistryError>(())
+    /// ```
+    pub fn register_data(&mut self, code: u8, name: &str) -> Result<OpCode, RegistryError> {
+        self.registry.opcodes.register_data(code, name)
+    }
+
+    /// Names the reserved control opcode `code` (11-15) on this connection
+    /// (the Python noio_ws `Connection(role, None, {11: 'compare'})`).
+    pub fn register_control(&mut self, code: u8, name: &str) -> Result<OpCode, RegistryError> {
+        self.registry.opcodes.register_control(code, name)
+    }
+
+    /// Claims reserved bits for the application on this connection: frames
+    /// it sends and receives may then carry them (the Python noio_ws
+    /// `rsv_1=1`). Fails for a bit a negotiated extension owns.
+    pub fn claim_rsv(&mut self, rsv: Rsv) -> Result<(), RegistryError> {
+        self.registry.extensions.claim_rsv(rsv)
     }
 
     /// Where the closing handshake stands.
@@ -890,7 +922,7 @@ impl Connection {
     /// ```
     /// use noio_ws_codec::{OpCode, Role};
     /// use noio_ws_connection::{Config, Connection};
-    /// use noio_ws_registry::Registry;
+    /// use noio_ws_registry::{Registry, RegistryError};
     ///
     /// let mut registry = Registry::new();
     /// let latin1 = registry.opcodes.register_data(3, "latin-1")?;

@@ -205,3 +205,26 @@ fn a_users_pong_never_replaces_a_queued_one() {
     let out = server.send(Frame::pong("mine")).unwrap();
     assert_eq!(&out[..], [&[0x8A, 0x04][..], b"auto", &[0x8A, 0x04], b"mine"].concat());
 }
+
+/// The same, registered on the connections themselves, as the seed's
+/// `Connection(role, opcode_non_control_mod, opcode_control_mod)` does.
+#[test]
+fn custom_opcodes_and_reserved_bits_register_on_the_connection() {
+    let mut pair = Pair::new(Config::default());
+    for conn in [&mut pair.client, &mut pair.server] {
+        conn.register_data(3, "latin-1").unwrap();
+        conn.register_control(11, "compare").unwrap();
+        conn.claim_rsv(Rsv::RSV1).unwrap();
+    }
+    let latin1 = pair.client.frame("latin-1", &b"caf\xe9"[..]).unwrap().with_rsv(Rsv::RSV1);
+    let events = pair.client_sends(latin1).unwrap();
+    let m = message(&events);
+    assert_eq!((pair.server.type_name(m.opcode), m.rsv), ("latin-1", Rsv::RSV1));
+    let compare = pair.client.frame("compare", &b"x"[..]).unwrap();
+    assert!(
+        matches!(&pair.client_sends(compare).unwrap()[..], [Event::Control(c)] if &c.payload[..] == b"x")
+    );
+    // A name or bit taken twice is refused.
+    assert!(pair.server.register_data(4, "latin-1").is_err());
+    assert!(pair.server.claim_rsv(Rsv::RSV1).is_err());
+}

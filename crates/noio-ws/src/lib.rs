@@ -101,14 +101,14 @@
 //! | noio_ws (Python) | noio-ws (Rust) |
 //! |---|---|
 //! | `Connection('SERVER')` | [`Connection::new`]`(Role::Server, Config::default())` |
-//! | `Connection(role, {3: 'latin-1'}, {11: 'compare'})` | `registry.opcodes.register_data(3, "latin-1")?`, `registry.opcodes.register_control(11, "compare")?`, then [`Connection::with_registry`]`(role, config, registry)` |
+//! | `Connection(role, {3: 'latin-1'}, {11: 'compare'})` | [`Connection::register_data`]`(3, "latin-1")?` and [`Connection::register_control`]`(11, "compare")?` on the connection (or on a [`Registry`] given to [`Connection::with_registry`]) |
 //! | `conn.recv(bytechunk)` | [`Connection::recv`]`(&bytes)`; also [`recv_at`](Connection::recv_at) (with a time), [`recv_owned`](Connection::recv_owned) and [`recv_with`](Connection::recv_with) (no copy) |
 //! | `conn.next_event()` returning a `Message` or `Information.NEED_DATA` | [`Connection::next_event`] returning an [`Event`], [`Event::NeedData`] when more bytes are needed |
 //! | `conn.send(Frame(data, 'text'))` returning bytes | [`Connection::send`]`(Frame::text(data))?` returning `Bytes`; [`send_into`](Connection::send_into) and [`send_parts`](Connection::send_parts) avoid copies |
 //! | `Frame(data, 'latin-1')` | [`Connection::frame`]`("latin-1", data)?` |
 //! | `Frame(data, 'binary', fin=False)` | `Frame::binary(data).with_fin(false)`, then `Frame::continuation(data, fin)` |
 //! | `Frame('', 'close', status_code=1000)` | `Frame::close(CloseCode::NORMAL, "")?` |
-//! | `Frame(data, 'text', rsv_1=1)` | `Frame::text(data).with_rsv(Rsv::RSV1)`, after `registry.extensions.claim_rsv(Rsv::RSV1)?` |
+//! | `Frame(data, 'text', rsv_1=1)` | `Frame::text(data).with_rsv(Rsv::RSV1)`, after [`Connection::claim_rsv`]`(Rsv::RSV1)?` |
 //! | `message.message` | [`Message::payload`] (`as_text()` for text) |
 //! | `message.type` | [`Connection::type_name`]`(message.opcode)`: `"text"`, `"binary"`, `"continue"`, ... or the registered name; [`Message::opcode`] is the value |
 //! | `message.reserved` (`[1, 0, 0]`) | [`Message::rsv`] (`rsv.to_array()` gives `[1, 0, 0]`) |
