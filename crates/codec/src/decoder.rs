@@ -2,7 +2,7 @@
 
 use bytes::{Buf, BytesMut};
 
-use crate::{DecodeError, Frame, FrameChunk, FrameHeader, HeaderStatus};
+use crate::{DecodeError, DecodedFrame, FrameChunk, FrameHeader, HeaderStatus};
 
 /// The default [`FrameDecoder::max_frame_len`]: 16 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: u64 = 16 << 20;
@@ -125,7 +125,7 @@ impl FrameDecoder {
     /// cannot be resynchronised. Calling it with a buffer shorter than the
     /// one it unmasked a frame's first bytes in is
     /// [`DecodeError::BufferShrank`], not a panic.
-    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<DecodedFrame>, DecodeError> {
         let (header, done) = match self.partial {
             Some(PartialFrame { chunked: true, .. }) => return Err(DecodeError::ChunkedFrameInProgress),
             Some(PartialFrame { done, .. }) if buf.len() < done as usize => {
@@ -154,7 +154,7 @@ impl FrameDecoder {
             return Ok(None);
         }
         self.partial = None;
-        Ok(Some(Frame { header, payload: buf.split_to(payload_len).freeze() }))
+        Ok(Some(DecodedFrame { header, payload: buf.split_to(payload_len).freeze() }))
     }
 
     /// Takes the next piece of a frame off the front of `buf`.
@@ -233,7 +233,12 @@ impl FrameDecoder {
 
 /// Splits a fully buffered frame off `buf` and unmasks its payload in place.
 #[inline]
-fn take_whole(buf: &mut BytesMut, header: FrameHeader, header_len: usize, payload_len: usize) -> Frame {
+fn take_whole(
+    buf: &mut BytesMut,
+    header: FrameHeader,
+    header_len: usize,
+    payload_len: usize,
+) -> DecodedFrame {
     // One split of the whole frame, then dropping the header from the split-off
     // part, costs less than advancing the (possibly unshared) input buffer twice.
     let mut payload = buf.split_to(header_len + payload_len);
@@ -241,7 +246,7 @@ fn take_whole(buf: &mut BytesMut, header: FrameHeader, header_len: usize, payloa
     if let Some(mask) = header.mask {
         mask.apply(&mut payload, 0);
     }
-    Frame { header, payload: payload.freeze() }
+    DecodedFrame { header, payload: payload.freeze() }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::FrameHeader;
 /// `header.mask` keeps the key the frame carried, so a server can check that
 /// it was masked; the payload is already unmasked.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Frame {
+pub struct DecodedFrame {
     /// The header; `header.payload_len == payload.len()`.
     pub header: FrameHeader,
     /// The unmasked payload.
@@ -46,8 +46,8 @@ impl FrameChunk {
     }
 }
 
-impl From<Frame> for FrameChunk {
-    fn from(frame: Frame) -> FrameChunk {
+impl From<DecodedFrame> for FrameChunk {
+    fn from(frame: DecodedFrame) -> FrameChunk {
         FrameChunk { header: frame.header, offset: 0, payload: frame.payload }
     }
 }

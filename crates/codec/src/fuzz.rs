@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use bytes::BytesMut;
 
-use crate::{DecodeError, Frame, FrameDecoder, FrameEncoder, MAX_HEADER_LEN, Role};
+use crate::{DecodeError, DecodedFrame, FrameDecoder, FrameEncoder, MAX_HEADER_LEN, Role};
 
 /// A small limit so the fuzzer reaches the "frame too long" path often.
 const FUZZ_MAX_FRAME_LEN: u64 = 4096;
@@ -44,7 +44,7 @@ pub fn frame_decode(data: &[u8]) {
 
 /// Whole frames from `stream` fed `read_size` bytes at a time, and the error
 /// that stopped decoding, if any.
-fn decode_whole(stream: &[u8], read_size: usize) -> (Vec<Frame>, Option<DecodeError>) {
+fn decode_whole(stream: &[u8], read_size: usize) -> (Vec<DecodedFrame>, Option<DecodeError>) {
     let mut decoder = FrameDecoder::with_max_frame_len(FUZZ_MAX_FRAME_LEN);
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
@@ -63,7 +63,7 @@ fn decode_whole(stream: &[u8], read_size: usize) -> (Vec<Frame>, Option<DecodeEr
 }
 
 /// The same, through `decode_chunk`, reassembling each frame from its chunks.
-fn decode_chunked(stream: &[u8], read_size: usize) -> (Vec<Frame>, Option<DecodeError>) {
+fn decode_chunked(stream: &[u8], read_size: usize) -> (Vec<DecodedFrame>, Option<DecodeError>) {
     let mut decoder = FrameDecoder::with_max_frame_len(FUZZ_MAX_FRAME_LEN);
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
@@ -90,7 +90,7 @@ fn decode_chunked(stream: &[u8], read_size: usize) -> (Vec<Frame>, Option<Decode
             payload.extend_from_slice(&chunk.payload);
             if chunk.is_last() {
                 let (header, payload) = current.take().expect("set above");
-                frames.push(Frame { header, payload: payload.freeze() });
+                frames.push(DecodedFrame { header, payload: payload.freeze() });
             }
         }
     }

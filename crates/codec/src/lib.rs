@@ -6,7 +6,7 @@
 //!
 //! - [`FrameHeader::decode`] parses a header from any `&[u8]`, telling "need
 //!   more bytes" apart from errors; [`FrameHeader::encode`] writes one.
-//! - [`FrameDecoder`] turns a `BytesMut` of received bytes into [`Frame`]s
+//! - [`FrameDecoder`] turns a `BytesMut` of received bytes into [`DecodedFrame`]s
 //!   whose payloads are unmasked in place and shared, not copied, or into
 //!   [`FrameChunk`]s as bytes arrive, so no frame has to be buffered whole.
 //! - [`FrameEncoder`] writes frames for a [`Role`], or only their headers for
@@ -67,7 +67,7 @@ pub use close_payload::{ClosePayload, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD};
 pub use decoder::{DEFAULT_MAX_FRAME_LEN, FrameDecoder};
 pub use encoder::FrameEncoder;
 pub use error::{ClosePayloadError, DecodeError, EncodeError};
-pub use frame::{Frame, FrameChunk};
+pub use frame::{DecodedFrame, FrameChunk};
 pub use header::{FrameHeader, HeaderStatus, MAX_HEADER_LEN, MAX_PAYLOAD_LEN};
 pub use mask::{Mask, apply_mask};
 pub use opcode::{InvalidOpCode, OpCode};

@@ -3,8 +3,8 @@
 
 use bytes::BytesMut;
 use noio_ws_codec::{
-    CloseCode, ClosePayload, Frame, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader, HeaderStatus, Mask,
-    OpCode, Role, Rsv, apply_mask,
+    CloseCode, ClosePayload, DecodedFrame, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader, HeaderStatus,
+    Mask, OpCode, Role, Rsv, apply_mask,
 };
 use proptest::prelude::*;
 
@@ -21,18 +21,18 @@ fn payload(len: usize, seed: u8) -> Vec<u8> {
 prop_compose! {
     /// Any frame the protocol allows: control frames final and at most 125 bytes.
     fn frame()(opcode in 0u8..16, fin in any::<bool>(), rsv in 0u8..8, mask in any::<Option<[u8; 4]>>(),
-               len in payload_len(), seed in any::<u8>()) -> Frame {
+               len in payload_len(), seed in any::<u8>()) -> DecodedFrame {
         let opcode = OpCode::new(opcode).unwrap();
         let (fin, len) = if opcode.is_control() { (true, len % 126) } else { (fin, len) };
         let header = FrameHeader::new(opcode, len as u64)
             .with_fin(fin)
             .with_rsv(Rsv::from_bits(rsv).unwrap())
             .with_mask(mask.map(Mask));
-        Frame { header, payload: payload(len, seed).into() }
+        DecodedFrame { header, payload: payload(len, seed).into() }
     }
 }
 
-fn encode(frames: &[Frame]) -> BytesMut {
+fn encode(frames: &[DecodedFrame]) -> BytesMut {
     let mut out = BytesMut::new();
     for frame in frames {
         let role = if frame.header.mask.is_some() { Role::Client } else { Role::Server };
@@ -42,7 +42,7 @@ fn encode(frames: &[Frame]) -> BytesMut {
 }
 
 /// Feeds `wire` to a decoder in pieces ending at `cuts` and collects whole frames.
-fn decode_split(wire: &[u8], cuts: &[usize]) -> Vec<Frame> {
+fn decode_split(wire: &[u8], cuts: &[usize]) -> Vec<DecodedFrame> {
     let mut decoder = FrameDecoder::new();
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
@@ -57,7 +57,7 @@ fn decode_split(wire: &[u8], cuts: &[usize]) -> Vec<Frame> {
 }
 
 /// The same through `decode_chunk`, reassembling each frame from its chunks.
-fn decode_chunks_split(wire: &[u8], cuts: &[usize]) -> Vec<Frame> {
+fn decode_chunks_split(wire: &[u8], cuts: &[usize]) -> Vec<DecodedFrame> {
     let mut decoder = FrameDecoder::new();
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
@@ -71,7 +71,7 @@ fn decode_chunks_split(wire: &[u8], cuts: &[usize]) -> Vec<Frame> {
                 let header = parts[0].header;
                 let payload: Vec<u8> = parts.iter().flat_map(|c| c.payload.iter().copied()).collect();
                 assert!(parts.iter().all(|c| c.header == header));
-                frames.push(Frame { header, payload: payload.into() });
+                frames.push(DecodedFrame { header, payload: payload.into() });
                 parts.clear();
             }
         }

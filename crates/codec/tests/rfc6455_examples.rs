@@ -2,9 +2,9 @@
 //! re-encoded byte for byte.
 
 use bytes::BytesMut;
-use noio_ws_codec::{Frame, FrameDecoder, FrameEncoder, FrameHeader, Mask, OpCode, Role};
+use noio_ws_codec::{DecodedFrame, FrameDecoder, FrameEncoder, FrameHeader, Mask, OpCode, Role};
 
-fn decode_all(wire: &[u8]) -> Vec<Frame> {
+fn decode_all(wire: &[u8]) -> Vec<DecodedFrame> {
     let mut buf = BytesMut::from(wire);
     let mut decoder = FrameDecoder::new();
     let mut frames = Vec::new();
@@ -15,7 +15,7 @@ fn decode_all(wire: &[u8]) -> Vec<Frame> {
     frames
 }
 
-fn encode_all(frames: &[Frame]) -> Vec<u8> {
+fn encode_all(frames: &[DecodedFrame]) -> Vec<u8> {
     let mut out = BytesMut::new();
     for frame in frames {
         let role = if frame.header.mask.is_some() { Role::Client } else { Role::Server };
