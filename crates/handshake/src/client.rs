@@ -4,7 +4,7 @@ use http::header::{CONNECTION, HOST, UPGRADE};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::{BufMut, Bytes, BytesMut};
-use noio_ws_registry::{Registry, format_extensions};
+use noio_ws_registry::{ExtensionStack, format_extensions};
 
 use crate::head::HeadReader;
 use crate::headers::{self, has_token};
@@ -38,7 +38,7 @@ use crate::{Accepted, HandshakeError, Limits, Rejected};
 pub struct ClientRequest {
     request: Request<()>,
     protocols: Vec<String>,
-    registry: Registry,
+    extensions: ExtensionStack,
     nonce: Option<[u8; 16]>,
     limits: Limits,
 }
@@ -60,7 +60,7 @@ impl ClientRequest {
         ClientRequest {
             request,
             protocols: Vec::new(),
-            registry: Registry::new(),
+            extensions: ExtensionStack::new(),
             nonce: None,
             limits: Limits::DEFAULT,
         }
@@ -86,9 +86,10 @@ impl ClientRequest {
         Ok(self)
     }
 
-    /// The custom opcodes and the extensions to offer.
-    pub fn registry(mut self, registry: Registry) -> Self {
-        self.registry = registry;
+    /// The extensions to offer (custom opcodes are not negotiated: they
+    /// are registered on the connection).
+    pub fn extensions(mut self, extensions: ExtensionStack) -> Self {
+        self.extensions = extensions;
         self
     }
 
@@ -136,7 +137,7 @@ impl ClientRequest {
                 .map_err(|_| HandshakeError::InvalidRequest("subprotocol is not a token".into()))?;
             add.insert("sec-websocket-protocol", value);
         }
-        let offers = self.registry.extensions.client_offers();
+        let offers = self.extensions.client_offers();
         if !offers.is_empty() {
             let value = HeaderValue::from_str(&format_extensions(&offers)).map_err(|_| {
                 HandshakeError::InvalidRequest("extension offer is not a header value".into())
@@ -150,7 +151,7 @@ impl ClientRequest {
             request: out.freeze(),
             expected_accept: accept_key(key.as_bytes()),
             protocols: self.protocols,
-            registry: Some(self.registry),
+            extensions: Some(self.extensions),
             limits: self.limits,
             reader: HeadReader::default(),
             rejection: None,
@@ -179,7 +180,7 @@ pub struct ClientHandshake {
     request: Bytes,
     expected_accept: String,
     protocols: Vec<String>,
-    registry: Option<Registry>,
+    extensions: Option<ExtensionStack>,
     limits: Limits,
     reader: HeadReader,
     /// A non-101 response whose body is still arriving.
@@ -279,8 +280,8 @@ impl ClientHandshake {
             [one] if self.protocols.iter().any(|p| p == one) => Some(one.to_string()),
             _ => return Err(HandshakeError::ProtocolNotOffered(chosen.join(", "))),
         };
-        let mut registry = self.registry.take().unwrap_or_default();
-        registry.extensions.client_negotiate(&headers::extensions(h)?)?;
-        Ok(Accepted { role: Role::Client, protocol, registry, rest })
+        let mut extensions = self.extensions.take().unwrap_or_default();
+        extensions.client_negotiate(&headers::extensions(h)?)?;
+        Ok(Accepted { role: Role::Client, protocol, extensions, rest })
     }
 }

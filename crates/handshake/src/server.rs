@@ -4,7 +4,7 @@ use http::header::{CONNECTION, UPGRADE};
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Version};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::Bytes;
-use noio_ws_registry::{ExtensionOffer, Registry, format_extensions};
+use noio_ws_registry::{ExtensionOffer, ExtensionStack, format_extensions};
 
 use crate::head::HeadReader;
 use crate::headers::{self, has_token};
@@ -89,9 +89,10 @@ pub struct IncomingRequest {
 pub struct Accept {
     /// The subprotocol to select; it must be one the client offered.
     pub protocol: Option<String>,
-    /// The custom opcodes and the extensions the server supports; the
-    /// client's offers are negotiated against them.
-    pub registry: Registry,
+    /// The extensions the server supports; the client's offers are
+    /// negotiated against them. (Custom opcodes are not negotiated: they are
+    /// registered on the connection.)
+    pub extensions: ExtensionStack,
     /// Extra headers for the 101 response.
     pub headers: HeaderMap,
 }
@@ -165,7 +166,7 @@ impl IncomingRequest {
                 return Err(HandshakeError::ProtocolNotOffered(protocol.clone()));
             }
         }
-        let responses = accept.registry.extensions.server_negotiate(&self.extension_offers()?)?;
+        let responses = accept.extensions.server_negotiate(&self.extension_offers()?)?;
         let mut headers = HeaderMap::new();
         headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
         headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
@@ -189,7 +190,7 @@ impl IncomingRequest {
         let accepted = Accepted {
             role: Role::Server,
             protocol: accept.protocol,
-            registry: accept.registry,
+            extensions: accept.extensions,
             rest: self.rest,
         };
         Ok((response, accepted))

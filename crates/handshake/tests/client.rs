@@ -5,7 +5,7 @@ use noio_ws_handshake::http::StatusCode;
 use noio_ws_handshake::{
     Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, Limits, ServerHandshake,
 };
-use noio_ws_registry::Registry;
+use noio_ws_registry::ExtensionStack;
 use noio_ws_test_support::Xor;
 
 const ACCEPT: &str = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
@@ -52,29 +52,29 @@ fn the_request_carries_everything_section_4_1_asks() {
 
 #[test]
 fn a_server_of_ours_accepts_a_client_of_ours() {
-    let mut client_registry = Registry::new();
-    client_registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let mut client_extensions = ExtensionStack::new();
+    client_extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
     let mut client = ClientRequest::new("ws://localhost/")
         .unwrap()
         .protocol("echo")
-        .registry(client_registry)
+        .extensions(client_extensions)
         .start()
         .unwrap();
 
     let request = ServerHandshake::default().recv(client.request_bytes()).unwrap().unwrap();
-    let mut server_registry = Registry::new();
-    server_registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
-    let accept = Accept { protocol: Some("echo".into()), registry: server_registry, ..Accept::default() };
+    let mut server_extensions = ExtensionStack::new();
+    server_extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let accept = Accept { protocol: Some("echo".into()), extensions: server_extensions, ..Accept::default() };
     let (response, server_side) = request.accept(accept).unwrap();
 
     match client.recv(&response).unwrap() {
         Some(ClientOutcome::Accepted { accepted, .. }) => {
             assert_eq!(accepted.protocol.as_deref(), Some("echo"));
-            assert_eq!(accepted.registry.extensions.names().collect::<Vec<_>>(), ["xor"]);
+            assert_eq!(accepted.extensions.names().collect::<Vec<_>>(), ["xor"]);
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(server_side.registry.extensions.names().collect::<Vec<_>>(), ["xor"]);
+    assert_eq!(server_side.extensions.names().collect::<Vec<_>>(), ["xor"]);
 }
 
 #[test]

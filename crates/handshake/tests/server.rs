@@ -4,7 +4,7 @@
 use noio_ws_codec::Rsv;
 use noio_ws_handshake::http::{HeaderMap, StatusCode};
 use noio_ws_handshake::{Accept, HandshakeError, IncomingRequest, Limits, ServerHandshake, error_response};
-use noio_ws_registry::Registry;
+use noio_ws_registry::ExtensionStack;
 use noio_ws_test_support::Xor;
 
 const GOOD: &str = "GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
@@ -46,13 +46,13 @@ fn picks_an_offered_subprotocol_and_refuses_others() {
 }
 
 #[test]
-fn negotiates_extensions_through_the_registry() {
-    let mut registry = Registry::new();
-    registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+fn negotiates_extensions_through_the_stack() {
+    let mut extensions = ExtensionStack::new();
+    extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
     let req = request("Sec-WebSocket-Extensions: xor; key=9, other\r\n");
-    let (response, accepted) = req.accept(Accept { registry, ..Accept::default() }).unwrap();
+    let (response, accepted) = req.accept(Accept { extensions, ..Accept::default() }).unwrap();
     assert!(std::str::from_utf8(&response).unwrap().contains("sec-websocket-extensions: xor; key=9\r\n"));
-    assert_eq!(accepted.registry.extensions.names().collect::<Vec<_>>(), ["xor"]);
+    assert_eq!(accepted.extensions.names().collect::<Vec<_>>(), ["xor"]);
 }
 
 #[test]

@@ -19,7 +19,7 @@ mod graceful_close;
 
 use std::time::Duration;
 
-use noio_ws::{Config, Event, Registry};
+use noio_ws::{Config, Event, ExtensionStack};
 
 /// The name the suite files this client's results under.
 const AGENT: &str = "noio-ws";
@@ -47,7 +47,7 @@ fn main() {
 fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     let mut count = None;
     let (mut stream, mut conn, _) =
-        client_side::connect(&format!("{base}/getCaseCount"), &[], Registry::new(), CONFIG)?;
+        client_side::connect(&format!("{base}/getCaseCount"), &[], ExtensionStack::new(), CONFIG)?;
     event_loop::run(&mut stream, &mut conn, |event| {
         if let Event::Message(message) = event {
             count = message.as_text().and_then(|t| t.parse::<u32>().ok());
@@ -62,7 +62,7 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
         let url = format!("{base}/runCase?case={case}&agent={AGENT}");
         // A case may fail the handshake or the connection on purpose; the
         // suite judges what happened, so keep going.
-        match client_side::connect(&url, &[], extensions::registry(deflate), CONFIG) {
+        match client_side::connect(&url, &[], extensions::offered(deflate), CONFIG) {
             Ok((mut stream, mut conn, _)) => {
                 if let Err(error) = event_loop::echo(&mut stream, &mut conn) {
                     eprintln!("autobahn_client: case {case}: {error}");
@@ -76,7 +76,7 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     }
 
     let url = format!("{base}/updateReports?agent={AGENT}");
-    let (mut stream, mut conn, _) = client_side::connect(&url, &[], Registry::new(), CONFIG)?;
+    let (mut stream, mut conn, _) = client_side::connect(&url, &[], ExtensionStack::new(), CONFIG)?;
     event_loop::run(&mut stream, &mut conn, |_| None)?;
     graceful_close::close(stream, conn.transport_action());
     println!("autobahn_client: reports updated");

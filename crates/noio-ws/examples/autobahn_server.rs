@@ -90,7 +90,7 @@ fn serve(
         Ok(request) => request,
         Err(outcome) => return Ok(outcome),
     };
-    let accept = Accept { registry: extensions::registry(deflate), ..Accept::default() };
+    let accept = Accept { extensions: extensions::offered(deflate), ..Accept::default() };
     let mut conn = match server_side::upgrade(stream, request, accept, limits.connection_config(config))? {
         Ok(conn) => conn,
         Err(outcome) => return Ok(outcome),

@@ -36,7 +36,7 @@ fn main() {
 }
 
 fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
-    let (stream, conn, _) = client_side::connect(url, &[], extensions::registry(deflate), Config::default())?;
+    let (stream, conn, _) = client_side::connect(url, &[], extensions::offered(deflate), Config::default())?;
     // The socket is written from two threads; each writes under the
     // connection's lock so frames go out in the order the connection made them.
     let conn = Arc::new(Mutex::new(conn));

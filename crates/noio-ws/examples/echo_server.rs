@@ -90,7 +90,7 @@ fn serve(
         Err(error) => return server_side::refuse(stream, &error),
     };
     let protocol = offered.contains(&"echo").then(|| "echo".to_string());
-    let accept = Accept { protocol, registry: extensions::registry(deflate), ..Accept::default() };
+    let accept = Accept { protocol, extensions: extensions::offered(deflate), ..Accept::default() };
     let config = limits.connection_config(Config::default());
     let mut conn = match server_side::upgrade(stream, request, accept, config)? {
         Ok(conn) => conn,

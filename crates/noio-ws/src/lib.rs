@@ -116,10 +116,10 @@
 //! | keepalive pings, timeouts (the caller's own code in noio_ws) | [`Config`]'s `ping_interval`, `pong_timeout`, `idle_timeout` and `close_timeout`, driven by [`Connection::poll_timeout`] and [`Connection::handle_timeout`] |
 //! | `full_message=False` (the default there) | `Config { delivery: Delivery::Frames, .. }`: one [`Event::Frame`] per data frame with its own type, FIN and reserved bits; [`Delivery::Streaming`] hands out [`Event::Chunk`]s as bytes arrive |
 //! | `full_message=True` | [`Delivery::WholeMessages`] (the default here): one [`Event::Message`] per message |
-//! | `Handshake.client_handshake(...)` | [`ClientRequest::new`]`(uri)?` (then `.protocol(..)`, `.origin(..)?`, `.header(..)?`, `.registry(..)`), `.start()?`, and write [`request_bytes`](ClientHandshake::request_bytes) |
+//! | `Handshake.client_handshake(...)` | [`ClientRequest::new`]`(uri)?` (then `.protocol(..)`, `.origin(..)?`, `.header(..)?`, `.extensions(..)`), `.start()?`, and write [`request_bytes`](ClientHandshake::request_bytes) |
 //! | `Handshake.verify_response(response)` | [`ClientHandshake::recv`]`(&bytes)?` ending in `ClientOutcome::Accepted`, `Rejected` or `Redirect` |
 //! | `Handshake.verify_request(request)` | [`ServerHandshake::recv`]`(&bytes)?`, then [`IncomingRequest::validate`] |
-//! | `Handshake.server_handshake(...)` | [`IncomingRequest::accept`]`(Accept { protocol, registry, headers })?` giving the 101 bytes and an [`Accepted`]; [`error_response`](handshake::error_response) or [`IncomingRequest::respond`] otherwise |
+//! | `Handshake.server_handshake(...)` | [`IncomingRequest::accept`]`(Accept { protocol, extensions, headers })?` giving the 101 bytes and an [`Accepted`]; [`error_response`](handshake::error_response) or [`IncomingRequest::respond`] otherwise |
 //! | building the `Connection` after the handshake | [`from_handshake`]`(accepted, config)` |
 //!
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
@@ -169,11 +169,16 @@ pub use noio_ws_registry::{
 };
 
 /// Starts the connection a finished handshake agreed on: its role, its
-/// custom opcodes and negotiated extensions, and the bytes that arrived after
-/// the handshake's head (handed over without a copy when nothing else holds
-/// them).
+/// negotiated extensions, and the bytes that arrived after the handshake's
+/// head (handed over without a copy when nothing else holds them). Custom
+/// opcodes and the application's reserved bits, which no handshake
+/// negotiates, are registered on the connection afterwards
+/// ([`Connection::register_data`] ...); the bytes already received are
+/// judged only once events are asked for, so registering before the first
+/// [`Connection::next_event`] is in time.
 pub fn from_handshake(accepted: Accepted, config: Config) -> Connection {
-    let mut connection = Connection::with_registry(accepted.role, config, accepted.registry);
+    let registry = Registry { opcodes: OpcodeRegistry::new(), extensions: accepted.extensions };
+    let mut connection = Connection::with_registry(accepted.role, config, registry);
     match accepted.rest.try_into_mut() {
         Ok(owned) => connection.recv_owned(owned),
         Err(shared) => connection.recv(&shared),

@@ -1,18 +1,18 @@
 //! From the first bytes to the first message: a client and a server handshake
 //! in memory, negotiate an extension and a subprotocol, and the frames that
-//! came with the handshake reach the connection.
+//! came with the handshake reach the connection. Custom opcodes, which no
+//! handshake negotiates, are registered on each connection.
 
 use noio_ws::{
-    Accept, ClientOutcome, ClientRequest, Config, Event, Frame, Registry, Role, Rsv, ServerHandshake,
+    Accept, ClientOutcome, ClientRequest, Config, Event, ExtensionStack, Frame, Role, Rsv, ServerHandshake,
     from_handshake,
 };
 use noio_ws_test_support::{Xor, client_frame, drain};
 
-fn registry() -> Registry {
-    let mut registry = Registry::new();
-    registry.extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
-    registry.opcodes.register_data(3, "latin-1").unwrap();
-    registry
+fn extensions() -> ExtensionStack {
+    let mut extensions = ExtensionStack::new();
+    extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();
+    extensions
 }
 
 #[test]
@@ -20,7 +20,7 @@ fn handshake_then_messages_both_ways() {
     let mut client_hs = ClientRequest::new("ws://localhost:9001/")
         .unwrap()
         .protocol("echo")
-        .registry(registry())
+        .extensions(extensions())
         .start()
         .unwrap();
 
@@ -29,24 +29,27 @@ fn handshake_then_messages_both_ways() {
     let request = [&client_hs.request_bytes()[..], &client_frame(1, b"early", true)].concat();
 
     let incoming = ServerHandshake::default().recv(&request).unwrap().unwrap();
-    let accept = Accept { protocol: Some("echo".into()), registry: registry(), ..Accept::default() };
+    let accept = Accept { protocol: Some("echo".into()), extensions: extensions(), ..Accept::default() };
     let (response, accepted) = incoming.accept(accept).unwrap();
     assert_eq!(accepted.protocol.as_deref(), Some("echo"));
     let mut server = from_handshake(accepted, Config::default());
+    let latin1 = server.register_data(3, "latin-1").unwrap();
     assert_eq!(server.role(), Role::Server);
     let (events, error) = drain(&mut server);
     assert_eq!(error, None);
     assert!(matches!(&events[..], [Event::Message(m)] if m.as_text() == Some("early")));
 
     // The client reads the 101 and the server's first frame in one read.
-    let greeting =
-        server.send(Frame::new(server.registry().opcodes.by_name("latin-1").unwrap(), "caf\u{e9}")).unwrap();
+    let greeting = server.send(Frame::new(latin1, "caf\u{e9}")).unwrap();
     let Some(ClientOutcome::Accepted { accepted, .. }) =
         client_hs.recv(&[&response[..], &greeting].concat()).unwrap()
     else {
         panic!("not accepted")
     };
     let mut client = from_handshake(accepted, Config::default());
+    // Registered before the first event: the greeting already buffered is
+    // judged only now.
+    client.register_data(3, "latin-1").unwrap();
     let (events, error) = drain(&mut client);
     assert_eq!(error, None);
     match &events[..] {
@@ -58,9 +61,11 @@ fn handshake_then_messages_both_ways() {
 
 #[test]
 fn messages_pass_the_negotiated_extension_after_the_handshake() {
-    let mut client_hs = ClientRequest::new("ws://localhost/").unwrap().registry(registry()).start().unwrap();
+    let mut client_hs =
+        ClientRequest::new("ws://localhost/").unwrap().extensions(extensions()).start().unwrap();
     let incoming = ServerHandshake::default().recv(client_hs.request_bytes()).unwrap().unwrap();
-    let (response, accepted) = incoming.accept(Accept { registry: registry(), ..Accept::default() }).unwrap();
+    let (response, accepted) =
+        incoming.accept(Accept { extensions: extensions(), ..Accept::default() }).unwrap();
     let mut server = from_handshake(accepted, Config::default());
     let Some(ClientOutcome::Accepted { accepted, .. }) = client_hs.recv(&response).unwrap() else { panic!() };
     let mut client = from_handshake(accepted, Config::default());

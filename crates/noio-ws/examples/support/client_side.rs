@@ -7,7 +7,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use noio_ws::handshake::http::Uri;
-use noio_ws::{ClientOutcome, ClientRequest, Config, Connection, Registry, from_handshake};
+use noio_ws::{ClientOutcome, ClientRequest, Config, Connection, ExtensionStack, from_handshake};
 
 use crate::deadline;
 
@@ -30,7 +30,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) fn connect(
     url: &str,
     protocols: &[&str],
-    registry: Registry,
+    extensions: ExtensionStack,
     config: Config,
 ) -> Result<(TcpStream, Connection, Option<String>), Error> {
     let uri: Uri = url.parse()?;
@@ -43,7 +43,7 @@ pub(crate) fn connect(
     let mut stream = open(host, uri.port_u16().unwrap_or(80))?;
     stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let mut request = ClientRequest::new(url)?.registry(registry);
+    let mut request = ClientRequest::new(url)?.extensions(extensions);
     for protocol in protocols {
         request = request.protocol(protocol);
     }

@@ -1,7 +1,7 @@
-//! The registry the examples start from: permessage-deflate, unless the
-//! command line said `--no-deflate`.
+//! The extensions the examples offer or accept: permessage-deflate, unless
+//! the command line said `--no-deflate`.
 
-use noio_ws::{DeflateConfig, PerMessageDeflate, Registry};
+use noio_ws::{DeflateConfig, ExtensionStack, PerMessageDeflate};
 
 /// Takes `--no-deflate` out of `args`; true when it was not there.
 pub(crate) fn deflate_wanted(args: &mut Vec<String>) -> bool {
@@ -10,11 +10,11 @@ pub(crate) fn deflate_wanted(args: &mut Vec<String>) -> bool {
     args.len() == before
 }
 
-/// A registry offering (or accepting) permessage-deflate when `deflate`.
-pub(crate) fn registry(deflate: bool) -> Registry {
-    let mut registry = Registry::new();
+/// The extensions to offer (or accept): permessage-deflate when `deflate`.
+pub(crate) fn offered(deflate: bool) -> ExtensionStack {
+    let mut extensions = ExtensionStack::new();
     if deflate {
-        registry.extensions.push(PerMessageDeflate::new(DeflateConfig::default())).expect("RSV1 is free");
+        extensions.push(PerMessageDeflate::new(DeflateConfig::default())).expect("RSV1 is free");
     }
-    registry
+    extensions
 }
