@@ -248,9 +248,10 @@ impl ClientHandshake {
                 return Ok(Some(ClientOutcome::Redirect { response, location }));
             }
         }
-        let announced = headers::single(response.headers(), "content-length")?
-            .and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok())
-            .unwrap_or(0);
+        let announced = match headers::single(response.headers(), "content-length")? {
+            Some(value) => content_length(value.as_bytes())?,
+            None => 0,
+        };
         let mut pending = PendingBody::new(response, announced.min(self.limits.max_body_bytes));
         if pending.push(&head.rest) {
             return Ok(Some(ClientOutcome::Rejected(pending.finish())));
@@ -284,4 +285,16 @@ impl ClientHandshake {
         extensions.client_negotiate(&headers::extensions(h)?)?;
         Ok(Accepted { role: Role::Client, protocol, extensions, rest })
     }
+}
+
+/// A Content-Length value: one or more digits (RFC 9110 section 8.6), any
+/// size (a length past `usize` is only ever read up to the body limit).
+/// Anything else makes the framing unknowable: RFC 9112 section 6.3 says a
+/// client must then treat the response as an unrecoverable error.
+fn content_length(value: &[u8]) -> Result<usize, HandshakeError> {
+    let value = value.trim_ascii();
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return Err(HandshakeError::BadHeader { header: "content-length", problem: "not a number" });
+    }
+    Ok(value.iter().fold(0usize, |n, &d| n.saturating_mul(10).saturating_add(usize::from(d - b'0'))))
 }

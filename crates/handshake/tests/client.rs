@@ -242,3 +242,25 @@ fn bytes_after_the_101_belong_to_the_connection() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_unparsable_content_length_is_an_error_not_an_empty_body() {
+    // RFC 9112 section 6.3: without a valid length the framing is unknown,
+    // and a client must treat the response as an unrecoverable error.
+    for bad in ["abc", "-1", "1,2", "0x10", "", "1 2"] {
+        let head = format!("HTTP/1.1 403 Forbidden\r\nContent-Length: {bad}\r\n\r\nbody");
+        let mut client = client_with(Limits::DEFAULT);
+        assert_eq!(
+            client.recv(head.as_bytes()).unwrap_err(),
+            HandshakeError::BadHeader { header: "content-length", problem: "not a number" },
+            "{bad:?}"
+        );
+    }
+    // A length past what usize holds is a valid length, read up to the limit.
+    let head = "HTTP/1.1 403 Forbidden\r\nContent-Length: 99999999999999999999999999\r\n\r\nbody";
+    let mut client = client_with(Limits { max_body_bytes: 4, ..Limits::DEFAULT });
+    match client.recv(head.as_bytes()).unwrap() {
+        Some(ClientOutcome::Rejected(rejected)) => assert_eq!(&rejected.body[..], b"body"),
+        other => panic!("{other:?}"),
+    }
+}
