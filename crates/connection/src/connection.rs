@@ -14,7 +14,7 @@ use crate::close_state::{CloseState, TransportAction};
 use crate::growth::reserve_bounded;
 use crate::mask_keys::MaskKeys;
 use crate::pipeline::{self, ActiveExtensions};
-use crate::receive::IncomingMessage;
+use crate::receive::{IncomingMessage, take_piece};
 use crate::timers::{Phase, Timeout, Timers};
 use crate::utf8::Utf8Validator;
 use crate::{
@@ -63,10 +63,8 @@ pub struct Connection {
     sending_fragmented: bool,
     /// The extensions transforming the message being sent.
     sending_extensions: ActiveExtensions,
-    /// True while the fragmented message being sent is text.
-    sending_text_message: bool,
-    /// The UTF-8 check of the text message being sent, so far.
-    sending_text: Utf8Validator,
+    /// The UTF-8 check of the fragmented text message being sent, so far.
+    sending_text: Option<Utf8Validator>,
     /// Keepalive, pong, idle and close deadlines, and the time of the
     /// latest input (none when it came without one, so an event never
     /// carries an older input's time).
@@ -153,8 +151,7 @@ impl Connection {
             incoming: None,
             sending_fragmented: false,
             sending_extensions: ActiveExtensions::default(),
-            sending_text_message: false,
-            sending_text: Utf8Validator::default(),
+            sending_text: None,
             timers: Timers::default(),
             released: false,
             eof: EndOfStream::Open,
@@ -753,36 +750,21 @@ impl Connection {
             // Decoded straight into the joined message; only an untransformed
             // piece is kept as it is, so a message in one frame is not copied.
             if message.extensions.is_empty() {
-                message.len += payload.len() as u64;
-                if message.len > max {
-                    return Err(ProtocolError::MessageTooLong { max });
-                }
-                if let Some(utf8) = message.utf8.as_mut() {
-                    let unchecked = payload.get(checked..).unwrap_or_default();
-                    utf8.feed(unchecked).map_err(|_| ProtocolError::InvalidUtf8)?;
-                }
+                let fresh = payload.get(checked..).unwrap_or_default();
+                take_piece(&mut message.len, &mut message.utf8, payload.len(), fresh, max)?;
                 message.push_fragment(payload, usize::try_from(max).unwrap_or(usize::MAX));
             } else {
                 let start = message.joined.len();
                 let joined = &mut message.joined;
                 pipeline::decode_into(stack, message.extensions, payload, message_end, budget, joined)
                     .map_err(over_limit)?;
-                message.len += (message.joined.len() - start) as u64;
-                if message.len > max {
-                    return Err(ProtocolError::MessageTooLong { max });
-                }
-                if let Some(utf8) = message.utf8.as_mut() {
-                    utf8.feed(&message.joined[start..]).map_err(|_| ProtocolError::InvalidUtf8)?;
-                }
-            }
-            if message_end {
-                if let Some(utf8) = message.utf8.as_mut() {
-                    utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
-                }
+                let fresh = &message.joined[start..];
+                take_piece(&mut message.len, &mut message.utf8, fresh.len(), fresh, max)?;
             }
             if !message_end {
                 return Ok(None);
             }
+            message.finish_text()?;
             let payload = message.take_payload();
             let (opcode, rsv) = (message.opcode, message.rsv);
             self.incoming = None;
@@ -807,15 +789,10 @@ impl Connection {
             message_end &= finished;
             out
         };
-        message.len += payload.len() as u64;
-        if message.len > max {
-            return Err(ProtocolError::MessageTooLong { max });
-        }
-        if let Some(utf8) = message.utf8.as_mut() {
-            utf8.feed(payload.get(checked..).unwrap_or_default()).map_err(|_| ProtocolError::InvalidUtf8)?;
-            if message_end {
-                utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
-            }
+        let fresh = payload.get(checked..).unwrap_or_default();
+        take_piece(&mut message.len, &mut message.utf8, payload.len(), fresh, max)?;
+        if message_end {
+            message.finish_text()?;
         }
         // The piece ends its frame unless the frame has bytes still to
         // arrive or to decode.
@@ -978,14 +955,19 @@ impl Connection {
                 (false, true) => return Err(UsageError::MessageInProgress(opcode)),
                 (starts, _) => !starts,
             };
-            if starts_message {
-                self.sending_text = Utf8Validator::default();
-            }
-            let is_text = if starts_message { opcode == OpCode::TEXT } else { self.sending_text_message };
-            // A frame made from a `str` is whole UTF-8: it needs no check unless
-            // the frame before it ended inside a character.
-            let checked = frame.utf8 && self.sending_text.is_idle();
-            let text_check = if is_text && !checked { Some(self.check_outgoing_text(&frame)?) } else { None };
+            let text = if starts_message {
+                (opcode == OpCode::TEXT).then(Utf8Validator::default)
+            } else {
+                self.sending_text
+            };
+            let text = match text {
+                // A frame made from a `str` is whole UTF-8: it needs no check
+                // unless the frame before it ended inside a character.
+                Some(validator) if !(frame.utf8 && validator.is_idle()) => {
+                    Some(check_outgoing_text(validator, &frame)?)
+                }
+                other => other,
+            };
             if !self.registry.extensions.is_empty() {
                 let stack = &mut self.registry.extensions;
                 if starts_message {
@@ -997,23 +979,9 @@ impl Connection {
                 frame.payload = pipeline::encode(stack, self.sending_extensions, frame.payload, frame.fin)?;
             }
             self.sending_fragmented = !frame.fin;
-            self.sending_text_message = is_text && !frame.fin;
-            if let Some(validator) = text_check {
-                self.sending_text = validator;
-            }
+            self.sending_text = text.filter(|_| !frame.fin);
         }
         Ok(frame)
-    }
-
-    /// Checks that an outgoing text frame continues its message's UTF-8;
-    /// returns the check's state after it, to keep once the frame is sent.
-    fn check_outgoing_text(&self, frame: &Frame) -> Result<Utf8Validator, UsageError> {
-        let mut validator = self.sending_text;
-        validator.feed(&frame.payload).map_err(|_| UsageError::InvalidUtf8)?;
-        if frame.fin {
-            validator.finish().map_err(|_| UsageError::InvalidUtf8)?;
-        }
-        Ok(validator)
     }
 
     /// The header for `frame`, with a fresh masking key for a client.
@@ -1052,4 +1020,15 @@ impl Connection {
         let encoded = self.encoder.encode(&header, &frame.payload, dst);
         debug_assert!(encoded.is_ok(), "{encoded:?}");
     }
+}
+
+/// Checks that an outgoing text frame continues its message's UTF-8 as
+/// `validator` has it so far; returns the check's state after the frame, to
+/// keep once it is sent.
+fn check_outgoing_text(mut validator: Utf8Validator, frame: &Frame) -> Result<Utf8Validator, UsageError> {
+    validator.feed(&frame.payload).map_err(|_| UsageError::InvalidUtf8)?;
+    if frame.fin {
+        validator.finish().map_err(|_| UsageError::InvalidUtf8)?;
+    }
+    Ok(validator)
 }

@@ -86,7 +86,9 @@ pub(crate) fn decode_into(
             continue;
         }
         if Some(i) == last {
-            return run_decode(extension, &data, end, out, budget, cap);
+            // With the cap at the budget plus one byte, the cap is never
+            // reached without failing first: the data is always finished with.
+            return run_decode(extension, &data, end, out, budget, cap).map(drop);
         }
         let mut output = BytesMut::new();
         run_decode(extension, &data, end, &mut output, budget, cap)?;
@@ -95,7 +97,10 @@ pub(crate) fn decode_into(
     Ok(())
 }
 
-/// Runs one extension over all of `data` until it is drained.
+/// Runs one extension over `data`, appending to `out` at most `cap` bytes
+/// (`None`: no cap); returns how much of `data` it used and whether `data`
+/// is finished with. It stops early only when the cap is reached with
+/// output still to come; output past `budget` fails with 1009.
 fn run_decode(
     extension: &mut dyn Extension,
     data: &[u8],
@@ -103,18 +108,23 @@ fn run_decode(
     out: &mut BytesMut,
     budget: u64,
     cap: Option<usize>,
-) -> Result<(), ProtocolError> {
+) -> Result<(usize, bool), ProtocolError> {
     let start = out.len();
     let mut consumed = 0;
+    // Called even with no input: a previous call may have left output behind.
     loop {
         let room = make_room(out, start, cap);
+        if room == 0 {
+            // The chunk is full; the caller comes back for the rest.
+            return Ok((consumed, false));
+        }
         let progress = extension.decode(&data[consumed..], end, out, room)?;
         consumed = consumed.saturating_add(progress.consumed).min(data.len());
         if (out.len() - start) as u64 > budget {
             return Err(ProtocolError::MessageTooLong { max: budget });
         }
         if progress.drained && consumed == data.len() {
-            return Ok(());
+            return Ok((consumed, true));
         }
         if progress.consumed == 0 && progress.produced == 0 {
             return Err(no_progress());
@@ -135,37 +145,18 @@ pub(crate) fn decode_bounded(
     limit: usize,
 ) -> Result<(Bytes, usize, bool), ProtocolError> {
     let mut indices = (0..stack.len()).filter(|&i| active.contains(i));
+    let mut output = BytesMut::new();
     let (Some(only), None) = (indices.next(), indices.next()) else {
-        let mut out = BytesMut::new();
-        decode_into(stack, active, data.clone(), end, budget, &mut out)?;
-        return Ok((out.freeze(), data.len(), true));
+        decode_into(stack, active, data.clone(), end, budget, &mut output)?;
+        return Ok((output.freeze(), data.len(), true));
     };
     let Some(extension) = stack.iter_mut().nth(only) else {
         return Err(no_progress());
     };
-    let mut output = BytesMut::new();
-    let mut consumed = 0;
     let limit = limit.max(1);
     let cap = output_cap(budget).map_or(limit, |cap| cap.min(limit));
-    // Called even with no input: a previous call may have left output behind.
-    loop {
-        let room = make_room(&mut output, 0, Some(cap));
-        if room == 0 {
-            // The chunk is full; the caller comes back for the rest.
-            return Ok((output.freeze(), consumed, false));
-        }
-        let progress = extension.decode(&data[consumed..], end, &mut output, room)?;
-        consumed = consumed.saturating_add(progress.consumed).min(data.len());
-        if output.len() as u64 > budget {
-            return Err(ProtocolError::MessageTooLong { max: budget });
-        }
-        if progress.drained && consumed == data.len() {
-            return Ok((output.freeze(), consumed, true));
-        }
-        if progress.consumed == 0 && progress.produced == 0 {
-            return Err(no_progress());
-        }
-    }
+    let (consumed, finished) = run_decode(extension, data, end, &mut output, budget, Some(cap))?;
+    Ok((output.freeze(), consumed, finished))
 }
 
 /// Asks each extension whether it transforms an outgoing message of type

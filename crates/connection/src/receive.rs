@@ -5,6 +5,7 @@
 use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{OpCode, Rsv};
 
+use crate::ProtocolError;
 use crate::growth::reserve_bounded;
 use crate::pipeline::ActiveExtensions;
 use crate::utf8::Utf8Validator;
@@ -84,6 +85,14 @@ impl IncomingMessage {
         }
     }
 
+    /// Checks that a text message did not end inside a character.
+    pub(crate) fn finish_text(&mut self) -> Result<(), ProtocolError> {
+        match self.utf8.as_mut() {
+            Some(utf8) => utf8.finish().map_err(|_| ProtocolError::InvalidUtf8),
+            None => Ok(()),
+        }
+    }
+
     /// The whole payload, once the last fragment is in.
     pub(crate) fn take_payload(&mut self) -> Bytes {
         match self.first.take() {
@@ -91,4 +100,24 @@ impl IncomingMessage {
             None => self.joined.split().freeze(),
         }
     }
+}
+
+/// Counts a piece of a data message against `max` and checks its text:
+/// `len` is the message's length so far, `utf8` its text check (none for
+/// binary), `fresh` the piece's bytes not checked yet.
+pub(crate) fn take_piece(
+    len: &mut u64,
+    utf8: &mut Option<Utf8Validator>,
+    piece_len: usize,
+    fresh: &[u8],
+    max: u64,
+) -> Result<(), ProtocolError> {
+    *len = len.saturating_add(piece_len as u64);
+    if *len > max {
+        return Err(ProtocolError::MessageTooLong { max });
+    }
+    if let Some(utf8) = utf8 {
+        utf8.feed(fresh).map_err(|_| ProtocolError::InvalidUtf8)?;
+    }
+    Ok(())
 }
