@@ -23,7 +23,8 @@ pub struct Frame {
     pub(crate) payload: Bytes,
     pub(crate) fin: bool,
     pub(crate) rsv: Rsv,
-    /// The payload is known to be whole UTF-8 (it came from a `String`).
+    /// Sending needs no UTF-8 check: the payload came from a `String`, or
+    /// the caller asked for none (`text_unchecked`).
     pub(crate) utf8: bool,
 }
 

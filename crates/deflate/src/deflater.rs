@@ -1,11 +1,12 @@
 //! Compression of outgoing messages: raw DEFLATE, each message ending in a
 //! sync flush whose `00 00 ff ff` is removed (RFC 7692 section 7.2.1).
 
-use flate2::{Compress, Compression, FlushCompress};
 use noio_ws_codec::CloseCode;
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_registry::ExtensionError;
-use zlib_rs::{DeflateFlush, Strategy};
+use zlib_rs::DeflateFlush;
+#[cfg(feature = "fuzz")]
+use zlib_rs::Strategy;
 
 use crate::window;
 
@@ -27,48 +28,29 @@ pub(crate) struct Deflater {
     compress: Option<Engine>,
 }
 
-/// zlib-rs's compressor, as the window needs it.
-enum Engine {
-    /// 9-15 bits with zlib's default strategy, through flate2.
-    Flate2(Compress),
-    /// An 8-bit window: zlib-rs called directly for the RLE strategy,
-    /// which flate2 does not expose (it is the same zlib-rs underneath).
-    Direct(zlib_rs::Deflate),
-}
+/// zlib-rs's compressor for the agreed window: its own window bits and
+/// strategy from `window::deflate_params` (RLE for an 8-bit window).
+struct Engine(zlib_rs::Deflate);
 
 impl Engine {
     fn new(level: u32, window_bits: u8) -> Self {
-        match window::deflate_params(window_bits) {
-            (bits, Strategy::Default) => {
-                Engine::Flate2(Compress::new_with_window_bits(Compression::new(level), false, bits))
-            }
-            (bits, strategy) => Engine::Direct(zlib_rs::Deflate::new_with_config(zlib_rs::DeflateConfig {
-                level: level as i32,
-                window_bits: -i32::from(bits), // negative: raw DEFLATE
-                strategy,
-                ..zlib_rs::DeflateConfig::default()
-            })),
-        }
+        let (bits, strategy) = window::deflate_params(window_bits);
+        Engine(zlib_rs::Deflate::new_with_config(zlib_rs::DeflateConfig {
+            level: level as i32,
+            window_bits: -i32::from(bits), // negative: raw DEFLATE
+            strategy,
+            ..zlib_rs::DeflateConfig::default()
+        }))
     }
 
     /// Compresses what fits of `input` into `output`, ending with a sync
     /// flush if `flush`: the bytes consumed and produced.
     fn compress(&mut self, input: &[u8], output: &mut [u8], flush: bool) -> Result<(usize, usize), String> {
-        let (before, after) = match self {
-            Engine::Flate2(c) => {
-                let before = (c.total_in(), c.total_out());
-                let flush = if flush { FlushCompress::Sync } else { FlushCompress::None };
-                c.compress(input, output, flush).map_err(|e| e.to_string())?;
-                (before, (c.total_in(), c.total_out()))
-            }
-            Engine::Direct(d) => {
-                let before = (d.total_in(), d.total_out());
-                let flush = if flush { DeflateFlush::SyncFlush } else { DeflateFlush::NoFlush };
-                d.compress(input, output, flush).map_err(|e| e.as_str().to_owned())?;
-                (before, (d.total_in(), d.total_out()))
-            }
-        };
-        Ok(((after.0 - before.0) as usize, (after.1 - before.1) as usize))
+        let deflate = &mut self.0;
+        let before = (deflate.total_in(), deflate.total_out());
+        let flush = if flush { DeflateFlush::SyncFlush } else { DeflateFlush::NoFlush };
+        deflate.compress(input, output, flush).map_err(|e| e.as_str().to_owned())?;
+        Ok(((deflate.total_in() - before.0) as usize, (deflate.total_out() - before.1) as usize))
     }
 }
 

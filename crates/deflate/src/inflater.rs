@@ -4,7 +4,7 @@
 //!
 //! zlib-rs is called directly rather than through flate2 for its
 //! [`InflateFlush::Block`], which checking a message's end needs and flate2
-//! does not offer; it is the same zlib-rs flate2 compresses with.
+//! does not offer.
 
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_registry::{ExtensionError, Progress};
