@@ -9,7 +9,8 @@
 //! The server role runs three servers, one per delivery mode (whole
 //! messages, frames, streamed pieces), each its own agent in the reports;
 //! `--full` runs whole messages only, as the full run already takes a quarter
-//! of an hour.
+//! of an hour, unless `--all-modes` asks for all three (about three times
+//! as long).
 //!
 //! The two roles run side by side. `--cases 12.*,13.1.*` narrows a run to
 //! some cases while working on them. With `--full` all 517 cases run.
@@ -110,7 +111,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // The roles share nothing (their own ports, processes and report
     // directories), and each is bound by one single-threaded Python process,
     // so on two cores running them side by side halves the wall time.
-    let servers = if args.iter().any(|a| a == "--full") { &SERVERS[..1] } else { &SERVERS[..] };
+    let all_modes = args.iter().any(|a| a == "--all-modes");
+    let servers = if args.iter().any(|a| a == "--full") && !all_modes { &SERVERS[..1] } else { &SERVERS[..] };
     let timed = |role: RoleRun| {
         let started = Instant::now();
         role(&Run { site: &site, reports: &reports, cases: &cases, excluded: &excluded, servers })

@@ -6,8 +6,10 @@
 //! - `fuzz [--seconds N] [--sanitizer S] [TARGET...]`: builds and runs the cargo-fuzz targets.
 //! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios;
 //!   `bench --deflate-backends` compares the deflate backends flate2 offers.
-//! - `autobahn [--full]`: the Autobahn Testsuite against both roles; fails unless
-//!   strict (`--full`: all 517 cases, else the slowest compression cases are left out).
+//! - `autobahn [--full] [--all-modes]`: the Autobahn Testsuite against both roles;
+//!   fails unless strict (`--full`: all 517 cases, else the slowest compression
+//!   cases are left out; the server runs in every delivery mode, with `--full`
+//!   only in whole-message mode unless `--all-modes` is given).
 //! - `docs`: builds the API docs with warnings denied.
 
 mod autobahn;
@@ -32,7 +34,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--cases P,...] | bench [ARGS... | --deflate-backends] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --deflate-backends] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }

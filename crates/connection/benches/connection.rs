@@ -25,7 +25,10 @@ fn client_stream(count: usize, len: usize, text: bool) -> Vec<u8> {
         } else {
             Frame::binary(vec![i as u8; len])
         };
-        wire.extend_from_slice(&client.send(frame).unwrap());
+        client.send(frame).unwrap();
+        while let Some(part) = client.poll_output() {
+            wire.extend_from_slice(&part);
+        }
     }
     wire
 }

@@ -85,13 +85,21 @@ pub struct Config {
     /// Close the connection (1001) after this long without a byte from the
     /// peer. Default off.
     pub idle_timeout: Option<Duration>,
+    /// The queued output, in bytes, at which
+    /// [`Connection::output_is_full`](crate::Connection::output_is_full)
+    /// tells a driver to stop reading and sending until the peer reads.
+    /// Default 128 KiB. The connection never refuses to queue: what the
+    /// application sends is the application's to pace, and what the
+    /// connection sends by itself stays under 1.3 KiB.
+    pub output_high_water: usize,
 }
 
 impl Config {
     /// The defaults: 64 MiB messages in frames of up to 64 MiB + 64 KiB,
     /// automatic pong and close replies, whole messages, 64 KiB decoded
     /// chunks and reads; no keepalive or idle timer, a 20 s pong timeout
-    /// for keepalive pings and a 10 s closing handshake.
+    /// for keepalive pings and a 10 s closing handshake; 128 KiB of queued
+    /// output before a driver should wait for the peer.
     pub const DEFAULT: Config = Config {
         max_frame_len: (64 << 20) + (64 << 10),
         max_message_len: 64 << 20,
@@ -104,6 +112,7 @@ impl Config {
         pong_timeout: Some(Duration::from_secs(20)),
         close_timeout: Some(Duration::from_secs(10)),
         idle_timeout: None,
+        output_high_water: 128 << 10,
     };
 }
 

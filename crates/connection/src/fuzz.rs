@@ -71,7 +71,9 @@ pub fn connection_recv(data: &[u8]) {
         }
         // Undecoded input: at most one frame being assembled plus one read.
         assert!(conn.buffered() <= MAX_FRAME as usize + MAX_HEADER_LEN + read_size);
-        let _ = conn.poll_output();
+        // Write out everything queued, as a driver does after each read.
+        while conn.poll_output().is_some() {}
+        assert_eq!(conn.queued_output_len(), 0);
     }
     conn.recv_eof();
     let _ = conn.next_event();

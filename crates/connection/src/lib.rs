@@ -3,7 +3,13 @@
 //! The WebSocket connection of RFC 6455 sections 5.4 to 7, after the opening
 //! handshake, as a sans-io state machine: it never reads a clock, draws
 //! entropy of its own or touches IO. Bytes read from the transport go in;
-//! [`Event`]s come out. [`Frame`]s to send go in; bytes to write come out.
+//! [`Event`]s come out. [`Frame`]s to send go in; bytes to write come out of
+//! one queue, with the connection's own replies in their place.
+//!
+//! Inside, a receiver (`receiver.rs`: bytes to events) and a sender
+//! (`sender.rs`: frames to the output queue) each own their direction's
+//! state; `state.rs` holds every state transition, as a table, and
+//! `connection.rs` composes the three.
 //!
 //! It enforces every rule of the protocol beyond framing, each failing the
 //! connection with its close code: masking by role (1002), reserved bits
@@ -23,18 +29,17 @@
 //! server.recv(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 //! loop {
 //!     match server.next_event()? {
-//!         Event::Message(message) => {
-//!             let echo = server.send(Frame::text(message.as_text().unwrap()))?;
-//!             assert_eq!(&echo[..], [0x81, 0x05, b'H', b'e', b'l', b'l', b'o']); // write this
-//!         }
+//!         Event::Message(message) => server.send(Frame::text(message.as_text().unwrap()))?,
 //!         Event::NeedData => break, // read more from the socket
 //!         _ => {}
 //!     }
 //! }
-//! if let Some(replies) = server.poll_output() {
-//!     // write `replies` (automatic pongs and close replies)
-//! #   drop(replies);
+//! // Write out everything queued: the echo, and any automatic pong or close reply.
+//! let mut wire = Vec::new();
+//! while let Some(bytes) = server.poll_output() {
+//!     wire.extend_from_slice(&bytes);
 //! }
+//! assert_eq!(wire, [0x81, 0x05, b'H', b'e', b'l', b'l', b'o']);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
@@ -42,16 +47,18 @@
 
 extern crate alloc;
 
-mod close_state;
 mod config;
 mod connection;
 mod error;
 mod event;
 mod frame;
 mod growth;
+mod incoming;
 mod mask_keys;
 mod pipeline;
-mod receive;
+mod receiver;
+mod sender;
+mod state;
 mod timers;
 mod utf8;
 
@@ -59,10 +66,10 @@ mod utf8;
 #[doc(hidden)]
 pub mod fuzz;
 
-pub use close_state::{CloseState, TransportAction};
 pub use config::{Config, Delivery};
 pub use connection::Connection;
 pub use error::{ProtocolError, UsageError};
 pub use event::{CloseFrame, ControlFrame, DataFrame, Event, Message, MessageChunk};
 pub use frame::Frame;
+pub use state::{CloseState, TransportAction};
 pub use timers::Timeout;

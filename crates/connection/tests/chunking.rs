@@ -5,7 +5,7 @@
 
 use noio_ws_codec::{CloseCode, OpCode, Role};
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame};
-use noio_ws_test_support::drain;
+use noio_ws_test_support::{drain, sent};
 use proptest::prelude::*;
 
 /// What the sending side does.
@@ -33,7 +33,7 @@ fn action() -> impl Strategy<Value = Action> {
 fn session(role: Role, actions: &[Action]) -> Vec<u8> {
     let mut sender = Connection::new(role, Config::default()).with_mask_seed(99);
     let mut wire = Vec::new();
-    let mut send = |frame: Frame| wire.extend_from_slice(&sender.send(frame).unwrap());
+    let mut send = |frame: Frame| wire.extend_from_slice(&sent(&mut sender, frame).unwrap());
     for action in actions {
         match action {
             Action::Text(_, parts) | Action::Binary(_, parts) if *parts > 1 => {

@@ -8,7 +8,7 @@ use noio_ws_connection::{Config, Connection, Event, Frame, ProtocolError};
 use noio_ws_registry::{
     Extension, ExtensionError, ExtensionOffer, ExtensionResponse, NegotiationError, Progress, Registry,
 };
-use noio_ws_test_support::{Pair, Xor, client_frame, drain, raw_frame};
+use noio_ws_test_support::{Pair, Xor, client_frame, drain, raw_frame, sent};
 
 /// A client/server pair that negotiated the XOR extension (key 7).
 fn negotiated_pair(config: Config) -> Pair {
@@ -24,7 +24,7 @@ fn negotiated_pair(config: Config) -> Pair {
 #[test]
 fn messages_pass_through_the_negotiated_extension() {
     let mut pair = negotiated_pair(Config::default());
-    let wire = pair.client.send(Frame::text("secret")).unwrap();
+    let wire = sent(&mut pair.client, Frame::text("secret")).unwrap();
     assert_eq!(wire[0], 0x80 | 0x10 | 0x01, "FIN, RSV3 and text");
     pair.server.recv(&wire);
     let (events, error) = drain(&mut pair.server);
@@ -38,9 +38,9 @@ fn messages_pass_through_the_negotiated_extension() {
 #[test]
 fn fragments_carry_the_bit_on_the_first_frame_only() {
     let mut pair = negotiated_pair(Config::default());
-    let first = pair.client.send(Frame::binary(&b"abc"[..]).with_fin(false)).unwrap();
-    let ping = pair.client.send(Frame::ping("untouched")).unwrap();
-    let last = pair.client.send(Frame::continuation(&b"def"[..], true)).unwrap();
+    let first = sent(&mut pair.client, Frame::binary(&b"abc"[..]).with_fin(false)).unwrap();
+    let ping = sent(&mut pair.client, Frame::ping("untouched")).unwrap();
+    let last = sent(&mut pair.client, Frame::continuation(&b"def"[..], true)).unwrap();
     assert_eq!((first[0] & 0x70, ping[0] & 0x70, last[0] & 0x70), (0x10, 0, 0));
     for bytes in [first, ping, last] {
         pair.server.recv(&bytes);

@@ -33,7 +33,7 @@ fn frames_come_one_by_one_with_their_own_type_fin_and_reserved_bits() {
     let mut registry = Registry::new();
     registry.opcodes.register_data(3, "latin-1").unwrap();
     registry.opcodes.register_control(11, "compare").unwrap();
-    registry.extensions.claim_rsv(Rsv::RSV1).unwrap();
+    registry.claim_rsv(Rsv::RSV1).unwrap();
     let config = Config { delivery: Delivery::Frames, ..Config::default() };
     let mut server = Connection::with_registry(Role::Server, config, registry);
     let mut wire = Vec::new();

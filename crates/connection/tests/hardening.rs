@@ -10,7 +10,7 @@ use noio_ws_connection::{
 use noio_ws_registry::{
     Extension, ExtensionError, ExtensionOffer, ExtensionResponse, NegotiationError, Progress, Registry,
 };
-use noio_ws_test_support::{Xor, client_frame, drain, raw_frame};
+use noio_ws_test_support::{Xor, client_frame, drain, raw_frame, sent};
 
 /// The close code in the close frame `conn` queued (after any pong), as its
 /// peer reads it.
@@ -318,6 +318,7 @@ fn invalid_text_bytes_are_refused_on_send() {
     let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(3);
     assert_eq!(client.send(Frame::new(OpCode::TEXT, &b"\xff"[..])), Err(UsageError::InvalidUtf8));
     // Nothing was sent and nothing changed: a valid message goes next.
+    assert_eq!(client.queued_output_len(), 0);
     assert!(client.send(Frame::new(OpCode::TEXT, "fine")).is_ok());
     // Binary and custom data is not text.
     assert!(client.send(Frame::binary(&b"\xff"[..])).is_ok());
@@ -342,7 +343,7 @@ fn fragmented_text_is_checked_across_frames() {
 #[test]
 fn text_unchecked_sends_invalid_text_for_testing_peers() {
     let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(3);
-    let wire = client.send(Frame::text_unchecked(&b"\xff"[..])).unwrap();
+    let wire = sent(&mut client, Frame::text_unchecked(&b"\xff"[..])).unwrap();
     let mut server = Connection::new(Role::Server, Config::default());
     server.recv(&wire);
     assert_eq!(server.next_event(), Err(ProtocolError::InvalidUtf8));

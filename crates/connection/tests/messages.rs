@@ -8,7 +8,7 @@ use noio_ws_codec::bytes::{Bytes, BytesMut};
 use noio_ws_codec::{OpCode, Role, Rsv};
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame, Message, MessageChunk, UsageError};
 use noio_ws_registry::Registry;
-use noio_ws_test_support::{Pair, client_frame, drain};
+use noio_ws_test_support::{Pair, client_frame, drain, sent};
 
 fn message(events: &[Event]) -> &Message {
     match events {
@@ -83,7 +83,7 @@ fn seed_example_custom_opcodes_and_reserved_bits() {
         let mut r = Registry::new();
         r.opcodes.register_data(3, "latin-1").unwrap();
         r.opcodes.register_control(11, "compare").unwrap();
-        r.extensions.claim_rsv(Rsv::RSV1).unwrap();
+        r.claim_rsv(Rsv::RSV1).unwrap();
         r
     };
     let mut pair = Pair::with_registries(Config::default(), registry(), registry());
@@ -125,7 +125,10 @@ fn send_rules() {
 fn a_servers_payload_is_never_copied() {
     let mut conn = Connection::new(Role::Server, Config::default());
     let payload = Bytes::from(vec![7u8; 100_000]);
-    let [head, body] = conn.send_parts(Frame::binary(payload.clone())).unwrap();
+    conn.send(Frame::binary(payload.clone())).unwrap();
+    let head = conn.poll_output().expect("the header");
+    let body = conn.poll_output().expect("the payload, as its own part");
+    assert_eq!(conn.poll_output(), None);
     assert_eq!(&head[..], [0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0x86, 0xA0]);
     assert_eq!(body.as_ptr(), payload.as_ptr(), "the same bytes, not a copy");
 
@@ -141,7 +144,8 @@ fn queued_replies_go_out_before_what_is_sent_next() {
     server.recv(&client_frame(9, b"p", true));
     drain(&mut server);
     let mut out = BytesMut::new();
-    server.send_into(Frame::text("after"), &mut out).unwrap();
+    server.send(Frame::text("after")).unwrap();
+    assert_eq!(server.poll_output_into(&mut out), 10);
     assert_eq!(&out[..3], [0x8A, 0x01, b'p'], "the pong first");
     assert_eq!(&out[3..], [0x81, 0x05, b'a', b'f', b't', b'e', b'r']);
 }
@@ -202,7 +206,7 @@ fn a_users_pong_never_replaces_a_queued_one() {
     let mut server = Connection::new(Role::Server, Config::default());
     server.recv(&client_frame(9, b"auto", true));
     drain(&mut server);
-    let out = server.send(Frame::pong("mine")).unwrap();
+    let out = sent(&mut server, Frame::pong("mine")).unwrap();
     assert_eq!(&out[..], [&[0x8A, 0x04][..], b"auto", &[0x8A, 0x04], b"mine"].concat());
 }
 

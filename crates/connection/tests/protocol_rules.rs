@@ -4,7 +4,7 @@
 
 use noio_ws_codec::{CloseCode, DecodeError, OpCode, Role, Rsv};
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame, ProtocolError, UsageError};
-use noio_ws_test_support::{client_frame, drain, raw_frame, server_frame};
+use noio_ws_test_support::{client_frame, drain, raw_frame, sent, server_frame};
 
 /// Feeds `bytes` to a fresh `role` connection and returns the error it failed with.
 fn violation(role: Role, config: Config, bytes: &[u8]) -> (Connection, ProtocolError) {
@@ -206,7 +206,7 @@ fn message_over_the_limit_fails() {
 #[test]
 fn violation_after_our_close_queues_no_second_close() {
     let mut conn = Connection::new(Role::Server, Config::default());
-    conn.send(Frame::close(CloseCode::NORMAL, "bye").unwrap()).unwrap();
+    sent(&mut conn, Frame::close(CloseCode::NORMAL, "bye").unwrap()).unwrap();
     conn.recv(&server_frame(1, b"unmasked", true));
     assert_eq!(conn.next_event(), Err(ProtocolError::UnmaskedFrame));
     assert_eq!(conn.poll_output(), None);

@@ -8,7 +8,7 @@ use noio_ws_codec::{CloseCode, Role};
 use noio_ws_connection::{
     CloseState, Config, Connection, Event, Frame, ProtocolError, Timeout, TransportAction,
 };
-use noio_ws_test_support::{client_frame, drain};
+use noio_ws_test_support::{client_frame, drain, drain_output, sent};
 use proptest::prelude::*;
 
 fn secs(n: u64) -> Duration {
@@ -40,7 +40,7 @@ fn a_keepalive_ping_goes_out_after_ping_interval_of_silence() {
     assert_eq!(server.poll_timeout(), Some(secs(150)));
     // The pong comes back: the next ping is due an interval after it.
     let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(1);
-    let pong = client.send(Frame::pong(ping.payload.clone())).unwrap();
+    let pong = sent(&mut client, Frame::pong(ping.payload.clone())).unwrap();
     server.recv_at(&pong, secs(140));
     drain(&mut server);
     assert_eq!(server.poll_timeout(), Some(secs(170)));
@@ -208,7 +208,7 @@ proptest! {
                     prop_assert_eq!(fired, expected, "at {:?}", now);
                     match fired {
                         Some(Timeout::KeepalivePing) => {
-                            client.recv(&server.poll_output().unwrap());
+                            client.recv(&drain_output(&mut server));
                             let (events, _) = drain(&mut client);
                             let Some(Event::Ping(ping)) = events.last() else { panic!("{events:?}") };
                             ping_out = Some((now, ping.payload.to_vec()));
@@ -225,13 +225,13 @@ proptest! {
                     }
                 }
                 Step::Data if !done && closing.is_none() => {
-                    server.recv_at(&client.send(Frame::binary(&b"data"[..])).unwrap(), now);
+                    server.recv_at(&sent(&mut client, Frame::binary(&b"data"[..])).unwrap(), now);
                     drain(&mut server);
                     heard = now;
                 }
                 Step::Pong if !done && closing.is_none() => {
                     if let Some((_, payload)) = ping_out.take() {
-                        server.recv_at(&client.send(Frame::pong(payload)).unwrap(), now);
+                        server.recv_at(&sent(&mut client, Frame::pong(payload)).unwrap(), now);
                         drain(&mut server);
                         heard = now;
                     }

@@ -9,7 +9,7 @@ use noio_ws_codec::Role;
 use noio_ws_connection::{Config, Connection, Frame};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 use noio_ws_registry::Registry;
-use noio_ws_test_support::drain;
+use noio_ws_test_support::{drain, sent};
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
@@ -37,7 +37,7 @@ fn message() -> Frame {
 
 /// Sends one compressed message from `from` to `to`, and drains `to`.
 fn deliver(from: &mut Connection, to: &mut Connection) {
-    to.recv(&from.send(message()).unwrap());
+    to.recv(&sent(from, message()).unwrap());
     let (events, error) = drain(to);
     assert!(events.len() == 1 && error.is_none());
 }
@@ -65,7 +65,7 @@ fn memory_per_connection_by_window_size() {
     let (plain, pair) = held(|| {
         let (mut c, mut s) = negotiated(config(15, false));
         // A message too short to compress: neither side makes zlib's state.
-        s.recv(&c.send(Frame::text("short")).unwrap());
+        s.recv(&sent(&mut c, Frame::text("short")).unwrap());
         drain(&mut s);
         (c, s)
     });

@@ -6,7 +6,7 @@ use noio_ws_codec::Role;
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 use noio_ws_registry::Registry;
-use noio_ws_test_support::{drain, incompressible};
+use noio_ws_test_support::{drain, incompressible, sent};
 
 /// A client and a server that negotiated permessage-deflate; the client
 /// compresses every message.
@@ -44,7 +44,7 @@ fn a_compressed_message_under_the_limit_passes_in_one_frame_at_the_defaults() {
     let message = incompressible(16 << 20);
     for delivery in [Delivery::WholeMessages, Delivery::Streaming] {
         let (mut client, mut server) = pair(Config { delivery, ..Config::default() });
-        let wire = client.send(Frame::binary(message.clone())).unwrap();
+        let wire = sent(&mut client, Frame::binary(message.clone())).unwrap();
         assert!(wire.len() > 16 << 20, "{} bytes on the wire", wire.len());
         server.recv(&wire);
         let (events, error) = drain(&mut server);
@@ -78,7 +78,7 @@ fn unlimited_limits_with_deflate_deliver_in_every_mode() {
                 ..Config::default()
             };
             let (mut client, mut server) = pair(config);
-            server.recv(&client.send(Frame::text(text.clone())).unwrap());
+            server.recv(&sent(&mut client, Frame::text(text.clone())).unwrap());
             let (events, error) = drain(&mut server);
             assert_eq!(error, None, "{delivery:?}, chunks of {max_chunk_len}");
             assert!(data(&events) == text.as_bytes(), "{delivery:?}, chunks of {max_chunk_len}");

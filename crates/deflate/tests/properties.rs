@@ -9,7 +9,7 @@ use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Role, Rsv};
 use noio_ws_connection::{Config, Connection, Delivery, Event, Frame, ProtocolError};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 use noio_ws_registry::{Extension, Registry};
-use noio_ws_test_support::drain;
+use noio_ws_test_support::{drain, sent};
 use proptest::prelude::*;
 
 /// A client and a server that negotiated with these settings.
@@ -77,7 +77,7 @@ fn exchange(
         for (j, piece) in pieces.iter().enumerate() {
             let op = if j == 0 { OpCode::TEXT } else { OpCode::CONTINUATION };
             let fin = j + 1 == pieces.len();
-            wire.extend_from_slice(&sender.send(Frame::new(op, piece.to_vec()).with_fin(fin)).unwrap());
+            wire.extend_from_slice(&sent(sender, Frame::new(op, piece.to_vec()).with_fin(fin)).unwrap());
         }
     }
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
@@ -178,7 +178,7 @@ proptest! {
 fn a_decompression_bomb_is_refused_with_1009() {
     // 10 MiB of zeros compress to about 10 KiB; the limit is 1 MiB.
     let (mut client, _) = pair(DeflateConfig::default(), DeflateConfig::default(), Config::default());
-    let wire = client.send(Frame::binary(vec![0u8; 10 << 20])).unwrap();
+    let wire = sent(&mut client, Frame::binary(vec![0u8; 10 << 20])).unwrap();
     assert!(wire.len() < 20 << 10, "the bomb is small: {} bytes", wire.len());
     let (_, mut server) = pair(
         DeflateConfig::default(),
@@ -199,9 +199,9 @@ fn a_ping_between_compressed_fragments_leaves_the_context_intact() {
         Config::default(),
     );
     for round in 0..3 {
-        let mut wire = client.send(Frame::text("first half, ").with_fin(false)).unwrap().to_vec();
-        wire.extend_from_slice(&client.send(Frame::ping(format!("ping {round}"))).unwrap());
-        wire.extend_from_slice(&client.send(Frame::continuation("second half", true)).unwrap());
+        let mut wire = sent(&mut client, Frame::text("first half, ").with_fin(false)).unwrap();
+        wire.extend_from_slice(&sent(&mut client, Frame::ping(format!("ping {round}"))).unwrap());
+        wire.extend_from_slice(&sent(&mut client, Frame::continuation("second half", true)).unwrap());
         server.recv(&wire);
         let (events, error) = drain(&mut server);
         assert_eq!(error, None);
@@ -215,7 +215,7 @@ fn streaming_hands_decompressed_output_out_in_bounded_chunks() {
     let streaming = Config { delivery: Delivery::Streaming, ..Config::default() };
     let (mut client, mut server) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming);
     let message: Vec<u8> = (0..10 << 20).map(|i| b"abcdefgh"[i % 8]).collect();
-    let wire = client.send(Frame::binary(message.clone())).unwrap();
+    let wire = sent(&mut client, Frame::binary(message.clone())).unwrap();
     assert!(wire.len() < 100 << 10, "it compressed: {} bytes", wire.len());
     server.recv(&wire);
     let mut joined = Vec::new();
@@ -245,7 +245,7 @@ fn invalid_text_fails_before_the_rest_is_decompressed() {
     let (mut client, mut server) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming);
     let mut bad = b"\xff not utf-8 ".to_vec();
     bad.resize(1 << 20, b'a');
-    server.recv(&client.send(Frame::text_unchecked(bad)).unwrap());
+    server.recv(&sent(&mut client, Frame::text_unchecked(bad)).unwrap());
     assert_eq!(server.next_event(), Err(ProtocolError::InvalidUtf8));
 }
 
@@ -261,7 +261,7 @@ fn streaming_hands_out_all_a_fragment_inflates_to_before_the_next_arrives() {
             pair(DeflateConfig::default(), DeflateConfig::default(), streaming(chunk_len));
         let (_, mut whole) = pair(DeflateConfig::default(), DeflateConfig::default(), streaming(64 << 20));
         // Only the first fragment arrives; the message goes on.
-        let wire = client.send(Frame::text(text.clone()).with_fin(false)).unwrap();
+        let wire = sent(&mut client, Frame::text(text.clone()).with_fin(false)).unwrap();
         small.recv(&wire);
         whole.recv(&wire);
         let joined = |events: Vec<Event>| {

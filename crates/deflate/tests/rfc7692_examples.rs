@@ -6,7 +6,7 @@ use noio_ws_codec::Role;
 use noio_ws_connection::{Config, Connection, Event, Frame};
 use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
 use noio_ws_registry::{ExtensionOffer, Registry};
-use noio_ws_test_support::drain;
+use noio_ws_test_support::{drain, sent};
 
 /// A connection for `role` that negotiated permessage-deflate with no
 /// parameters (context takeover both ways, 15-bit windows).
@@ -83,11 +83,11 @@ fn section_7_2_3_5_two_blocks_in_one_message() {
 #[test]
 fn our_output_matches_the_rfc() {
     let mut server = negotiated(Role::Server);
-    let first = server.send(Frame::text("Hello")).unwrap();
+    let first = sent(&mut server, Frame::text("Hello")).unwrap();
     assert_eq!(&first[..], [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
-    let second = server.send(Frame::text("Hello")).unwrap();
+    let second = sent(&mut server, Frame::text("Hello")).unwrap();
     assert_eq!(&second[..], [0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00], "the shared window of 7.2.3.2");
-    let control = server.send(Frame::ping("Hello")).unwrap();
+    let control = sent(&mut server, Frame::ping("Hello")).unwrap();
     assert_eq!(control[0], 0x89, "control frames are never compressed");
     assert_eq!(texts(&[&first, &second]), ["Hello", "Hello"]);
 }

@@ -46,12 +46,17 @@ fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
         std::thread::spawn(move || -> Result<(), client_side::Error> {
             for line in std::io::stdin().lock().lines() {
                 let mut conn = conn.lock().expect("not poisoned");
-                let bytes = conn.send(Frame::text(line?))?;
-                writer.write_all(&bytes)?;
+                conn.send(Frame::text(line?))?;
+                // The line's frame, after any pong the reader left queued.
+                while let Some(part) = conn.poll_output() {
+                    writer.write_all(&part)?;
+                }
             }
             let mut conn = conn.lock().expect("not poisoned");
-            let bytes = conn.send(Frame::close(CloseCode::NORMAL, "")?)?;
-            writer.write_all(&bytes)?;
+            conn.send(Frame::close(CloseCode::NORMAL, "")?)?;
+            while let Some(part) = conn.poll_output() {
+                writer.write_all(&part)?;
+            }
             Ok(())
         })
     };
@@ -74,7 +79,7 @@ fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
                 Err(violation) => {
                     // The connection queued a close frame with the
                     // violation's code: the server should read it.
-                    if let Some(queued) = conn.poll_output() {
+                    while let Some(queued) = conn.poll_output() {
                         reader.write_all(&queued)?;
                     }
                     graceful_close::close(reader, TransportAction::Close);
@@ -96,7 +101,8 @@ fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
                 _ => {}
             }
         }
-        if let Some(queued) = conn.poll_output() {
+        // Everything queued (pongs, our close reply), in wire order.
+        while let Some(queued) = conn.poll_output() {
             reader.write_all(&queued)?;
         }
         if conn.transport_action() != TransportAction::Keep && conn.state() == CloseState::Closed {

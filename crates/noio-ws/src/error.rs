@@ -17,17 +17,19 @@ use noio_ws_registry::{ExtensionError, HeaderError, NegotiationError, RegistryEr
 /// ```
 /// use noio_ws::{CloseCode, Config, Connection, Error, Frame, Role};
 ///
-/// fn echo_once(conn: &mut Connection, bytes: &[u8]) -> Result<Option<noio_ws::bytes::Bytes>, Error> {
+/// /// Queues the echo of the message in `bytes`, if they hold one.
+/// fn echo_once(conn: &mut Connection, bytes: &[u8]) -> Result<(), Error> {
 ///     conn.recv(bytes);
-///     match conn.next_event()? {
-///         noio_ws::Event::Message(m) => Ok(Some(conn.send(Frame::new(m.opcode, m.payload))?)),
-///         _ => Ok(None),
+///     if let noio_ws::Event::Message(m) = conn.next_event()? {
+///         conn.send(Frame::new(m.opcode, m.payload))?;
 ///     }
+///     Ok(())
 /// }
 ///
 /// let mut server = Connection::new(Role::Server, Config::default());
 /// let error = echo_once(&mut server, &[0x81, 0x01, b'x']).unwrap_err(); // unmasked
 /// assert_eq!(error.close_code(), Some(CloseCode::PROTOCOL_ERROR));
+/// assert!(server.poll_output().is_some(), "the 1002 close frame to write");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -26,8 +26,12 @@
 //! ## The driving loop
 //!
 //! Read into the connection's own buffer, drain the events, write what the
-//! connection queued, and let it say when to close the transport. Here a
-//! server echoes every message over a real TCP connection on loopback.
+//! connection queued, and let it say when to close the transport.
+//! [`Connection::send`] only queues a frame; everything to write, what the
+//! application sent and what the connection sends by itself (pongs, close
+//! replies, keepalive pings), comes out of [`Connection::poll_output`] in
+//! wire order, so one drain after the events writes it all. Here a server
+//! echoes every message over a real TCP connection on loopback.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -40,12 +44,8 @@
 //!     loop {
 //!         loop {
 //!             match conn.next_event() {
-//!                 Ok(Event::Message(m)) => {
-//!                     // A server's payload goes out untouched: header and payload as two slices.
-//!                     let [head, payload] = conn.send_parts(Frame::new(m.opcode, m.payload))?;
-//!                     stream.write_all(&head)?;
-//!                     stream.write_all(&payload)?;
-//!                 }
+//!                 // Queued, to be written below with everything else.
+//!                 Ok(Event::Message(m)) => conn.send(Frame::new(m.opcode, m.payload))?,
 //!                 Ok(Event::NeedData) => break,
 //!                 Ok(_) => {} // pings are answered and closes echoed automatically
 //!                 Err(violation) => {
@@ -54,8 +54,10 @@
 //!                 }
 //!             }
 //!         }
-//!         if let Some(queued) = conn.poll_output() {
-//!             stream.write_all(&queued)?;
+//!         // Everything queued, in wire order, until `None`: a server's large
+//!         // payload comes out as a part of its own, the message's own bytes.
+//!         while let Some(part) = conn.poll_output() {
+//!             stream.write_all(&part)?;
 //!         }
 //!         if conn.transport_action() != TransportAction::Keep {
 //!             return Ok(()); // the server closes the TCP connection first
@@ -73,8 +75,13 @@
 //! // A client over the same API.
 //! let mut stream = TcpStream::connect(addr)?;
 //! let mut client = Connection::new(Role::Client, Config::default());
-//! stream.write_all(&client.send(Frame::text("hello"))?)?;
-//! stream.write_all(&client.send(Frame::close(CloseCode::NORMAL, "bye")?)?)?;
+//! client.send(Frame::text("hello"))?;
+//! client.send(Frame::close(CloseCode::NORMAL, "bye")?)?;
+//! // Or take everything queued into one buffer: `out` is empty, so the
+//! // connection hands its own buffer over, with no copy.
+//! let mut out = noio_ws::bytes::BytesMut::new();
+//! client.poll_output_into(&mut out);
+//! stream.write_all(&out)?;
 //! let mut got = Vec::new();
 //! let mut buf = [0u8; 4096];
 //! while client.transport_action() == TransportAction::Keep {
@@ -89,6 +96,9 @@
 //!             event => got.push(event),
 //!         }
 //!     }
+//!     while let Some(part) = client.poll_output() {
+//!         stream.write_all(&part)?;
+//!     }
 //! }
 //! server.join().unwrap().map_err(|e| e.to_string())?;
 //! assert!(matches!(&got[0], Event::Message(m) if m.as_text() == Some("hello")));
@@ -101,10 +111,10 @@
 //! | noio_ws (Python) | noio-ws (Rust) |
 //! |---|---|
 //! | `Connection('SERVER')` | [`Connection::new`]`(Role::Server, Config::default())` |
-//! | `Connection(role, {3: 'latin-1'}, {11: 'compare'})` | [`Connection::register_data`]`(3, "latin-1")?` and [`Connection::register_control`]`(11, "compare")?` on the connection (or on a [`Registry`] given to [`Connection::with_registry`]) |
+//! | `Connection(role, {3: 'latin-1'}, {11: 'compare'})` | [`Connection::with_opcodes`]`(role, config, `[`OpcodeRegistry::from_names`]`([(3, "latin-1"), (11, "compare")])?)`; or [`Connection::register_data`]`(3, "latin-1")?` and [`Connection::register_control`]`(11, "compare")?` on the connection (or on a [`Registry`] given to [`Connection::with_registry`]) |
 //! | `conn.recv(bytechunk)` | [`Connection::recv`]`(&bytes)`; also [`recv_at`](Connection::recv_at) (with a time), [`recv_owned`](Connection::recv_owned) and [`recv_with`](Connection::recv_with) (no copy) |
 //! | `conn.next_event()` returning a `Message` or `Information.NEED_DATA` | [`Connection::next_event`] returning an [`Event`], [`Event::NeedData`] when more bytes are needed |
-//! | `conn.send(Frame(data, 'text'))` returning bytes | [`Connection::send`]`(Frame::text(data))?` returning `Bytes`; [`send_into`](Connection::send_into) and [`send_parts`](Connection::send_parts) avoid copies |
+//! | `conn.send(Frame(data, 'text'))` returning bytes | [`Connection::send`]`(Frame::text(data))?` queues the frame; its bytes, after any pong or close reply queued before it, come out of [`Connection::poll_output`] (call until `None`: a server's large payload is a part of its own, not copied) or [`poll_output_into`](Connection::poll_output_into) (everything into one buffer); [`output_is_full`](Connection::output_is_full) says when to wait for the peer to read |
 //! | `Frame(data, 'latin-1')` | [`Connection::frame`]`("latin-1", data)?` |
 //! | `Frame(data, 'binary', fin=False)` | `Frame::binary(data).with_fin(false)`, then `Frame::continuation(data, fin)` |
 //! | `Frame('', 'close', status_code=1000)` | `Frame::close(CloseCode::NORMAL, "")?` |
@@ -177,7 +187,8 @@ pub use noio_ws_registry::{
 /// judged only once events are asked for, so registering before the first
 /// [`Connection::next_event`] is in time.
 pub fn from_handshake(accepted: Accepted, config: Config) -> Connection {
-    let registry = Registry { opcodes: OpcodeRegistry::new(), extensions: accepted.extensions };
+    let mut registry = Registry::new();
+    registry.extensions = accepted.extensions;
     let mut connection = Connection::with_registry(accepted.role, config, registry);
     match accepted.rest.try_into_mut() {
         Ok(owned) => connection.recv_owned(owned),

@@ -7,7 +7,7 @@ use noio_ws::{
     Accept, ClientOutcome, ClientRequest, Config, Event, ExtensionStack, Frame, Role, Rsv, ServerHandshake,
     from_handshake,
 };
-use noio_ws_test_support::{Xor, client_frame, drain};
+use noio_ws_test_support::{Xor, client_frame, drain, sent};
 
 fn extensions() -> ExtensionStack {
     let mut extensions = ExtensionStack::new();
@@ -40,7 +40,7 @@ fn handshake_then_messages_both_ways() {
     assert!(matches!(&events[..], [Event::Message(m)] if m.as_text() == Some("early")));
 
     // The client reads the 101 and the server's first frame in one read.
-    let greeting = server.send(Frame::new(latin1, "caf\u{e9}")).unwrap();
+    let greeting = sent(&mut server, Frame::new(latin1, "caf\u{e9}")).unwrap();
     let Some(ClientOutcome::Accepted { accepted, .. }) =
         client_hs.recv(&[&response[..], &greeting].concat()).unwrap()
     else {
@@ -70,7 +70,7 @@ fn messages_pass_the_negotiated_extension_after_the_handshake() {
     let Some(ClientOutcome::Accepted { accepted, .. }) = client_hs.recv(&response).unwrap() else { panic!() };
     let mut client = from_handshake(accepted, Config::default());
 
-    let wire = client.send(Frame::text("through xor")).unwrap();
+    let wire = sent(&mut client, Frame::text("through xor")).unwrap();
     assert_eq!(wire[0] & 0x70, 0x10, "RSV3 set by the extension");
     server.recv(&wire);
     let (events, _) = drain(&mut server);

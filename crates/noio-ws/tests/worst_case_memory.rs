@@ -14,7 +14,7 @@ use noio_ws::{
     Config, Connection, DeflateConfig, Delivery, Event, Frame, PerMessageDeflate, ProtocolError, Registry,
     Role,
 };
-use noio_ws_test_support::{client_frame, incompressible};
+use noio_ws_test_support::{client_frame, incompressible, sent};
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
@@ -155,7 +155,7 @@ fn worst_case_memory() {
     // With deflate: a bomb, 256 MiB of zeros in about 256 KiB, refused at
     // the limit having inflated at most the limit.
     let (mut client, mut server) = deflate_pair(config);
-    let wire = client.send(Frame::binary(vec![0; 256 * MIB])).unwrap();
+    let wire = sent(&mut client, Frame::binary(vec![0; 256 * MIB])).unwrap();
     assert!(wire.len() < MIB, "{} bytes", wire.len());
     let (held, error) = peak(&mut server, &wire, |_| {});
     assert_eq!(error, Some(ProtocolError::MessageTooLong { max: LIMIT as u64 }));
@@ -165,7 +165,7 @@ fn worst_case_memory() {
     // With deflate: a message at the limit that does not compress, in one
     // frame (longer than the limit on the wire): inflated as it arrives.
     let (mut client, mut server) = deflate_pair(config);
-    let wire = client.send(Frame::binary(incompressible(LIMIT))).unwrap();
+    let wire = sent(&mut client, Frame::binary(incompressible(LIMIT))).unwrap();
     assert!(wire.len() > LIMIT, "stored blocks make it {} bytes", wire.len());
     let mut got = 0;
     let (held, error) = peak(&mut server, &wire, |e| got += data_len(e));
@@ -176,7 +176,7 @@ fn worst_case_memory() {
     // Streaming delivery holds a chunk, not the message, even for a bomb.
     let streaming = Config { delivery: Delivery::Streaming, max_message_len: u64::MAX, ..config };
     let (mut client, mut server) = deflate_pair(streaming);
-    let wire = client.send(Frame::binary(vec![0; 256 * MIB])).unwrap();
+    let wire = sent(&mut client, Frame::binary(vec![0; 256 * MIB])).unwrap();
     let mut got = 0;
     let (held, error) = peak(&mut server, &wire, |e| got += data_len(e));
     assert_eq!((error, got), (None, 256 * MIB));

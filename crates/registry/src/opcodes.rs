@@ -55,6 +55,36 @@ impl OpcodeRegistry {
         }
     }
 
+    /// A registry built from a description: `(code, name)` pairs, each a
+    /// data (3-7) or control (11-15) opcode by its code. The Python noio_ws
+    /// `Connection(role, {3: 'latin-1'}, {11: 'compare'})` is
+    /// `OpcodeRegistry::from_names([(3, "latin-1"), (11, "compare")])`.
+    ///
+    /// ```
+    /// use noio_ws_registry::OpcodeRegistry;
+    ///
+    /// let opcodes = OpcodeRegistry::from_names([(3, "latin-1"), (11, "compare")])?;
+    /// assert_eq!(opcodes.iter().map(|(op, name)| (op.value(), name)).collect::<Vec<_>>(),
+    ///            [(3, "latin-1"), (11, "compare")]);
+    /// // A registry is a value: clone it for the other end of a test.
+    /// let peer = opcodes.clone();
+    /// assert_eq!(peer, opcodes);
+    /// # Ok::<(), noio_ws_registry::RegistryError>(())
+    /// ```
+    pub fn from_names<'a>(
+        description: impl IntoIterator<Item = (u8, &'a str)>,
+    ) -> Result<Self, RegistryError> {
+        let mut registry = OpcodeRegistry::new();
+        for (code, name) in description {
+            if matches!(code, 11..=15) {
+                registry.register_control(code, name)?;
+            } else {
+                registry.register_data(code, name)?;
+            }
+        }
+        Ok(registry)
+    }
+
     fn insert(&mut self, op: OpCode, name: String) -> Result<OpCode, RegistryError> {
         if self.is_registered(op) {
             return Err(RegistryError::OpcodeTaken(op));
@@ -104,6 +134,16 @@ impl OpcodeRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_registers_each_code_by_its_class() {
+        let r = OpcodeRegistry::from_names([(3, "latin-1"), (15, "fifteen")]).unwrap();
+        assert_eq!(r.name(OpCode::new(3).unwrap()), "latin-1");
+        assert!(OpCode::new(15).is_some_and(|op| op.is_control() && r.is_registered(op)));
+        assert_eq!(OpcodeRegistry::from_names([(9, "x")]), Err(RegistryError::NotACustomDataOpcode(9)));
+        let taken = OpcodeRegistry::from_names([(3, "a"), (3, "b")]);
+        assert_eq!(taken, Err(RegistryError::OpcodeTaken(OpCode::new(3).unwrap())));
+    }
 
     #[test]
     fn ranges_are_enforced_by_class() {

@@ -9,15 +9,13 @@ use noio_ws_codec::{OpCode, Rsv};
 
 use crate::{Extension, ExtensionOffer, ExtensionResponse, NegotiationError, RegistryError};
 
-/// A connection's extensions in processing order, plus the reserved bits the
-/// application claims for itself.
+/// A connection's extensions in processing order.
 ///
-/// Each reserved bit has at most one owner: pushing an extension, or
-/// claiming bits for the application, fails if a bit is taken. Bits claimed by
-/// the application (the Python noio_ws "set `rsv_1` and compress it
-/// yourself") may be set on any frame, sent or received; an extension's bits
-/// only where [`Extension::allowed_rsv`] says, and only once it is
-/// negotiated.
+/// Each reserved bit has at most one owner: pushing an extension fails if one
+/// of its bits is taken. An extension's bits may be set only where
+/// [`Extension::allowed_rsv`] says, and only once it is negotiated; bits the
+/// application claims for itself are the connection's
+/// ([`Registry::claim_rsv`](crate::Registry::claim_rsv)).
 ///
 /// An extension enters the stack in one of two ways:
 /// - [`push`](Self::push): a candidate, offered by a client or considered by
@@ -44,7 +42,6 @@ pub struct ExtensionStack {
     candidates: Vec<Box<dyn Extension>>,
     /// Agreed with the peer, in processing order: what the connection runs.
     negotiated: Vec<Box<dyn Extension>>,
-    app_rsv: Rsv,
 }
 
 impl core::fmt::Debug for ExtensionStack {
@@ -52,15 +49,14 @@ impl core::fmt::Debug for ExtensionStack {
         f.debug_struct("ExtensionStack")
             .field("negotiated", &self.names().collect::<Vec<_>>())
             .field("candidates", &self.candidate_names().collect::<Vec<_>>())
-            .field("app_rsv", &self.app_rsv)
             .finish()
     }
 }
 
 impl ExtensionStack {
-    /// An empty stack: no extension, no reserved bit claimed.
+    /// An empty stack: no extension.
     pub const fn new() -> Self {
-        ExtensionStack { candidates: Vec::new(), negotiated: Vec::new(), app_rsv: Rsv::NONE }
+        ExtensionStack { candidates: Vec::new(), negotiated: Vec::new() }
     }
 
     /// Adds `extension` as a candidate, to be offered (client) or considered
@@ -94,14 +90,6 @@ impl ExtensionStack {
         Ok(())
     }
 
-    /// Claims reserved bits for the application itself, with no extension
-    /// object: frames it sends and receives may then carry them freely.
-    pub fn claim_rsv(&mut self, rsv: Rsv) -> Result<(), RegistryError> {
-        self.check_free(rsv)?;
-        self.app_rsv |= rsv;
-        Ok(())
-    }
-
     /// Every extension, candidate or negotiated: ownership of names and bits
     /// is checked against all of them.
     fn all(&self) -> impl Iterator<Item = &dyn Extension> {
@@ -115,35 +103,26 @@ impl ExtensionStack {
         self.check_free(extension.rsv())
     }
 
-    fn check_free(&self, wanted: Rsv) -> Result<(), RegistryError> {
-        let conflict =
-            |held: Rsv, holder: &str| RegistryError::RsvConflict { wanted, held, holder: holder.to_string() };
-        if wanted.intersects(self.app_rsv) {
-            return Err(conflict(self.app_rsv, "the application"));
-        }
+    /// Fails when an extension, candidate or negotiated, holds one of the
+    /// `wanted` bits.
+    pub(crate) fn check_free(&self, wanted: Rsv) -> Result<(), RegistryError> {
         match self.all().find(|e| e.rsv().intersects(wanted)) {
-            Some(e) => Err(conflict(e.rsv(), e.name())),
+            Some(e) => {
+                Err(RegistryError::RsvConflict { wanted, held: e.rsv(), holder: e.name().to_string() })
+            }
             None => Ok(()),
         }
     }
 
-    /// The bits the application claimed.
-    pub const fn app_rsv(&self) -> Rsv {
-        self.app_rsv
-    }
-
-    /// Every claimed bit: by the application or by an extension, candidate
-    /// or negotiated.
+    /// Every bit an extension holds, candidate or negotiated.
     pub fn claimed_rsv(&self) -> Rsv {
-        self.all().fold(self.app_rsv, |acc, e| acc | e.rsv())
+        self.all().fold(Rsv::NONE, |acc, e| acc | e.rsv())
     }
 
-    /// The reserved bits a received frame may carry: the application's, and
-    /// those the negotiated extensions allow here.
+    /// The reserved bits the negotiated extensions allow on a received frame
+    /// here.
     pub fn allowed_rsv(&self, opcode: OpCode, first_frame_of_message: bool) -> Rsv {
-        self.negotiated
-            .iter()
-            .fold(self.app_rsv, |acc, e| acc | e.allowed_rsv(opcode, first_frame_of_message))
+        self.negotiated.iter().fold(Rsv::NONE, |acc, e| acc | e.allowed_rsv(opcode, first_frame_of_message))
     }
 
     /// The negotiated extensions' names, in processing order.

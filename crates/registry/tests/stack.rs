@@ -3,7 +3,9 @@
 
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{FrameHeader, OpCode, Rsv};
-use noio_ws_registry::{ExtensionOffer, ExtensionStack, NegotiationError, Progress, RegistryError};
+use noio_ws_registry::{
+    ExtensionOffer, ExtensionStack, NegotiationError, OpcodeRegistry, Progress, Registry, RegistryError,
+};
 use noio_ws_test_support::Xor;
 
 #[test]
@@ -14,21 +16,41 @@ fn each_reserved_bit_has_one_owner() {
     assert!(matches!(err, RegistryError::RsvConflict { holder, .. } if holder == "xor"));
     assert_eq!(stack.push(Xor::new("xor", Rsv::RSV2)), Err(RegistryError::DuplicateExtension("xor".into())));
 
+    assert_eq!(stack.claimed_rsv(), Rsv::RSV3);
+
     // The Python noio_ws example: the application sets RSV1 and compresses by itself.
-    stack.claim_rsv(Rsv::RSV1).unwrap();
-    assert!(matches!(stack.claim_rsv(Rsv::RSV3), Err(RegistryError::RsvConflict { .. })));
-    assert!(matches!(stack.push(Xor::new("late", Rsv::RSV1)), Err(RegistryError::RsvConflict { .. })));
-    assert_eq!(stack.claimed_rsv(), Rsv::RSV1 | Rsv::RSV3);
+    let mut registry = Registry::new();
+    registry.extensions = stack;
+    registry.claim_rsv(Rsv::RSV1).unwrap();
+    assert!(
+        matches!(registry.claim_rsv(Rsv::RSV3), Err(RegistryError::RsvConflict { holder, .. }) if holder == "xor")
+    );
+    let twice = registry.claim_rsv(Rsv::RSV1);
+    assert!(matches!(twice, Err(RegistryError::RsvConflict { holder, .. }) if holder == "the application"));
+    assert_eq!(registry.app_rsv(), Rsv::RSV1);
+}
+
+#[test]
+fn a_registry_from_parts_refuses_bits_an_extension_holds() {
+    let mut stack = ExtensionStack::new();
+    stack.push_negotiated(Xor::new("xor", Rsv::RSV3)).unwrap();
+    let opcodes = OpcodeRegistry::from_names([(3, "latin-1")]).unwrap();
+    let refused = Registry::from_parts(opcodes.clone(), stack, Rsv::RSV3);
+    assert!(matches!(refused, Err(RegistryError::RsvConflict { .. })));
+    let registry = Registry::from_parts(opcodes, ExtensionStack::new(), Rsv::RSV1 | Rsv::RSV2).unwrap();
+    assert_eq!(registry.app_rsv(), Rsv::RSV1 | Rsv::RSV2);
+    assert_eq!(registry.opcodes.by_name("latin-1"), OpCode::new(3));
 }
 
 #[test]
 fn allowed_bits_follow_frame_position() {
-    let mut stack = ExtensionStack::new();
-    stack.push_negotiated(Xor::new("xor", Rsv::RSV3)).unwrap();
-    stack.claim_rsv(Rsv::RSV1).unwrap();
-    assert_eq!(stack.allowed_rsv(OpCode::TEXT, true), Rsv::RSV1 | Rsv::RSV3);
-    assert_eq!(stack.allowed_rsv(OpCode::CONTINUATION, false), Rsv::RSV1);
-    assert_eq!(stack.allowed_rsv(OpCode::PING, true), Rsv::RSV1);
+    let mut registry = Registry::new();
+    registry.extensions.push_negotiated(Xor::new("xor", Rsv::RSV3)).unwrap();
+    registry.claim_rsv(Rsv::RSV1).unwrap();
+    assert_eq!(registry.allowed_rsv(OpCode::TEXT, true), Rsv::RSV1 | Rsv::RSV3);
+    assert_eq!(registry.allowed_rsv(OpCode::CONTINUATION, false), Rsv::RSV1);
+    assert_eq!(registry.allowed_rsv(OpCode::PING, true), Rsv::RSV1);
+    assert_eq!(registry.extensions.allowed_rsv(OpCode::TEXT, true), Rsv::RSV3, "the stack's own");
 }
 
 #[test]
@@ -103,7 +125,10 @@ fn an_extension_pushed_but_not_negotiated_owns_no_bit_on_the_wire() {
     assert_eq!(stack.candidate_names().collect::<Vec<_>>(), ["xor"]);
     // Yet the bit and the name stay reserved against a second owner.
     assert_eq!(stack.claimed_rsv(), Rsv::RSV3);
-    assert!(matches!(stack.claim_rsv(Rsv::RSV3), Err(RegistryError::RsvConflict { .. })));
+    let mut registry = Registry::new();
+    registry.extensions = stack;
+    assert!(matches!(registry.claim_rsv(Rsv::RSV3), Err(RegistryError::RsvConflict { .. })));
+    let stack = &mut registry.extensions;
     assert!(matches!(
         stack.push_negotiated(Xor::new("other", Rsv::RSV3)),
         Err(RegistryError::RsvConflict { .. })

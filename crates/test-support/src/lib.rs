@@ -46,6 +46,24 @@ pub fn drain(conn: &mut Connection) -> (Vec<Event>, Option<ProtocolError>) {
     }
 }
 
+/// Everything `conn` has queued to write, in wire order: each part
+/// [`Connection::poll_output`] hands out until it returns `None`, joined.
+pub fn drain_output(conn: &mut Connection) -> Vec<u8> {
+    let mut wire = Vec::new();
+    while let Some(part) = conn.poll_output() {
+        wire.extend_from_slice(&part);
+    }
+    wire
+}
+
+/// Queues `frame` on `conn` with [`Connection::send`], then takes
+/// everything queued with [`drain_output`]: the frame's bytes, after
+/// whatever was queued before it (automatic pongs and close replies).
+pub fn sent(conn: &mut Connection, frame: Frame) -> Result<Vec<u8>, UsageError> {
+    conn.send(frame)?;
+    Ok(drain_output(conn))
+}
+
 /// The bytes of one frame with any header at all, masked with `mask` if
 /// given: for feeding a connection what a misbehaving peer would send. The
 /// length is always in its minimal encoding; everything else is as asked,
@@ -129,10 +147,11 @@ fn exchange(
     receiver: &mut Connection,
     frame: Frame,
 ) -> Result<Vec<Event>, UsageError> {
-    let bytes = sender.send(frame)?;
+    let bytes = sent(sender, frame)?;
     receiver.recv(&bytes);
     let (events, _) = drain(receiver);
-    if let Some(replies) = receiver.poll_output() {
+    let replies = drain_output(receiver);
+    if !replies.is_empty() {
         sender.recv(&replies);
     }
     Ok(events)

@@ -64,10 +64,10 @@ pub fn connection_deflate(data: &[u8]) {
         let (body, after) = tail.split_at(take);
         rest = after;
         let wire = match op % 5 {
-            0 => peer.send(Frame::binary(body.to_vec())).map(|b| b.to_vec()),
-            1 => peer.send(Frame::text(String::from_utf8_lossy(body).into_owned())).map(|b| b.to_vec()),
+            0 => sent(&mut peer, Frame::binary(body.to_vec())),
+            1 => sent(&mut peer, Frame::text(String::from_utf8_lossy(body).into_owned())),
             2 => two_fragments(&mut peer, body),
-            3 => peer.send(Frame::ping(body[..body.len().min(125)].to_vec())).map(|b| b.to_vec()),
+            3 => sent(&mut peer, Frame::ping(body[..body.len().min(125)].to_vec())),
             _ => Ok(body.to_vec()),
         };
         let Ok(wire) = wire else { continue };
@@ -94,7 +94,8 @@ pub fn connection_deflate(data: &[u8]) {
                 .saturating_add(read);
             let held = conn.buffered();
             assert!(held <= fed && held <= bound, "holds {held} bytes of the {fed} sent (bound {bound})");
-            if let Some(reply) = conn.poll_output() {
+            let reply = output(&mut conn);
+            if !reply.is_empty() {
                 peer.recv(&reply);
                 while let Ok(event) = peer.next_event() {
                     if event == Event::NeedData {
@@ -114,9 +115,24 @@ pub fn connection_deflate(data: &[u8]) {
 /// A message sent as two fragments, the first half then the rest.
 fn two_fragments(peer: &mut Connection, body: &[u8]) -> Result<Vec<u8>, UsageError> {
     let (first, second) = body.split_at(body.len() / 2);
-    let mut wire = peer.send(Frame::binary(first.to_vec()).with_fin(false))?.to_vec();
-    wire.extend_from_slice(&peer.send(Frame::continuation(second.to_vec(), true))?);
-    Ok(wire)
+    peer.send(Frame::binary(first.to_vec()).with_fin(false))?;
+    sent(peer, Frame::continuation(second.to_vec(), true))
+}
+
+/// Queues `frame` on `peer` and takes everything queued: its bytes, after
+/// anything queued before.
+fn sent(peer: &mut Connection, frame: Frame) -> Result<Vec<u8>, UsageError> {
+    peer.send(frame)?;
+    Ok(output(peer))
+}
+
+/// Everything `conn` has queued to write, in wire order.
+fn output(conn: &mut Connection) -> Vec<u8> {
+    let mut wire = Vec::new();
+    while let Some(part) = conn.poll_output() {
+        wire.extend_from_slice(&part);
+    }
+    wire
 }
 
 /// Hands out every ready event, checking each; false once the connection

@@ -55,6 +55,14 @@ impl fmt::Display for Ending {
 /// may answer each data event (`Message`, `Frame` or `Chunk`) with a frame.
 /// Pings are answered and closes echoed by the connection itself.
 ///
+/// Answers are only queued; after each pass over the events everything the
+/// connection queued, answers, pongs and close replies alike, is written in
+/// wire order. While the queue is past the connection's `output_high_water`
+/// (`output_is_full()`), no more events are taken and nothing more is read:
+/// the queue is written out first, the blocking write waiting for the peer
+/// to read, so a peer that sends without reading cannot make us queue its
+/// echoes without bound.
+///
 /// The connection's own timers (its `Config`'s `ping_interval`,
 /// `idle_timeout`, `close_timeout` ...) run on this loop's clock: each read
 /// waits at most until `poll_timeout()`, and `handle_timeout` then sends the
@@ -72,19 +80,27 @@ pub(crate) fn run(
     loop {
         // Drain first: bytes that came with the handshake are already buffered.
         let mut violation = None;
+        let mut abnormal = false;
+        let mut need_data = false;
         loop {
             match conn.next_event() {
                 Ok(event @ (Event::Message(_) | Event::Frame(_) | Event::Chunk(_))) => {
                     // After our close nothing more may be sent, answers included.
                     if let Some(reply) = on_data(event).filter(|_| conn.state().can_send_data()) {
-                        // A server's payload goes out without a copy.
-                        for part in conn.send_parts(reply)? {
-                            stream.write_all(&part)?;
-                        }
+                        conn.send(reply)?;
+                    }
+                    if conn.output_is_full() {
+                        break; // write before taking more
                     }
                 }
-                Ok(Event::NeedData) => break,
-                Ok(Event::AbnormalClosure) => return Ok(Ending::Abnormal),
+                Ok(Event::NeedData) => {
+                    need_data = true;
+                    break;
+                }
+                Ok(Event::AbnormalClosure) => {
+                    abnormal = true;
+                    break;
+                }
                 Ok(_) => {}
                 // The connection queued a close frame with the right code.
                 Err(error) => {
@@ -93,14 +109,20 @@ pub(crate) fn run(
                 }
             }
         }
-        if let Some(queued) = conn.poll_output() {
-            stream.write_all(&queued)?;
+        write_output(stream, conn)?;
+        if abnormal {
+            return Ok(Ending::Abnormal);
         }
         if let Some(violation) = violation {
             return Ok(Ending::Failed(violation));
         }
         if conn.transport_action() != TransportAction::Keep {
             return Ok(Ending::Closed);
+        }
+        if !need_data {
+            // The output was full: events are still waiting, and come before
+            // any more reading.
+            continue;
         }
         // Straight into the connection's buffer; a read of 0 ends the stream.
         let deadline = conn.poll_timeout().map(|at| start + at);
@@ -118,12 +140,19 @@ pub(crate) fn run(
         if conn.handle_timeout(start.elapsed()) == Some(Timeout::Idle) {
             // The peer's answer to our close is read, and dropped, by
             // graceful_close: nothing it could still say matters now.
-            if let Some(queued) = conn.poll_output() {
-                stream.write_all(&queued)?;
-            }
+            write_output(stream, conn)?;
             return Ok(Ending::Idle(conn.config().idle_timeout.unwrap_or_default()));
         }
     }
+}
+
+/// Writes everything `conn` queued, part by part in wire order: a server's
+/// large payload is a part of its own, written without a copy.
+fn write_output(stream: &mut TcpStream, conn: &mut Connection) -> std::io::Result<()> {
+    while let Some(part) = conn.poll_output() {
+        stream.write_all(&part)?;
+    }
+    Ok(())
 }
 
 /// Whole messages come back as they came; frames and streamed pieces come

@@ -1,0 +1,473 @@
+//! The receiving half of a connection: bytes read from the transport in,
+//! events out. It owns everything about the incoming direction (the input
+//! buffer, the frame decoder, the message in progress and its UTF-8 check)
+//! and never writes a byte or changes the connection's state: what an event
+//! asks for (a pong, a close reply, failing the connection) is the
+//! connection's to do, by the table in `state.rs`.
+//!
+//! One frame takes one path: the decoder hands out a whole frame, or a piece
+//! of one for what is streamed, assembled or transformed anyway;
+//! [`Receiver::next_event`] checks a frame's header the first time it is
+//! seen, then hands control frames to [`Receiver::control`], a message in
+//! one untransformed frame (most messages) to the zero-copy
+//! [`Receiver::single_frame_message`], and every other piece of data to
+//! [`Receiver::data`]: one delivery core that joins pieces into whole
+//! messages or hands them out as frames or chunks.
+
+use alloc::boxed::Box;
+use alloc::string::{String, ToString};
+use core::time::Duration;
+
+use noio_ws_codec::bytes::{Bytes, BytesMut};
+use noio_ws_codec::{CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameHeader, OpCode, Role};
+use noio_ws_registry::Registry;
+
+use crate::growth::reserve_bounded;
+use crate::incoming::IncomingMessage;
+use crate::pipeline::{self, ActiveExtensions};
+use crate::utf8::Utf8Validator;
+use crate::{
+    CloseFrame, Config, ControlFrame, DataFrame, Delivery, Event, Message, MessageChunk, ProtocolError,
+};
+
+/// The size of the first read `read_with` lends: small, so an idle
+/// connection holds little; reads double from here while they come back full.
+const FIRST_READ: usize = 4 << 10;
+
+/// What a receiving step may use of the rest of the connection.
+pub(crate) struct Context<'a> {
+    pub(crate) role: Role,
+    pub(crate) config: &'a Config,
+    pub(crate) registry: &'a mut Registry,
+    /// The time of the latest input, which the events it completes carry.
+    pub(crate) time: Option<Duration>,
+}
+
+/// The incoming direction's state.
+#[derive(Debug)]
+pub(crate) struct Receiver {
+    decoder: FrameDecoder,
+    /// Received bytes not yet decoded.
+    input: BytesMut,
+    /// How many bytes the next `read_with` lends.
+    read_len: usize,
+    /// The data message being received, if it needs state between pieces.
+    incoming: Option<IncomingMessage>,
+    /// The rest of a frame piece whose decoded output did not fit in one
+    /// event (frame and streaming delivery through an extension).
+    /// Boxed: only compressed frames need it, and every connection holds
+    /// the field.
+    pending: Option<Box<PendingPiece>>,
+    /// The frame part way in had its header checked before it was complete,
+    /// and this many of its payload bytes were checked as UTF-8.
+    early: Option<usize>,
+}
+
+/// Part of a frame's payload an extension has yet to decode.
+#[derive(Debug)]
+struct PendingPiece {
+    header: FrameHeader,
+    rest: Bytes,
+    frame_end: bool,
+}
+
+impl Receiver {
+    pub(crate) fn new(config: &Config) -> Self {
+        Receiver {
+            decoder: FrameDecoder::with_max_frame_len(config.max_frame_len),
+            input: BytesMut::new(),
+            read_len: FIRST_READ.min(config.max_read_len).max(1),
+            incoming: None,
+            pending: None,
+            early: None,
+        }
+    }
+
+    // ---- input -------------------------------------------------------------
+
+    /// Bytes received and not yet decoded.
+    pub(crate) fn buffered(&self) -> usize {
+        self.input.len()
+    }
+
+    /// The payload bytes the frame part way in still needs, if its header is in.
+    fn frame_rest(&self) -> Option<usize> {
+        let rest = self.decoder.partial_remaining(&self.input)?;
+        Some(usize::try_from(rest).unwrap_or(usize::MAX))
+    }
+
+    /// Makes room for `additional` more bytes. Doubling stops at the end of
+    /// the frame part way in, so a frame is never given more room than it
+    /// declared; and a frame's rest is made room for at once when it is no
+    /// more than `headroom` (or what has arrived), so the bytes that came
+    /// first are not moved again and again as it arrives.
+    fn reserve(&mut self, additional: usize, headroom: usize) {
+        let (len, bound) = match self.frame_rest() {
+            Some(rest) => (rest.min(headroom.max(self.input.len())), rest.saturating_add(self.input.len())),
+            None => (0, usize::MAX),
+        };
+        reserve_bounded(&mut self.input, additional.max(len), bound);
+    }
+
+    /// Appends received bytes.
+    pub(crate) fn take_in(&mut self, bytes: &[u8], config: &Config) {
+        self.reserve(bytes.len(), config.max_read_len);
+        self.input.extend_from_slice(bytes);
+    }
+
+    /// Takes an owned buffer of received bytes, as the input buffer itself
+    /// when nothing is buffered.
+    pub(crate) fn take_owned(&mut self, bytes: BytesMut, config: &Config) {
+        if self.input.is_empty() {
+            self.input = bytes;
+        } else {
+            self.take_in(&bytes, config);
+        }
+    }
+
+    /// Lends `read` a zeroed slice of the input buffer's end; keeps what it
+    /// filled when `keep`. Returns the read's result, clamped to the slice,
+    /// and how many bytes were kept.
+    pub(crate) fn read_with<E>(
+        &mut self,
+        read: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+        keep: bool,
+        config: &Config,
+    ) -> (Result<usize, E>, usize) {
+        let max = config.max_read_len.max(1);
+        // A frame part way in is lent what it still needs, up to the most
+        // one read may take: fewer, larger reads for large frames.
+        let lend = self.frame_rest().map_or(self.read_len, |rest| rest.min(max).max(self.read_len));
+        let start = self.input.len();
+        self.reserve(lend, max);
+        self.input.resize(start + lend, 0);
+        let result = read(&mut self.input[start..]);
+        let filled = match &result {
+            // A reader claiming more than it was lent keeps only the slice.
+            Ok(n) => (*n).min(lend),
+            Err(_) => 0,
+        };
+        let kept = if keep { filled } else { 0 };
+        self.input.truncate(start + kept);
+        self.read_len = if filled == lend {
+            lend.saturating_mul(2).min(max)
+        } else if filled < lend / 4 {
+            (lend / 2).max(FIRST_READ.min(max))
+        } else {
+            lend
+        };
+        (result.map(|n| n.min(lend)), kept)
+    }
+
+    /// Forgets everything received: after the peer's close, a failure or
+    /// the end of the stream nothing more is processed.
+    pub(crate) fn stop(&mut self) {
+        self.input = BytesMut::new();
+        self.incoming = None;
+        self.pending = None;
+        self.early = None;
+    }
+
+    /// True while a data message is part way in, from its first frame's
+    /// header to its last byte.
+    pub(crate) fn is_mid_message(&self) -> bool {
+        self.incoming.is_some() || self.decoder.is_mid_frame() || self.pending.is_some()
+    }
+
+    // ---- events ------------------------------------------------------------
+
+    /// The next event, or [`Event::NeedData`] once everything received is
+    /// handed out.
+    #[inline]
+    pub(crate) fn next_event(&mut self, cx: &mut Context<'_>) -> Result<Event, ProtocolError> {
+        loop {
+            if let Some(piece) = self.pending.take() {
+                match self.data(cx, piece.header, piece.rest, piece.frame_end, 0)? {
+                    Some(event) => return Ok(event),
+                    None => continue,
+                }
+            }
+            let piece = if self.takes_pieces(cx.config.delivery) {
+                self.decoder.decode_chunk(&mut self.input)?
+            } else {
+                self.decoder.decode(&mut self.input)?.map(FrameChunk::from)
+            };
+            let Some(piece) = piece else {
+                if self.check_arrived(cx)? {
+                    // The frame turned out to be one taken in pieces.
+                    continue;
+                }
+                if self.input.is_empty() {
+                    // Everything received is decoded: hold no memory while idle.
+                    self.input = BytesMut::new();
+                }
+                return Ok(Event::NeedData);
+            };
+            let header = piece.header;
+            let early = self.early.take();
+            if piece.is_first() && early.is_none() {
+                self.check_header(cx, &header)?;
+            }
+            let event = if header.opcode.is_control() {
+                Some(self.control(cx, header, piece.payload)?)
+            } else if self.incoming.is_none() && header.opcode != OpCode::CONTINUATION {
+                // check_header left no state for this data frame: it is a
+                // whole message on its own.
+                Some(single_frame_message(cx, header, piece.payload)?)
+            } else {
+                let frame_end = piece.is_last();
+                self.data(cx, header, piece.payload, frame_end, early.unwrap_or(0))?
+            };
+            if let Some(event) = event {
+                return Ok(event);
+            }
+        }
+    }
+
+    /// True when the next frame bytes are taken in pieces as they arrive
+    /// rather than as whole frames. Whole frames for what is delivered as it
+    /// stands (single-frame messages, control frames, frames in
+    /// [`Delivery::Frames`]); pieces for what is streamed, or assembled or
+    /// transformed anyway, so a fragmented or compressed message never holds
+    /// a frame's worth of input besides itself.
+    #[inline]
+    fn takes_pieces(&self, delivery: Delivery) -> bool {
+        if self.decoder.is_mid_frame() {
+            return true;
+        }
+        let message = self.incoming.as_ref();
+        match delivery {
+            Delivery::Streaming => true,
+            Delivery::WholeMessages => message.is_some_and(IncomingMessage::assembles),
+            Delivery::Frames => message.is_some_and(|m| !m.extensions.is_empty()),
+        }
+    }
+
+    /// Judges the part of a frame that has arrived, so a bad header or
+    /// invalid text fails before the frame completes: its header once, then
+    /// the UTF-8 of the payload bytes not checked yet (untransformed text
+    /// only). True when the frame is to be taken in pieces from now on.
+    fn check_arrived(&mut self, cx: &mut Context<'_>) -> Result<bool, ProtocolError> {
+        let Some((header, prefix)) = self.decoder.partial_frame(&self.input) else {
+            return Ok(false);
+        };
+        let received = prefix.len();
+        let checked = match self.early {
+            Some(checked) => checked,
+            None => {
+                self.check_header(cx, &header)?;
+                let starts_message = header.opcode.is_data() && header.opcode != OpCode::CONTINUATION;
+                if starts_message && self.incoming.is_none() {
+                    // check_header chose the single-frame path, which keeps no
+                    // state; this frame needs its text checked while it arrives.
+                    self.incoming = Some(IncomingMessage::single_frame(header.opcode, header.rsv));
+                }
+                0
+            }
+        };
+        let message = self.incoming.as_mut().filter(|m| m.extensions.is_empty() && header.opcode.is_data());
+        let validated = match message {
+            Some(message) if message.utf8.is_some() => {
+                // Counted when the frame is taken; only the text is checked here.
+                message.take_piece(0, &self.input[checked..received], false, u64::MAX)?;
+                received
+            }
+            _ => 0,
+        };
+        self.early = Some(validated);
+        Ok(received > 0 && self.takes_pieces(cx.config.delivery))
+    }
+
+    /// The rules a frame's header must keep beyond the codec's, checked as
+    /// soon as the header arrives; a data frame starting a message that needs
+    /// state between pieces gets it here.
+    #[inline(always)]
+    fn check_header(&mut self, cx: &mut Context<'_>, header: &FrameHeader) -> Result<(), ProtocolError> {
+        // RFC 6455 section 5.1: the server MUST close on an unmasked frame,
+        // the client on a masked one.
+        match (cx.role.expects_masked_incoming(), header.mask.is_some()) {
+            (true, false) => return Err(ProtocolError::UnmaskedFrame),
+            (false, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        if !cx.registry.opcodes.is_known(header.opcode) {
+            return Err(ProtocolError::UnknownOpcode(header.opcode));
+        }
+        let starts_message = header.opcode.is_data() && header.opcode != OpCode::CONTINUATION;
+        match (header.opcode, &self.incoming) {
+            (OpCode::CONTINUATION, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (op, Some(_)) if starts_message => return Err(ProtocolError::ExpectedContinuation(op)),
+            _ => {}
+        }
+        // Section 5.2: a nonzero RSV bit with no negotiated meaning MUST fail the connection.
+        let stray = if header.rsv.is_empty() {
+            header.rsv
+        } else {
+            header.rsv.difference(cx.registry.allowed_rsv(header.opcode, starts_message))
+        };
+        if !stray.is_empty() {
+            return Err(ProtocolError::ReservedBitsSet(stray));
+        }
+        if header.opcode.is_control() {
+            return Ok(());
+        }
+        let extensions = match &self.incoming {
+            Some(message) => message.extensions,
+            None if cx.registry.extensions.is_empty() => ActiveExtensions::default(),
+            None => pipeline::begin_decode(&mut cx.registry.extensions, header)?,
+        };
+        if extensions.is_empty() {
+            // The payload is the message's: a frame that would take it past
+            // the limit fails on its header, before any of it is buffered.
+            let so_far = self.incoming.as_ref().map_or(0, |m| m.len);
+            let max = cx.config.max_message_len;
+            if header.payload_len > max.saturating_sub(so_far) {
+                return Err(ProtocolError::MessageTooLong { max });
+            }
+        }
+        if starts_message {
+            // A final, untransformed frame delivered whole needs no state:
+            // see single_frame_message.
+            let single_frame =
+                header.fin && extensions.is_empty() && cx.config.delivery == Delivery::WholeMessages;
+            if !single_frame {
+                self.incoming = Some(IncomingMessage::new(header.opcode, header.rsv, extensions));
+            }
+        }
+        Ok(())
+    }
+
+    /// A control frame, as its event. A close frame ends the receiving:
+    /// nothing after it is processed, so its buffers are freed.
+    fn control(
+        &mut self,
+        cx: &Context<'_>,
+        header: FrameHeader,
+        payload: Bytes,
+    ) -> Result<Event, ProtocolError> {
+        let (opcode, rsv, time) = (header.opcode, header.rsv, cx.time);
+        Ok(match opcode {
+            OpCode::PING => Event::Ping(ControlFrame { opcode, payload, rsv, time }),
+            OpCode::PONG => Event::Pong(ControlFrame { opcode, payload, rsv, time }),
+            OpCode::CLOSE => {
+                let (code, reason) = match ClosePayload::parse(&payload)? {
+                    Some(close) => (close.code, close.reason.to_string()),
+                    // Section 7.1.5: no status code is reported as 1005.
+                    None => (CloseCode::NO_STATUS_RECEIVED, String::new()),
+                };
+                self.stop();
+                Event::Close(CloseFrame { code, reason, rsv, time })
+            }
+            _ => Event::Control(ControlFrame { opcode, payload, rsv, time }),
+        })
+    }
+
+    /// A piece of a data message that needs state: decoded through its
+    /// extensions, counted and checked, then joined into the whole message
+    /// or handed out as a frame or chunk. Its first `checked` bytes were
+    /// checked as UTF-8 while the frame arrived.
+    fn data(
+        &mut self,
+        cx: &mut Context<'_>,
+        header: FrameHeader,
+        payload: Bytes,
+        frame_end: bool,
+        checked: usize,
+    ) -> Result<Option<Event>, ProtocolError> {
+        let max = cx.config.max_message_len;
+        let Some(message) = self.incoming.as_mut() else {
+            // check_header made a message for every data frame it let through.
+            return Err(ProtocolError::UnexpectedContinuation);
+        };
+        let mut message_end = frame_end && header.fin;
+        let budget = max.saturating_sub(message.len);
+        let over_limit = |e| match e {
+            ProtocolError::MessageTooLong { .. } => ProtocolError::MessageTooLong { max },
+            other => other,
+        };
+        let stack = &mut cx.registry.extensions;
+        let delivery = cx.config.delivery;
+        if delivery == Delivery::WholeMessages {
+            // Decoded straight into the joined message; only an untransformed
+            // piece is kept as it is, so a message in one frame is not copied.
+            let whole = if message.extensions.is_empty() {
+                message.join(payload, checked, message_end, max)?
+            } else {
+                let start = message.joined.len();
+                let joined = &mut message.joined;
+                pipeline::decode_into(stack, message.extensions, payload, message_end, budget, joined)
+                    .map_err(over_limit)?;
+                message.take_decoded(start, message_end, max)?
+            };
+            let Some(payload) = whole else {
+                return Ok(None);
+            };
+            let (opcode, rsv) = (message.opcode, message.rsv);
+            self.incoming = None;
+            return Ok(Some(Event::Message(Message { opcode, payload, rsv, time: cx.time })));
+        }
+        let payload = if message.extensions.is_empty() {
+            payload
+        } else {
+            let limit = cx.config.max_chunk_len;
+            let (out, used, finished) =
+                pipeline::decode_bounded(stack, message.extensions, &payload, message_end, budget, limit)
+                    .map_err(over_limit)?;
+            if !finished {
+                let rest = payload.slice(used..);
+                self.pending = Some(Box::new(PendingPiece { header, rest, frame_end }));
+            }
+            message_end &= finished;
+            out
+        };
+        let fresh = payload.get(checked..).unwrap_or_default();
+        message.take_piece(payload.len(), fresh, message_end, max)?;
+        // The piece ends its frame unless the frame has bytes still to
+        // arrive or to decode.
+        let piece_ends_frame = frame_end && self.pending.is_none();
+        let time = cx.time;
+        let event = match delivery {
+            // A frame gives an event even when empty; a piece of one only
+            // when it brings bytes or ends it.
+            Delivery::Frames if payload.is_empty() && !piece_ends_frame => return Ok(None),
+            Delivery::Frames => Event::Frame(DataFrame {
+                opcode: header.opcode,
+                message_opcode: message.opcode,
+                payload,
+                fin: header.fin,
+                rsv: header.rsv,
+                frame_end: piece_ends_frame,
+                time,
+            }),
+            _ if payload.is_empty() && !message_end => return Ok(None),
+            _ => Event::Chunk(MessageChunk {
+                opcode: message.opcode,
+                payload,
+                rsv: header.rsv,
+                first: !message.chunk_sent,
+                frame_end: piece_ends_frame,
+                fin: message_end,
+                time,
+            }),
+        };
+        message.chunk_sent = true;
+        if message_end {
+            self.incoming = None;
+        }
+        Ok(Some(event))
+    }
+}
+
+/// A message in one whole frame, untransformed, delivered whole: most
+/// messages. No state, no copy; check_header judged its length already.
+#[inline(always)]
+fn single_frame_message(
+    cx: &Context<'_>,
+    header: FrameHeader,
+    payload: Bytes,
+) -> Result<Event, ProtocolError> {
+    if header.opcode == OpCode::TEXT {
+        Utf8Validator::check_whole(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
+    }
+    Ok(Event::Message(Message { opcode: header.opcode, payload, rsv: header.rsv, time: cx.time }))
+}

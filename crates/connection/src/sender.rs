@@ -1,0 +1,246 @@
+//! The sending half of a connection: frames in, bytes to write out, through
+//! one queue. It owns everything about the outgoing direction: the encoder,
+//! the masking keys, the fragmented message being sent (its extensions and
+//! its UTF-8 check) and the output queue, which holds what the application
+//! sent and what the connection sends by itself (pongs, close replies,
+//! keepalive pings) in the order they are to go on the wire.
+//!
+//! The queue is the bytes being built plus, for a server, large payloads
+//! kept as the caller's own `Bytes` between them, so they are written with
+//! no copy.
+
+use alloc::collections::VecDeque;
+use core::mem;
+
+use noio_ws_codec::bytes::{Bytes, BytesMut};
+use noio_ws_codec::{ClosePayload, FrameEncoder, FrameHeader, MAX_CONTROL_PAYLOAD, Mask, OpCode, Role};
+use noio_ws_registry::Registry;
+
+use crate::mask_keys::MaskKeys;
+use crate::pipeline::{self, ActiveExtensions};
+use crate::utf8::Utf8Validator;
+use crate::{Frame, UsageError};
+
+/// How many bytes of output may be queued before automatic pongs stop
+/// queuing one per ping and only the latest ping waits for its answer:
+/// enough for every ping of a burst of small ones (Autobahn's case 2.10
+/// sends ten at once and expects ten pongs), little enough not to matter.
+const PONG_QUEUE: usize = 1 << 10;
+
+/// The smallest unmasked payload queued as the caller's `Bytes` rather than
+/// copied: below it a copy costs less than keeping one more part.
+const ZERO_COPY_MIN: usize = 4 << 10;
+
+/// The outgoing direction's state.
+#[derive(Debug)]
+pub(crate) struct Sender {
+    role: Role,
+    encoder: FrameEncoder,
+    mask_keys: MaskKeys,
+    /// Parts of the queue ahead of `output`: frozen bytes and zero-copy
+    /// payloads, in wire order.
+    parts: VecDeque<Bytes>,
+    /// The tail of the queue, being built.
+    output: BytesMut,
+    /// The payload of the automatic pong not yet queued. Each ping's pong is
+    /// queued while the queued output stays under [`PONG_QUEUE`]; past it,
+    /// only the latest ping is answered (RFC 6455 section 5.5.3 allows it),
+    /// so pings from a peer that does not read cannot queue without bound.
+    pending_pong: Option<Bytes>,
+    /// True while a fragmented message is being sent.
+    fragmented: bool,
+    /// The extensions transforming the message being sent.
+    extensions: ActiveExtensions,
+    /// The UTF-8 check of the fragmented text message being sent, so far.
+    text: Option<Utf8Validator>,
+}
+
+impl Sender {
+    pub(crate) fn new(role: Role) -> Self {
+        Sender {
+            role,
+            encoder: FrameEncoder::new(role),
+            // Only a client masks; a server's generator is never drawn from.
+            mask_keys: if role.masks_outgoing() { MaskKeys::from_environment() } else { MaskKeys::new(0) },
+            parts: VecDeque::new(),
+            output: BytesMut::new(),
+            pending_pong: None,
+            fragmented: false,
+            extensions: ActiveExtensions::default(),
+            text: None,
+        }
+    }
+
+    pub(crate) fn set_mask_seed(&mut self, seed: u64) {
+        self.mask_keys = MaskKeys::new(seed);
+    }
+
+    /// The rules a frame the application sends must keep, whatever the
+    /// state: a known opcode, claimed reserved bits, a control frame's size
+    /// and a close frame's payload.
+    #[inline]
+    pub(crate) fn check(frame: &Frame, registry: &Registry) -> Result<(), UsageError> {
+        let opcode = frame.opcode;
+        if !registry.opcodes.is_known(opcode) {
+            return Err(UsageError::UnknownOpcode(opcode));
+        }
+        let stray = frame.rsv.difference(registry.app_rsv());
+        if !stray.is_empty() {
+            return Err(UsageError::UnclaimedReservedBits(stray));
+        }
+        if opcode.is_control() {
+            if !frame.fin || frame.payload.len() > MAX_CONTROL_PAYLOAD {
+                return Err(UsageError::InvalidControlFrame { opcode, len: frame.payload.len() });
+            }
+            if opcode == OpCode::CLOSE {
+                ClosePayload::parse(&frame.payload)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a data frame into the message being sent: checks its place in
+    /// the fragmentation and its text, and runs it through the extensions,
+    /// leaving the frame as it goes on the wire.
+    #[inline]
+    pub(crate) fn prepare_data(
+        &mut self,
+        frame: &mut Frame,
+        registry: &mut Registry,
+    ) -> Result<(), UsageError> {
+        let opcode = frame.opcode;
+        let starts_message = match (opcode == OpCode::CONTINUATION, self.fragmented) {
+            (true, false) => return Err(UsageError::NoMessageToContinue),
+            (false, true) => return Err(UsageError::MessageInProgress(opcode)),
+            (continues, _) => !continues,
+        };
+        let text =
+            if starts_message { (opcode == OpCode::TEXT).then(Utf8Validator::default) } else { self.text };
+        let text = match text {
+            // A frame made from a `str` is whole UTF-8: it needs no check
+            // unless the frame before it ended inside a character.
+            Some(validator) if !(frame.utf8 && validator.is_idle()) => Some(check_text(validator, frame)?),
+            other => other,
+        };
+        if !registry.extensions.is_empty() {
+            let stack = &mut registry.extensions;
+            if starts_message {
+                let len_hint = frame.fin.then_some(frame.payload.len());
+                let (active, rsv) = pipeline::begin_encode(stack, opcode, len_hint)?;
+                self.extensions = active;
+                frame.rsv |= rsv;
+            }
+            let payload = mem::take(&mut frame.payload);
+            frame.payload = pipeline::encode(stack, self.extensions, payload, frame.fin)?;
+        }
+        self.fragmented = !frame.fin;
+        self.text = text.filter(|_| !frame.fin);
+        Ok(())
+    }
+
+    /// Queues a checked frame, after any pong still waiting.
+    pub(crate) fn queue(&mut self, frame: Frame) {
+        // Even the application's own pong goes after the one waiting: a
+        // pong answers the ping it echoes, so neither may replace the other.
+        if self.pending_pong.is_some() {
+            self.queue_pending_pong();
+        }
+        self.encode(frame);
+    }
+
+    /// Appends `frame` to the queue.
+    fn encode(&mut self, frame: Frame) {
+        let header = self.header_for(&frame);
+        let zero_copy = !self.role.masks_outgoing() && frame.payload.len() >= ZERO_COPY_MIN;
+        // Every frame reaching here was checked (or built by the connection
+        // within the rules), so encoding cannot fail.
+        let encoded = if zero_copy {
+            let encoded = self.encoder.encode_header(&header, &mut self.output);
+            self.parts.push_back(self.output.split().freeze());
+            self.parts.push_back(frame.payload);
+            encoded
+        } else {
+            self.encoder.encode(&header, &frame.payload, &mut self.output)
+        };
+        debug_assert!(encoded.is_ok(), "{encoded:?}");
+    }
+
+    /// Answers a ping: its pong goes out before anything queued after it.
+    /// The answer to the ping before is queued while the queue is short;
+    /// past that the newer ping replaces it.
+    pub(crate) fn answer_ping(&mut self, payload: Bytes) {
+        if self.queued_len() < PONG_QUEUE {
+            self.queue_pending_pong();
+        }
+        self.pending_pong = Some(payload);
+    }
+
+    /// Queues the answer to the latest ping, if one is waiting.
+    fn queue_pending_pong(&mut self) {
+        if let Some(payload) = self.pending_pong.take() {
+            self.encode(Frame::pong(payload));
+        }
+    }
+
+    /// The header for `frame`, with a fresh masking key for a client.
+    fn header_for(&mut self, frame: &Frame) -> FrameHeader {
+        let mask = self.role.masks_outgoing().then(|| Mask(self.mask_keys.next_key()));
+        FrameHeader::new(frame.opcode, frame.payload.len() as u64)
+            .with_fin(frame.fin)
+            .with_rsv(frame.rsv)
+            .with_mask(mask)
+    }
+
+    // ---- the queue ---------------------------------------------------------
+
+    /// The bytes queued, the pong waiting included.
+    pub(crate) fn queued_len(&self) -> usize {
+        let pong = self.pending_pong.as_ref().map_or(0, |payload| {
+            let mask = if self.role.masks_outgoing() { 4 } else { 0 };
+            2 + mask + payload.len()
+        });
+        let parts: usize = self.parts.iter().map(Bytes::len).sum();
+        parts + self.output.len() + pong
+    }
+
+    /// The next part of the queue, in wire order.
+    #[inline]
+    pub(crate) fn poll(&mut self) -> Option<Bytes> {
+        self.queue_pending_pong();
+        if let Some(part) = self.parts.pop_front() {
+            return Some(part);
+        }
+        (!self.output.is_empty()).then(|| mem::take(&mut self.output).freeze())
+    }
+
+    /// Appends the whole queue to `dst`; returns how many bytes. An empty
+    /// `dst` and the queue's buffer swap places instead: no copy, and both
+    /// keep their room for the next time.
+    #[inline]
+    pub(crate) fn poll_into(&mut self, dst: &mut BytesMut) -> usize {
+        self.queue_pending_pong();
+        let mut written = self.output.len();
+        while let Some(part) = self.parts.pop_front() {
+            dst.extend_from_slice(&part);
+            written += part.len();
+        }
+        if dst.is_empty() {
+            mem::swap(dst, &mut self.output);
+        } else {
+            dst.extend_from_slice(&self.output);
+            self.output.clear();
+        }
+        written
+    }
+}
+
+/// Checks that an outgoing text frame continues its message's UTF-8 as
+/// `validator` has it so far; returns the check's state after the frame, to
+/// keep once it is sent.
+fn check_text(mut validator: Utf8Validator, frame: &Frame) -> Result<Utf8Validator, UsageError> {
+    validator.feed(&frame.payload).map_err(|_| UsageError::InvalidUtf8)?;
+    if frame.fin {
+        validator.finish().map_err(|_| UsageError::InvalidUtf8)?;
+    }
+    Ok(validator)
+}

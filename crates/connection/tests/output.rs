@@ -1,0 +1,159 @@
+//! The one output path: what the application sends and what the connection
+//! sends by itself leave through one queue, in wire order; large server
+//! payloads leave with no copy; the queue's size and its high-water mark are
+//! visible; pongs for a peer that does not read stay bounded.
+
+use noio_ws_codec::bytes::{Bytes, BytesMut};
+use noio_ws_codec::{CloseCode, Role};
+use noio_ws_connection::{Config, Connection, Event, Frame, UsageError};
+
+/// Everything `conn` has queued, as one byte string.
+fn drain(conn: &mut Connection) -> Vec<u8> {
+    let mut wire = Vec::new();
+    while let Some(part) = conn.poll_output() {
+        assert!(!part.is_empty(), "poll_output never hands out an empty part");
+        wire.extend_from_slice(&part);
+    }
+    wire
+}
+
+/// What a client sends for `frame`.
+fn from_client(frame: Frame) -> Vec<u8> {
+    let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(1);
+    client.send(frame).unwrap();
+    drain(&mut client)
+}
+
+/// Every event a client sees in `wire` from the server.
+fn client_events(wire: &[u8]) -> Vec<Event> {
+    let mut client = Connection::new(Role::Client, Config::default());
+    client.recv(wire);
+    let mut events = Vec::new();
+    loop {
+        match client.next_event().unwrap() {
+            Event::NeedData => return events,
+            event => events.push(event),
+        }
+    }
+}
+
+#[test]
+fn replies_and_sent_frames_leave_through_one_queue_in_wire_order() -> Result<(), UsageError> {
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.recv(&from_client(Frame::ping(&b"first"[..])));
+    assert!(matches!(server.next_event(), Ok(Event::Ping(_))));
+    server.send(Frame::text("after the pong"))?;
+    server.send(Frame::binary(vec![7; 10_000]))?;
+    server.send(Frame::close(CloseCode::NORMAL, "done").unwrap())?;
+    let wire = drain(&mut server);
+    let events = client_events(&wire);
+    assert!(matches!(&events[0], Event::Pong(p) if p.payload == "first"), "{events:?}");
+    assert!(matches!(&events[1], Event::Message(m) if m.as_text() == Some("after the pong")));
+    assert!(matches!(&events[2], Event::Message(m) if m.payload.len() == 10_000));
+    assert!(matches!(&events[3], Event::Close(c) if c.code == CloseCode::NORMAL));
+    assert_eq!(events.len(), 4);
+    assert_eq!(server.queued_output_len(), 0);
+    assert_eq!(server.poll_output(), None);
+    Ok(())
+}
+
+#[test]
+fn a_servers_large_payload_leaves_as_the_callers_own_bytes() -> Result<(), UsageError> {
+    let mut server = Connection::new(Role::Server, Config::default());
+    let payload = Bytes::from(vec![1; 100_000]);
+    server.send(Frame::binary(payload.clone()))?;
+    assert_eq!(server.queued_output_len(), 100_000 + 10);
+    let header = server.poll_output().unwrap();
+    assert_eq!(&header[..], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x86, 0xa0]);
+    let body = server.poll_output().unwrap();
+    assert_eq!(body.as_ptr(), payload.as_ptr(), "the payload is not copied");
+    assert_eq!(server.poll_output(), None);
+    Ok(())
+}
+
+#[test]
+fn a_clients_payload_is_masked_into_the_queue() -> Result<(), UsageError> {
+    let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(3);
+    client.send(Frame::binary(vec![1; 100_000]))?;
+    let wire = drain(&mut client);
+    assert_eq!(wire.len(), 100_000 + 14);
+    assert_eq!(wire[1] & 0x80, 0x80, "masked");
+    Ok(())
+}
+
+#[test]
+fn poll_output_into_hands_its_buffer_over_to_an_empty_one() -> Result<(), UsageError> {
+    let mut server = Connection::new(Role::Server, Config::default());
+    let mut dst = BytesMut::with_capacity(256);
+    let spare = dst.as_ptr();
+    server.send(Frame::text("one"))?;
+    assert_eq!(server.poll_output_into(&mut dst), 5);
+    assert_eq!(&dst[..], b"\x81\x03one");
+    // The connection now builds in the buffer `dst` had: no allocation
+    // once both are warm.
+    dst.clear();
+    server.send(Frame::text("two"))?;
+    assert_eq!(server.poll_output_into(&mut dst), 5);
+    assert_eq!(dst.as_ptr(), spare, "the buffers trade places");
+    // Into a buffer that already holds bytes, the queue is appended.
+    server.send(Frame::binary(vec![9; 5000]))?;
+    assert_eq!(server.poll_output_into(&mut dst), 5004);
+    assert_eq!(dst.len(), 5 + 5004);
+    assert_eq!(&dst[5..9], [0x82, 126, 0x13, 0x88]);
+    assert_eq!(server.queued_output_len(), 0);
+    Ok(())
+}
+
+#[test]
+fn the_high_water_mark_says_when_a_driver_should_wait_for_the_peer() -> Result<(), UsageError> {
+    let config = Config { output_high_water: 1000, ..Config::default() };
+    let mut server = Connection::new(Role::Server, config);
+    assert!(!server.output_is_full());
+    server.send(Frame::binary(vec![0; 996]))?;
+    assert_eq!(server.queued_output_len(), 1000);
+    assert!(server.output_is_full(), "at the mark");
+    drain(&mut server);
+    assert!(!server.output_is_full());
+
+    let mut never =
+        Connection::new(Role::Server, Config { output_high_water: usize::MAX, ..Config::default() });
+    never.send(Frame::binary(vec![0; 1 << 20]))?;
+    assert!(!never.output_is_full());
+    let always = Connection::new(Role::Server, Config { output_high_water: 0, ..Config::default() });
+    assert!(always.output_is_full(), "a mark of 0: every read waits for the peer");
+    Ok(())
+}
+
+#[test]
+fn pongs_for_a_peer_that_does_not_read_never_queue_past_one_pending() {
+    let mut server = Connection::new(Role::Server, Config::default());
+    let mut ping = Vec::new();
+    for i in 0..10_000u32 {
+        ping.extend_from_slice(&from_client(Frame::ping(i.to_be_bytes().to_vec())));
+    }
+    server.recv(&ping);
+    let mut pings = 0;
+    while let Ok(Event::Ping(_)) = server.next_event() {
+        pings += 1;
+        assert!(server.queued_output_len() < 1300, "{}", server.queued_output_len());
+    }
+    assert_eq!(pings, 10_000);
+    let events = client_events(&drain(&mut server));
+    let pongs: Vec<_> =
+        events.iter().filter_map(|e| if let Event::Pong(p) = e { Some(&p.payload) } else { None }).collect();
+    // One per ping while the queue was short, then only the latest.
+    assert!(pongs.len() < 200, "{}", pongs.len());
+    assert_eq!(&pongs[0][..], 0u32.to_be_bytes());
+    assert_eq!(&pongs[pongs.len() - 1][..], 9999u32.to_be_bytes());
+}
+
+#[test]
+fn a_burst_of_small_pings_gets_a_pong_each() {
+    let mut server = Connection::new(Role::Server, Config::default());
+    for i in 0..10u8 {
+        server.recv(&from_client(Frame::ping(vec![i; 10])));
+    }
+    while let Ok(Event::Ping(_)) = server.next_event() {}
+    let events = client_events(&drain(&mut server));
+    assert_eq!(events.len(), 10, "Autobahn case 2.10 wants a pong per ping");
+}
