@@ -437,6 +437,7 @@ impl Connection {
     /// them for one vectored write): most of the time there is one. A
     /// server's large payloads come as the caller's own `Bytes`, with no
     /// copy; everything else as the bytes built for it.
+    #[inline]
     pub fn poll_output(&mut self) -> Option<Bytes> {
         self.sender.poll()
     }
@@ -445,6 +446,7 @@ impl Connection {
     /// When `dst` is empty the connection's buffer is handed over instead,
     /// and `dst`'s room kept for the next frames: a driver that writes `dst`
     /// out and clears it sends with no copy and, once warm, no allocation.
+    #[inline]
     pub fn poll_output_into(&mut self, dst: &mut BytesMut) -> usize {
         self.sender.poll_into(dst)
     }

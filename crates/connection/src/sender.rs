@@ -203,14 +203,21 @@ impl Sender {
         parts + self.output.len() + pong
     }
 
-    /// The next part of the queue, in wire order.
+    /// The next part of the queue, in wire order. The bytes built are
+    /// handed out with their buffer, not split off it: a split would keep
+    /// the buffer's spare room alive, shared, in an idle connection.
     #[inline]
     pub(crate) fn poll(&mut self) -> Option<Bytes> {
-        self.queue_pending_pong();
-        if let Some(part) = self.parts.pop_front() {
-            return Some(part);
+        if self.pending_pong.is_some() {
+            self.queue_pending_pong();
         }
-        (!self.output.is_empty()).then(|| mem::take(&mut self.output).freeze())
+        if !self.parts.is_empty() {
+            return self.parts.pop_front();
+        }
+        if self.output.is_empty() {
+            return None;
+        }
+        Some(mem::take(&mut self.output).freeze())
     }
 
     /// Appends the whole queue to `dst`; returns how many bytes. An empty
