@@ -227,7 +227,7 @@ impl Connection {
             self.timers.heard(None);
         }
         if self.lifecycle.takes_input() {
-            self.receiver.take_in(bytes, &self.config);
+            self.receiver.take_in(bytes);
         }
     }
 
@@ -243,7 +243,7 @@ impl Connection {
             self.timers.heard(Some(time));
         }
         if self.lifecycle.takes_input() {
-            self.receiver.take_in(bytes, &self.config);
+            self.receiver.take_in(bytes);
         }
     }
 
@@ -255,7 +255,7 @@ impl Connection {
             self.timers.heard(None);
         }
         if self.lifecycle.takes_input() {
-            self.receiver.take_owned(bytes, &self.config);
+            self.receiver.take_owned(bytes);
         }
     }
 
@@ -270,10 +270,9 @@ impl Connection {
     /// The slice starts at 4 KiB and doubles, up to
     /// [`Config::max_read_len`], while reads fill it, halving again when they
     /// come back mostly empty: an idle connection lends little, a busy one
-    /// reads in large pieces, and a large frame part way in is lent what it
-    /// still needs (up to the same bound). Bytes read once no more frames are
-    /// processed are dropped. Like [`recv`](Connection::recv), they come with
-    /// no time.
+    /// reads in large pieces; what a frame declares never sizes a read. Bytes
+    /// read once no more frames are processed are dropped. Like
+    /// [`recv`](Connection::recv), they come with no time.
     ///
     /// ```
     /// use noio_ws_codec::Role;

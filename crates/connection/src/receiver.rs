@@ -90,38 +90,33 @@ impl Receiver {
         self.input.len()
     }
 
-    /// The payload bytes the frame part way in still needs, if its header is in.
-    fn frame_rest(&self) -> Option<usize> {
-        let rest = self.decoder.partial_remaining(&self.input)?;
-        Some(usize::try_from(rest).unwrap_or(usize::MAX))
-    }
-
-    /// Makes room for `additional` more bytes. Doubling stops at the end of
-    /// the frame part way in, so a frame is never given more room than it
-    /// declared; and a frame's rest is made room for at once when it is no
-    /// more than `headroom` (or what has arrived), so the bytes that came
-    /// first are not moved again and again as it arrives.
-    fn reserve(&mut self, additional: usize, headroom: usize) {
-        let (len, bound) = match self.frame_rest() {
-            Some(rest) => (rest.min(headroom.max(self.input.len())), rest.saturating_add(self.input.len())),
-            None => (0, usize::MAX),
+    /// Makes room for `additional` more bytes. The buffer grows with what
+    /// has arrived, never on a peer's word: doubling stops at the end of the
+    /// frame part way in, so a frame is never given more room than it
+    /// declared, and nothing is reserved for the part of it still to come.
+    fn reserve(&mut self, additional: usize) {
+        let bound = match self.decoder.partial_remaining(&self.input) {
+            Some(rest) => {
+                usize::try_from(rest).map_or(usize::MAX, |rest| rest.saturating_add(self.input.len()))
+            }
+            None => usize::MAX,
         };
-        reserve_bounded(&mut self.input, additional.max(len), bound);
+        reserve_bounded(&mut self.input, additional, bound);
     }
 
     /// Appends received bytes.
-    pub(crate) fn take_in(&mut self, bytes: &[u8], config: &Config) {
-        self.reserve(bytes.len(), config.max_read_len);
+    pub(crate) fn take_in(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len());
         self.input.extend_from_slice(bytes);
     }
 
     /// Takes an owned buffer of received bytes, as the input buffer itself
     /// when nothing is buffered.
-    pub(crate) fn take_owned(&mut self, bytes: BytesMut, config: &Config) {
+    pub(crate) fn take_owned(&mut self, bytes: BytesMut) {
         if self.input.is_empty() {
             self.input = bytes;
         } else {
-            self.take_in(&bytes, config);
+            self.take_in(&bytes);
         }
     }
 
@@ -135,11 +130,11 @@ impl Receiver {
         config: &Config,
     ) -> (Result<usize, E>, usize) {
         let max = config.max_read_len.max(1);
-        // A frame part way in is lent what it still needs, up to the most
-        // one read may take: fewer, larger reads for large frames.
-        let lend = self.frame_rest().map_or(self.read_len, |rest| rest.min(max).max(self.read_len));
+        // What the reads bring sizes the next one, not what a frame declares:
+        // a peer that declares a large frame and trickles it in is lent little.
+        let lend = self.read_len;
         let start = self.input.len();
-        self.reserve(lend, max);
+        self.reserve(lend);
         self.input.resize(start + lend, 0);
         let result = read(&mut self.input[start..]);
         let filled = match &result {
