@@ -4,11 +4,11 @@
 
 /// Validates UTF-8 split at arbitrary points.
 ///
-/// Each piece is checked by `core::str::from_utf8`, which already rejects a
-/// sequence at the first byte that cannot continue it (a surrogate or an
-/// overlong form fails at its second byte), so the only bytes carried from
-/// one piece to the next are the up to three bytes of a valid but unfinished
-/// code point.
+/// Each piece is checked by simdutf8 (short ones by `core::str::from_utf8`,
+/// which costs less to set up), and both reject a sequence at the first byte
+/// that cannot continue it (a surrogate or an overlong form fails at its
+/// second byte), so the only bytes carried from one piece to the next are the
+/// up to three bytes of a valid but unfinished code point.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Utf8Validator {
     /// The start of an unfinished code point.
@@ -44,16 +44,11 @@ impl Utf8Validator {
                 Err(_) => return Ok(()),
             }
         }
-        // Most text is ASCII, and checking for it costs far less than
-        // from_utf8's set-up on short input.
-        if input.is_ascii() {
-            return Ok(());
-        }
-        match core::str::from_utf8(input) {
-            Ok(_) => Ok(()),
-            Err(e) if e.error_len().is_some() => Err(InvalidUtf8),
-            Err(e) => {
-                let tail = &input[e.valid_up_to()..];
+        match validate(input) {
+            Ok(()) => Ok(()),
+            Err(Unfinished::Invalid) => Err(InvalidUtf8),
+            Err(Unfinished::At(valid_up_to)) => {
+                let tail = &input[valid_up_to..];
                 self.pending[..tail.len()].copy_from_slice(tail);
                 self.pending_len = tail.len() as u8;
                 Ok(())
@@ -72,6 +67,45 @@ impl Utf8Validator {
         let complete = self.pending_len == 0;
         *self = Utf8Validator::default();
         if complete { Ok(()) } else { Err(InvalidUtf8) }
+    }
+}
+
+/// Why a piece is not whole UTF-8.
+enum Unfinished {
+    /// A byte that no valid text could have there.
+    Invalid,
+    /// Valid up to here, then the start of a code point the piece cuts off.
+    At(usize),
+}
+
+/// The input size from which simdutf8's vector loop beats
+/// `core::str::from_utf8` after its set-up.
+const SIMD_MIN: usize = 64;
+
+/// Checks one piece: whole UTF-8, or valid but for an unfinished last code
+/// point, or invalid.
+#[inline]
+fn validate(input: &[u8]) -> Result<(), Unfinished> {
+    if input.len() < SIMD_MIN {
+        // Most short text is ASCII, and checking for it costs far less than
+        // from_utf8's set-up.
+        if input.is_ascii() {
+            return Ok(());
+        }
+        return match core::str::from_utf8(input) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_some() => Err(Unfinished::Invalid),
+            Err(e) => Err(Unfinished::At(e.valid_up_to())),
+        };
+    }
+    // The basic check is the fastest; only a failure needs to know where.
+    if simdutf8::basic::from_utf8(input).is_ok() {
+        return Ok(());
+    }
+    match simdutf8::compat::from_utf8(input) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error_len().is_some() => Err(Unfinished::Invalid),
+        Err(e) => Err(Unfinished::At(e.valid_up_to())),
     }
 }
 
@@ -134,5 +168,55 @@ mod tests {
             v.feed(core::slice::from_ref(b)).unwrap();
         }
         v.finish().unwrap();
+    }
+
+    /// Valid and invalid text, long enough for the vector path, with a
+    /// non-ASCII character or a bad byte anywhere.
+    fn mixed_text() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let valid =
+            "[a-z \u{80}-\u{7ff}\u{800}-\u{ffff}\u{10000}-\u{10ffff}]{0,200}".prop_map(String::into_bytes);
+        (valid, proptest::option::of((any::<prop::sample::Index>(), any::<u8>()))).prop_map(
+            |(mut text, bad)| {
+                if let Some((at, byte)) = bad.filter(|_| !text.is_empty()) {
+                    let at = at.index(text.len());
+                    text[at] = byte;
+                }
+                text
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_split_judges_as_the_whole_text_does(text in mixed_text(), cuts in proptest::collection::vec(0usize..300, 0..4)) {
+            let expected = core::str::from_utf8(&text).map(drop).map_err(|_| InvalidUtf8);
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).collect();
+            cuts.sort_unstable();
+            let mut v = Utf8Validator::default();
+            let mut start = 0;
+            let mut result = Ok(());
+            for cut in cuts.into_iter().chain([text.len()]) {
+                result = result.and_then(|()| v.feed(&text[start..cut]));
+                start = cut;
+            }
+            let result = result.and_then(|()| v.finish());
+            proptest::prop_assert_eq!(result, expected);
+            proptest::prop_assert_eq!(Utf8Validator::check_whole(&text), expected);
+        }
+    }
+
+    #[test]
+    fn the_vector_path_finds_errors_and_unfinished_ends() {
+        let mut long = "é".repeat(40).into_bytes();
+        assert!(long.len() >= SIMD_MIN);
+        assert_eq!(Utf8Validator::check_whole(&long), Ok(()));
+        long.push(0xE2); // the start of a three-byte sequence
+        let mut v = Utf8Validator::default();
+        assert_eq!(v.feed(&long), Ok(()), "unfinished, not invalid");
+        assert_eq!(v.feed(&[0x82, 0xAC]), Ok(()), "€ completed");
+        assert_eq!(v.finish(), Ok(()));
+        long[10] = 0xFF;
+        assert_eq!(Utf8Validator::default().feed(&long), Err(InvalidUtf8));
     }
 }
