@@ -1,8 +1,11 @@
 //! The streaming frame decoder over a `BytesMut` input buffer.
 
+use core::ops::Range;
+
 use bytes::{Buf, BytesMut};
 
-use crate::{DecodeError, DecodedFrame, FrameChunk, FrameHeader, HeaderStatus};
+use crate::header::{FIN, MASKED};
+use crate::{DecodeError, DecodedFrame, FrameChunk, FrameHeader, HeaderStatus, Mask, OpCode, Rsv};
 
 /// The default [`FrameDecoder::max_frame_len`]: 16 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: u64 = 16 << 20;
@@ -114,6 +117,56 @@ impl FrameDecoder {
             }
             _ => None,
         }
+    }
+
+    /// True when no frame is part way through: the next byte of the input
+    /// starts a frame.
+    #[inline]
+    pub fn is_between_frames(&self) -> bool {
+        self.partial.is_none()
+    }
+
+    /// The fast path of [`decode`](FrameDecoder::decode) for the commonest
+    /// frame: a short one (payload of at most 125 bytes, so the length is in
+    /// the second byte) whose bytes are all in `buf`, taken while no frame is
+    /// part way through. `None` means "not such a frame": call `decode`,
+    /// which gives the same answer for every input, errors included.
+    #[inline]
+    pub fn decode_short(&mut self, buf: &mut BytesMut) -> Option<DecodedFrame> {
+        let (header, payload) = self.decode_short_in_place(buf)?;
+        let mut frame = buf.split_to(payload.end);
+        frame.advance(payload.start);
+        Some(DecodedFrame { header, payload: frame.freeze() })
+    }
+
+    /// [`decode_short`](FrameDecoder::decode_short) without taking the frame
+    /// off `buf`: unmasks its payload in place and returns the header and
+    /// where the payload lies; the frame ends where the payload does. For a
+    /// caller that lends the payload out instead of splitting it off (no
+    /// reference counting per frame), and then drops the frame's bytes.
+    #[inline]
+    pub fn decode_short_in_place(&self, buf: &mut [u8]) -> Option<(FrameHeader, Range<usize>)> {
+        let &[b0, b1] = buf.first_chunk::<2>()?;
+        let len = usize::from(b1 & 0x7F);
+        let masked = b1 & MASKED != 0;
+        let opcode = OpCode::from_low_bits(b0);
+        // Longer lengths, fragmented control frames (an error) and reserved
+        // opcodes take the full path; so does a decoder mid-frame.
+        if len > 125 || (opcode.is_control() && b0 & FIN == 0) || self.partial.is_some() {
+            return None;
+        }
+        let start = if masked { 6 } else { 2 };
+        let end = start + len;
+        if buf.len() < end || len as u64 > self.max_frame_len {
+            return None;
+        }
+        let mask = masked.then(|| Mask([buf[2], buf[3], buf[4], buf[5]]));
+        if let Some(mask) = mask {
+            mask.apply(&mut buf[start..end], 0);
+        }
+        let rsv = Rsv::from_flags(b0 & 0x40 != 0, b0 & 0x20 != 0, b0 & 0x10 != 0);
+        let header = FrameHeader { fin: b0 & FIN != 0, rsv, opcode, mask, payload_len: len as u64 };
+        Some((header, start..end))
     }
 
     /// Takes the next whole frame off the front of `buf`.

@@ -39,8 +39,8 @@ pub const MAX_HEADER_LEN: usize = 14;
 /// significant bit must be 0 (RFC 6455 section 5.2).
 pub const MAX_PAYLOAD_LEN: u64 = i64::MAX as u64;
 
-const FIN: u8 = 0x80;
-const MASKED: u8 = 0x80;
+pub(crate) const FIN: u8 = 0x80;
+pub(crate) const MASKED: u8 = 0x80;
 const LEN_16: u8 = 126;
 const LEN_64: u8 = 127;
 

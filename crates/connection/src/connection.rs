@@ -14,7 +14,7 @@ use crate::receiver::{Context, Receiver};
 use crate::sender::Sender;
 use crate::state::{CloseState, Lifecycle, TransportAction};
 use crate::timers::{Timeout, Timers};
-use crate::{Config, Delivery, Event, Frame, ProtocolError, UsageError};
+use crate::{Config, Delivery, Event, EventRef, Frame, MessageRef, ProtocolError, UsageError};
 
 /// One end of a WebSocket connection, after the opening handshake.
 ///
@@ -150,7 +150,8 @@ impl Connection {
 
     /// Claims reserved bits for the application on this connection: frames
     /// it sends and receives may then carry them (the Python noio_ws
-    /// `rsv_1=1`). Fails for a bit a negotiated extension owns.
+    /// `rsv_1=1`). Fails for a bit an extension holds (negotiated or a
+    /// candidate) or one the application already claimed.
     pub fn claim_rsv(&mut self, rsv: Rsv) -> Result<(), RegistryError> {
         self.registry.claim_rsv(rsv)
     }
@@ -199,7 +200,7 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: Duration) -> Option<Timeout> {
         let (timeout, ping) = self.timers.expired(now, &self.config, self.lifecycle.phase(self.role))?;
         match timeout {
-            Timeout::KeepalivePing => self.sender.queue(Frame::ping(Bytes::copy_from_slice(&ping))),
+            Timeout::KeepalivePing => self.sender.queue_own(Frame::ping(Bytes::copy_from_slice(&ping))),
             Timeout::PongTimeout => {
                 self.fail(ProtocolError::PongTimeout);
             }
@@ -207,7 +208,7 @@ impl Connection {
                 if self.lifecycle.send_close().is_ok() {
                     self.timers.closing();
                     if let Ok(close) = Frame::close(CloseCode::GOING_AWAY, "idle timeout") {
-                        self.sender.queue(close);
+                        self.sender.queue_own(close);
                     }
                 }
             }
@@ -341,6 +342,46 @@ impl Connection {
         }
     }
 
+    /// Like [`next_event`](Connection::next_event), with a short message
+    /// (up to 125 bytes, text or binary, in one frame, delivered whole with
+    /// no extension: most messages) lent straight out of the input buffer:
+    /// unmasked in place, checked, and never copied, allocated or
+    /// reference-counted. The borrow ends at the next call on the
+    /// connection. Every other event comes as [`EventRef::Event`], exactly
+    /// as `next_event` gives it.
+    ///
+    /// ```
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_connection::{Config, Connection, Event, EventRef};
+    ///
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// server.recv(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    /// let EventRef::Message(hello) = server.next_event_ref()? else { panic!() };
+    /// assert_eq!(hello.as_text(), Some("Hello"));
+    /// assert_eq!(server.next_event_ref()?, EventRef::Event(Event::NeedData));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn next_event_ref(&mut self) -> Result<EventRef<'_>, ProtocolError> {
+        if self.failure.is_none() && self.lifecycle.close_state().can_receive() {
+            let cx = Context {
+                role: self.role,
+                config: &self.config,
+                registry: &mut self.registry,
+                time: self.timers.input_time(),
+            };
+            let time = cx.time;
+            match self.receiver.short_message_ref(&cx) {
+                Some(Ok((opcode, payload))) => {
+                    let payload = self.receiver.lent_payload(payload);
+                    return Ok(EventRef::Message(MessageRef { opcode, payload, rsv: Rsv::NONE, time }));
+                }
+                Some(Err(error)) => return Err(self.fail(error)),
+                None => {}
+            }
+        }
+        self.next_event().map(EventRef::Event)
+    }
+
     /// Does what a received control frame asks for, by the state table.
     fn react(&mut self, event: Event) -> Event {
         match &event {
@@ -355,7 +396,7 @@ impl Connection {
                     // code (none when the peer's close had none).
                     let code = (close.code != CloseCode::NO_STATUS_RECEIVED).then_some(close.code);
                     if self.lifecycle.send_close().is_ok() {
-                        self.sender.queue(Frame::close_reply(code));
+                        self.sender.queue_own(Frame::close_reply(code));
                     }
                 }
             }
@@ -380,7 +421,7 @@ impl Connection {
     /// (unless ours is already sent) and refuses everything after.
     fn fail(&mut self, error: ProtocolError) -> ProtocolError {
         if self.lifecycle.violation() {
-            self.sender.queue(Frame::close_reply(Some(error.close_code())));
+            self.sender.queue_own(Frame::close_reply(Some(error.close_code())));
         }
         self.receiver.stop();
         self.failure = Some(error.clone());

@@ -128,3 +128,53 @@ pub struct CloseFrame {
     /// The time the caller gave with the bytes, if any.
     pub time: Option<Duration>,
 }
+
+/// An event from [`Connection::next_event_ref`](crate::Connection::next_event_ref):
+/// a short message lent straight out of the connection's input buffer, or
+/// any other event as [`Connection::next_event`](crate::Connection::next_event)
+/// gives it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EventRef<'a> {
+    /// A whole data message whose payload borrows the input buffer.
+    Message(MessageRef<'a>),
+    /// Every other event, owned.
+    Event(Event),
+}
+
+/// A received data message lent out of the connection's input buffer until
+/// the connection is next called: no copy, no allocation and no reference
+/// counting for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageRef<'a> {
+    /// The opcode: text or binary.
+    pub opcode: OpCode,
+    /// The payload; for text it has been checked to be UTF-8.
+    pub payload: &'a [u8],
+    /// The reserved bits (none, on this path).
+    pub rsv: Rsv,
+    /// The time the caller gave with the bytes that completed it, if any.
+    pub time: Option<Duration>,
+}
+
+impl<'a> MessageRef<'a> {
+    /// True for a text message.
+    pub fn is_text(&self) -> bool {
+        self.opcode == OpCode::TEXT
+    }
+
+    /// The payload as text, for a text message (already validated, so this
+    /// only fails for other opcodes).
+    pub fn as_text(&self) -> Option<&'a str> {
+        if self.is_text() { core::str::from_utf8(self.payload).ok() } else { None }
+    }
+
+    /// The message, owned: its payload copied into a [`Bytes`].
+    pub fn to_owned(&self) -> Message {
+        Message {
+            opcode: self.opcode,
+            payload: Bytes::copy_from_slice(self.payload),
+            rsv: self.rsv,
+            time: self.time,
+        }
+    }
+}

@@ -69,7 +69,7 @@ pub mod fuzz;
 pub use config::{Config, Delivery};
 pub use connection::Connection;
 pub use error::{ProtocolError, UsageError};
-pub use event::{CloseFrame, ControlFrame, DataFrame, Event, Message, MessageChunk};
+pub use event::{CloseFrame, ControlFrame, DataFrame, Event, EventRef, Message, MessageChunk, MessageRef};
 pub use frame::Frame;
 pub use state::{CloseState, TransportAction};
 pub use timers::Timeout;

@@ -10,15 +10,16 @@
 //! [`Receiver::next_event`] checks a frame's header the first time it is
 //! seen, then hands control frames to [`Receiver::control`], a message in
 //! one untransformed frame (most messages) to the zero-copy
-//! [`Receiver::single_frame_message`], and every other piece of data to
+//! `single_frame_message`, and every other piece of data to
 //! [`Receiver::data`]: one delivery core that joins pieces into whole
 //! messages or hands them out as frames or chunks.
 
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
+use core::ops::Range;
 use core::time::Duration;
 
-use noio_ws_codec::bytes::{Bytes, BytesMut};
+use noio_ws_codec::bytes::{Buf, Bytes, BytesMut};
 use noio_ws_codec::{CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameHeader, OpCode, Role};
 use noio_ws_registry::Registry;
 
@@ -47,8 +48,12 @@ pub(crate) struct Context<'a> {
 #[derive(Debug)]
 pub(crate) struct Receiver {
     decoder: FrameDecoder,
-    /// Received bytes not yet decoded.
+    /// Received bytes not yet decoded, after the first `lent`.
     input: BytesMut,
+    /// Bytes at the front of `input` that make up the frame last lent out
+    /// by reference (`next_message_ref`): dropped when the receiver is next
+    /// used, as the borrow has ended by then.
+    lent: usize,
     /// How many bytes the next `read_with` lends.
     read_len: usize,
     /// The data message being received, if it needs state between pieces.
@@ -76,6 +81,7 @@ impl Receiver {
         Receiver {
             decoder: FrameDecoder::with_max_frame_len(config.max_frame_len),
             input: BytesMut::new(),
+            lent: 0,
             read_len: FIRST_READ.min(config.max_read_len).max(1),
             incoming: None,
             pending: None,
@@ -87,7 +93,17 @@ impl Receiver {
 
     /// Bytes received and not yet decoded.
     pub(crate) fn buffered(&self) -> usize {
-        self.input.len()
+        self.input.len() - self.lent
+    }
+
+    /// Drops the frame lent out last, whose borrow has ended. Every method
+    /// that reads or changes `input` calls this first.
+    #[inline]
+    fn release_lent(&mut self) {
+        if self.lent > 0 {
+            self.input.advance(self.lent);
+            self.lent = 0;
+        }
     }
 
     /// Makes room for `additional` more bytes. The buffer grows with what
@@ -95,6 +111,7 @@ impl Receiver {
     /// frame part way in, so a frame is never given more room than it
     /// declared, and nothing is reserved for the part of it still to come.
     fn reserve(&mut self, additional: usize) {
+        self.release_lent();
         let bound = match self.decoder.partial_remaining(&self.input) {
             Some(rest) => {
                 usize::try_from(rest).map_or(usize::MAX, |rest| rest.saturating_add(self.input.len()))
@@ -113,6 +130,7 @@ impl Receiver {
     /// Takes an owned buffer of received bytes, as the input buffer itself
     /// when nothing is buffered.
     pub(crate) fn take_owned(&mut self, bytes: BytesMut) {
+        self.release_lent();
         if self.input.is_empty() {
             self.input = bytes;
         } else {
@@ -133,6 +151,7 @@ impl Receiver {
         // What the reads bring sizes the next one, not what a frame declares:
         // a peer that declares a large frame and trickles it in is lent little.
         let lend = self.read_len;
+        self.release_lent();
         let start = self.input.len();
         self.reserve(lend);
         self.input.resize(start + lend, 0);
@@ -158,6 +177,7 @@ impl Receiver {
     /// the end of the stream nothing more is processed.
     pub(crate) fn stop(&mut self) {
         self.input = BytesMut::new();
+        self.lent = 0;
         self.incoming = None;
         self.pending = None;
         self.early = None;
@@ -175,6 +195,10 @@ impl Receiver {
     /// handed out.
     #[inline]
     pub(crate) fn next_event(&mut self, cx: &mut Context<'_>) -> Result<Event, ProtocolError> {
+        self.release_lent();
+        if let Some(event) = self.short_message(cx) {
+            return event;
+        }
         loop {
             if let Some(piece) = self.pending.take() {
                 match self.data(cx, piece.header, piece.rest, piece.frame_end, 0)? {
@@ -217,6 +241,68 @@ impl Receiver {
                 return Ok(event);
             }
         }
+    }
+
+    /// [`short_message`](Receiver::short_message) lent out of the input
+    /// buffer instead of split off it: the payload is unmasked in place and
+    /// checked, and stays in `input` until the receiver is next used. Returns
+    /// the opcode and where the payload lies ([`lent_payload`](Receiver::lent_payload)).
+    #[inline(always)]
+    pub(crate) fn short_message_ref(
+        &mut self,
+        cx: &Context<'_>,
+    ) -> Option<Result<(OpCode, Range<usize>), ProtocolError>> {
+        self.release_lent();
+        if !self.takes_short_message(cx) {
+            return None;
+        }
+        let (header, payload) = self.decoder.decode_short_in_place(&mut self.input)?;
+        self.lent = payload.end;
+        let text = &self.input[payload.clone()];
+        if header.opcode == OpCode::TEXT && Utf8Validator::check_whole(text).is_err() {
+            return Some(Err(ProtocolError::InvalidUtf8));
+        }
+        Some(Ok((header.opcode, payload)))
+    }
+
+    /// The payload [`short_message_ref`](Receiver::short_message_ref) lent out.
+    pub(crate) fn lent_payload(&self, payload: Range<usize>) -> &[u8] {
+        self.input.get(payload).unwrap_or_default()
+    }
+
+    /// True when the next frame may take the short path: no state between
+    /// frames, whole-message delivery with no extension, and a first byte
+    /// of FIN, no reserved bit, text or binary, a mask bit as the role
+    /// expects and a length under the message limit: one compare on each of
+    /// the first two bytes. The decoder then judges the rest.
+    #[inline(always)]
+    fn takes_short_message(&self, cx: &Context<'_>) -> bool {
+        if self.incoming.is_some() || self.early.is_some() || self.pending.is_some() {
+            return false;
+        }
+        if cx.config.delivery != Delivery::WholeMessages || !cx.registry.extensions.is_empty() {
+            return false;
+        }
+        let Some(&[b0, b1]) = self.input.first_chunk::<2>() else {
+            return false;
+        };
+        let mask_bit = if cx.role.expects_masked_incoming() { 0x80 } else { 0 };
+        matches!(b0, 0x81 | 0x82)
+            && b1 & 0x80 == mask_bit
+            && u64::from(b1 & 0x7F) <= cx.config.max_message_len
+    }
+
+    /// The fast path for most messages: a short text or binary message in
+    /// one whole frame, with no reserved bit, masked as the role wants,
+    /// delivered whole with no extension. `None` for anything else, which
+    /// the full path then takes (and judges, errors included).
+    #[inline(always)]
+    fn short_message(&mut self, cx: &Context<'_>) -> Option<Result<Event, ProtocolError>> {
+        if !self.takes_short_message(cx) {
+            return None;
+        }
+        let frame = self.decoder.decode_short(&mut self.input)?;
+        Some(single_frame_message(cx, frame.header, frame.payload))
     }
 
     /// True when the next frame bytes are taken in pieces as they arrive

@@ -31,6 +31,11 @@ const PONG_QUEUE: usize = 1 << 10;
 /// copied: below it a copy costs less than keeping one more part.
 const ZERO_COPY_MIN: usize = 4 << 10;
 
+/// The most output room the queue keeps for reuse once drained: enough for
+/// a burst of small frames, so a warm connection sending small messages
+/// allocates nothing; a larger buffer is let go with its bytes.
+const KEEP: usize = 4 << 10;
+
 /// The outgoing direction's state.
 #[derive(Debug)]
 pub(crate) struct Sender {
@@ -40,6 +45,12 @@ pub(crate) struct Sender {
     /// Parts of the queue ahead of `output`: frozen bytes and zero-copy
     /// payloads, in wire order.
     parts: VecDeque<Bytes>,
+    /// The bytes in `parts`, kept as they come and go.
+    parts_len: usize,
+    /// The bytes of the frames the connection queued by itself (pongs,
+    /// close frames, keepalive pings) since the queue was last empty: what
+    /// bounds automatic pongs, whatever the application queues.
+    own_len: usize,
     /// The tail of the queue, being built.
     output: BytesMut,
     /// The payload of the automatic pong not yet queued. Each ping's pong is
@@ -63,6 +74,8 @@ impl Sender {
             // Only a client masks; a server's generator is never drawn from.
             mask_keys: if role.masks_outgoing() { MaskKeys::from_environment() } else { MaskKeys::new(0) },
             parts: VecDeque::new(),
+            parts_len: 0,
+            own_len: 0,
             output: BytesMut::new(),
             pending_pong: None,
             fragmented: false,
@@ -84,9 +97,11 @@ impl Sender {
         if !registry.opcodes.is_known(opcode) {
             return Err(UsageError::UnknownOpcode(opcode));
         }
-        let stray = frame.rsv.difference(registry.app_rsv());
-        if !stray.is_empty() {
-            return Err(UsageError::UnclaimedReservedBits(stray));
+        if !frame.rsv.is_empty() {
+            let stray = frame.rsv.difference(registry.app_rsv());
+            if !stray.is_empty() {
+                return Err(UsageError::UnclaimedReservedBits(stray));
+            }
         }
         if opcode.is_control() {
             if !frame.fin || frame.payload.len() > MAX_CONTROL_PAYLOAD {
@@ -148,6 +163,14 @@ impl Sender {
         self.encode(frame);
     }
 
+    /// Queues a frame the connection sends by itself: a close reply, a
+    /// failure's close, a keepalive ping or an idle close.
+    pub(crate) fn queue_own(&mut self, frame: Frame) {
+        let before = self.output.len() + self.parts_len;
+        self.queue(frame);
+        self.own_len += self.output.len() + self.parts_len - before;
+    }
+
     /// Appends `frame` to the queue.
     fn encode(&mut self, frame: Frame) {
         let header = self.header_for(&frame);
@@ -155,8 +178,14 @@ impl Sender {
         // Every frame reaching here was checked (or built by the connection
         // within the rules), so encoding cannot fail.
         let encoded = if zero_copy {
-            let encoded = self.encoder.encode_header(&header, &mut self.output);
-            self.parts.push_back(self.output.split().freeze());
+            // The header in a buffer of its own: splitting it off `output`
+            // would keep the rest of that buffer alive with it.
+            let mut head = BytesMut::with_capacity(header.encoded_len() + self.output.len());
+            head.extend_from_slice(&self.output);
+            self.output.clear();
+            let encoded = self.encoder.encode_header(&header, &mut head);
+            self.parts_len += head.len() + frame.payload.len();
+            self.parts.push_back(head.freeze());
             self.parts.push_back(frame.payload);
             encoded
         } else {
@@ -166,10 +195,10 @@ impl Sender {
     }
 
     /// Answers a ping: its pong goes out before anything queued after it.
-    /// The answer to the ping before is queued while the queue is short;
-    /// past that the newer ping replaces it.
+    /// The answer to the ping before is queued while what the connection
+    /// queued by itself is short; past that the newer ping replaces it.
     pub(crate) fn answer_ping(&mut self, payload: Bytes) {
-        if self.queued_len() < PONG_QUEUE {
+        if self.own_len < PONG_QUEUE {
             self.queue_pending_pong();
         }
         self.pending_pong = Some(payload);
@@ -178,7 +207,9 @@ impl Sender {
     /// Queues the answer to the latest ping, if one is waiting.
     fn queue_pending_pong(&mut self) {
         if let Some(payload) = self.pending_pong.take() {
+            let before = self.output.len();
             self.encode(Frame::pong(payload));
+            self.own_len += self.output.len() - before;
         }
     }
 
@@ -199,8 +230,7 @@ impl Sender {
             let mask = if self.role.masks_outgoing() { 4 } else { 0 };
             2 + mask + payload.len()
         });
-        let parts: usize = self.parts.iter().map(Bytes::len).sum();
-        parts + self.output.len() + pong
+        self.parts_len + self.output.len() + pong
     }
 
     /// The next part of the queue, in wire order. The bytes built are
@@ -211,9 +241,15 @@ impl Sender {
         if self.pending_pong.is_some() {
             self.queue_pending_pong();
         }
-        if !self.parts.is_empty() {
-            return self.parts.pop_front();
+        if let Some(part) = self.parts.pop_front() {
+            self.parts_len -= part.len();
+            if self.parts.is_empty() {
+                // Parts are for large payloads: hold no room for them idle.
+                self.parts = VecDeque::new();
+            }
+            return Some(part);
         }
+        self.own_len = 0;
         if self.output.is_empty() {
             return None;
         }
@@ -221,22 +257,30 @@ impl Sender {
     }
 
     /// Appends the whole queue to `dst`; returns how many bytes. An empty
-    /// `dst` and the queue's buffer swap places instead: no copy, and both
-    /// keep their room for the next time.
+    /// `dst` and the queue's buffer swap places instead, with no copy; the
+    /// queue then keeps `dst`'s room for the next frames, up to [`KEEP`].
     #[inline]
     pub(crate) fn poll_into(&mut self, dst: &mut BytesMut) -> usize {
-        self.queue_pending_pong();
-        let mut written = self.output.len();
-        while let Some(part) = self.parts.pop_front() {
-            dst.extend_from_slice(&part);
-            written += part.len();
+        if self.pending_pong.is_some() {
+            self.queue_pending_pong();
+        }
+        let written = self.parts_len + self.output.len();
+        if !self.parts.is_empty() {
+            for part in mem::take(&mut self.parts) {
+                dst.extend_from_slice(&part);
+            }
+            self.parts_len = 0;
         }
         if dst.is_empty() {
             mem::swap(dst, &mut self.output);
         } else {
             dst.extend_from_slice(&self.output);
-            self.output.clear();
         }
+        self.output.clear();
+        if self.output.capacity() > KEEP {
+            self.output = BytesMut::new();
+        }
+        self.own_len = 0;
         written
     }
 }

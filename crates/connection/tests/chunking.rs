@@ -4,7 +4,7 @@
 //! message; frames also one by one, since cuts must not change them).
 
 use noio_ws_codec::{CloseCode, OpCode, Role};
-use noio_ws_connection::{Config, Connection, Delivery, Event, Frame};
+use noio_ws_connection::{Config, Connection, Delivery, Event, EventRef, Frame};
 use noio_ws_test_support::{drain, sent};
 use proptest::prelude::*;
 
@@ -97,6 +97,34 @@ fn receive(role: Role, delivery: Delivery, wire: &[u8], cuts: &[usize]) -> Vec<S
     seen
 }
 
+/// Like [`receive`] in whole-message delivery, taking events with
+/// `next_event_ref`, which lends short messages out of the input buffer.
+fn receive_ref(role: Role, wire: &[u8], cuts: &[usize]) -> Vec<String> {
+    let mut receiver = Connection::new(role, Config::default());
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    cuts.extend([0, wire.len()]);
+    cuts.sort_unstable();
+    let mut seen = Vec::new();
+    for window in cuts.windows(2) {
+        receiver.recv(&wire[window[0]..window[1]]);
+        loop {
+            let buffered = receiver.buffered();
+            match receiver.next_event_ref().expect("a valid session") {
+                EventRef::Message(m) => {
+                    assert!(buffered >= m.payload.len(), "lent from what was buffered");
+                    seen.push(format!("message {:?} {:?}", m.opcode, m.payload.to_vec()));
+                }
+                EventRef::Event(Event::NeedData) => break,
+                EventRef::Event(Event::Message(m)) => {
+                    seen.push(format!("message {:?} {:?}", m.opcode, m.payload.to_vec()))
+                }
+                EventRef::Event(other) => seen.push(format!("{other:?}")),
+            }
+        }
+    }
+    seen
+}
+
 /// Every event of a session received in [`Delivery::Frames`], as it comes.
 fn frames(role: Role, wire: &[u8], cuts: &[usize]) -> Vec<Event> {
     let mut receiver = Connection::new(role, Config { delivery: Delivery::Frames, ..Config::default() });
@@ -125,6 +153,7 @@ proptest! {
         prop_assert_eq!(&receive(receiver, Delivery::WholeMessages, &wire, &cuts), &whole);
         prop_assert_eq!(&receive(receiver, Delivery::Streaming, &wire, &cuts), &whole);
         prop_assert_eq!(&receive(receiver, Delivery::Frames, &wire, &cuts), &whole);
+        prop_assert_eq!(&receive_ref(receiver, &wire, &cuts), &whole);
         prop_assert_eq!(frames(receiver, &wire, &cuts), frames(receiver, &wire, &[]));
     }
 }

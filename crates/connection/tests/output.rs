@@ -157,3 +157,75 @@ fn a_burst_of_small_pings_gets_a_pong_each() {
     let events = client_events(&drain(&mut server));
     assert_eq!(events.len(), 10, "Autobahn case 2.10 wants a pong per ping");
 }
+
+#[test]
+fn application_data_in_the_queue_does_not_cost_the_peer_its_pongs() -> Result<(), UsageError> {
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.send(Frame::binary(vec![5; 2000]))?;
+    for i in 0..10u8 {
+        server.recv(&from_client(Frame::ping(vec![i; 4])));
+    }
+    while let Ok(Event::Ping(_)) = server.next_event() {}
+    let events = client_events(&drain(&mut server));
+    let pongs = events.iter().filter(|e| matches!(e, Event::Pong(_))).count();
+    assert_eq!(pongs, 10, "only what the connection queued by itself bounds its pongs");
+    Ok(())
+}
+
+#[test]
+fn payloads_from_4_kib_leave_uncopied_and_shorter_ones_are_copied() -> Result<(), UsageError> {
+    let mut server = Connection::new(Role::Server, Config::default());
+    let short = Bytes::from(vec![1; 4095]);
+    server.send(Frame::binary(short.clone()))?;
+    let part = server.poll_output().unwrap();
+    assert_eq!(part.len(), 4 + 4095, "header and payload in one part");
+    assert_eq!(server.poll_output(), None);
+    let long = Bytes::from(vec![2; 4096]);
+    server.send(Frame::binary(long.clone()))?;
+    assert_eq!(server.poll_output().unwrap().len(), 4);
+    assert_eq!(server.poll_output().unwrap().as_ptr(), long.as_ptr());
+    Ok(())
+}
+
+#[test]
+fn poll_output_into_an_empty_buffer_takes_the_zero_copy_parts_too() -> Result<(), UsageError> {
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.send(Frame::text("before"))?;
+    server.send(Frame::binary(vec![3; 5000]))?;
+    server.send(Frame::text("after"))?;
+    let mut dst = BytesMut::new();
+    assert_eq!(server.poll_output_into(&mut dst), 8 + 5004 + 7);
+    assert_eq!(dst.len(), 8 + 5004 + 7);
+    let events = client_events(&dst);
+    assert!(matches!(&events[0], Event::Message(m) if m.as_text() == Some("before")));
+    assert!(matches!(&events[1], Event::Message(m) if m.payload.len() == 5000));
+    assert!(matches!(&events[2], Event::Message(m) if m.as_text() == Some("after")));
+    assert_eq!(server.queued_output_len(), 0);
+    Ok(())
+}
+
+#[test]
+fn a_waiting_pong_counts_toward_the_queue_and_its_high_water_mark() {
+    let config = Config { output_high_water: 10, ..Config::default() };
+    let mut server = Connection::new(Role::Server, config);
+    server.recv(&from_client(Frame::ping(vec![0; 8])));
+    assert!(matches!(server.next_event(), Ok(Event::Ping(_))));
+    assert_eq!(server.queued_output_len(), 10, "the pong: 2 bytes of header, 8 of payload");
+    assert!(server.output_is_full());
+}
+
+#[test]
+fn custom_opcodes_from_a_description_go_both_ways() -> Result<(), Box<dyn std::error::Error>> {
+    use noio_ws_registry::OpcodeRegistry;
+    let opcodes = OpcodeRegistry::from_names([(3, "latin-1"), (11, "compare")])?;
+    let mut client = Connection::with_opcodes(Role::Client, Config::default(), opcodes.clone());
+    let mut server = Connection::with_opcodes(Role::Server, Config::default(), opcodes);
+    client.send(client.frame("latin-1", &b"caf\xe9"[..])?)?;
+    client.send(client.frame("compare", &b"x"[..])?)?;
+    server.recv(&drain(&mut client));
+    let Event::Message(m) = server.next_event()? else { panic!("a message") };
+    assert_eq!((server.type_name(m.opcode), &m.payload[..]), ("latin-1", &b"caf\xe9"[..]));
+    let Event::Control(c) = server.next_event()? else { panic!("a control frame") };
+    assert_eq!(server.type_name(c.opcode), "compare");
+    Ok(())
+}

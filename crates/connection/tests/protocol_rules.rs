@@ -211,3 +211,38 @@ fn violation_after_our_close_queues_no_second_close() {
     assert_eq!(conn.next_event(), Err(ProtocolError::UnmaskedFrame));
     assert_eq!(conn.poll_output(), None);
 }
+
+#[test]
+fn invalid_text_lent_by_reference_fails_with_1007_like_any_other() {
+    // A masked one-frame text message of 0xFF, 0xFE (zero key: the payload as it is).
+    let bad = [0x81, 0x82, 0, 0, 0, 0, 0xFF, 0xFE];
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.recv(&bad);
+    assert_eq!(server.next_event_ref(), Err(ProtocolError::InvalidUtf8));
+    assert_eq!(server.next_event(), Err(ProtocolError::InvalidUtf8), "the failure is final");
+    let close = server.poll_output().expect("a close with 1007");
+    assert_eq!(&close[..], [0x88, 0x02, 0x03, 0xEF]);
+    assert_eq!(server.buffered(), 0, "nothing kept after a failure");
+}
+
+#[test]
+fn a_lent_message_is_dropped_from_the_buffer_at_the_next_call() {
+    use noio_ws_connection::EventRef;
+    let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(7);
+    client.send(Frame::binary(vec![1; 10])).unwrap();
+    client.send(Frame::binary(vec![2; 10])).unwrap();
+    let mut wire = Vec::new();
+    while let Some(part) = client.poll_output() {
+        wire.extend_from_slice(&part);
+    }
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.recv(&wire);
+    let EventRef::Message(first) = server.next_event_ref().unwrap() else { panic!("a message") };
+    assert_eq!(first.payload, [1; 10]);
+    assert_eq!(server.buffered(), 16, "the first frame no longer counts");
+    server.recv(&[]);
+    let EventRef::Message(second) = server.next_event_ref().unwrap() else { panic!("a message") };
+    assert_eq!(second.payload, [2; 10]);
+    assert!(matches!(server.next_event_ref(), Ok(EventRef::Event(Event::NeedData))));
+    assert_eq!(server.buffered(), 0);
+}

@@ -70,6 +70,7 @@ impl Registry {
         app_rsv: Rsv,
     ) -> Result<Self, RegistryError> {
         let mut registry = Registry { opcodes, extensions, app_rsv: Rsv::NONE };
+        // claim_rsv checks the bits against the extensions and reserves them.
         registry.claim_rsv(app_rsv)?;
         Ok(registry)
     }
@@ -77,26 +78,30 @@ impl Registry {
     /// Claims reserved bits for the application itself, with no extension
     /// object (the Python noio_ws "set `rsv_1` and compress it yourself"):
     /// frames sent and received may then carry them on any frame. Fails for
-    /// a bit an extension holds; claim after the extensions are pushed (or
-    /// negotiated), since pushing an extension checks only the others.
+    /// a bit an extension (candidate or negotiated) holds or the application
+    /// already claimed; an extension pushed onto this registry's stack
+    /// afterwards may not claim the bits either.
     pub fn claim_rsv(&mut self, rsv: Rsv) -> Result<(), RegistryError> {
         if rsv.intersects(self.app_rsv) {
             let holder = "the application".into();
             return Err(RegistryError::RsvConflict { wanted: rsv, held: self.app_rsv, holder });
         }
         self.extensions.check_free(rsv)?;
+        self.extensions.reserve_for_application(rsv);
         self.app_rsv |= rsv;
         Ok(())
     }
 
-    /// The bits the application claimed.
-    pub const fn app_rsv(&self) -> Rsv {
-        self.app_rsv
+    /// The bits the application claimed and holds: a claimed bit that an
+    /// extension holds (after `extensions` was replaced by a stack built
+    /// elsewhere) is the extension's, so a bit never has two owners.
+    pub fn app_rsv(&self) -> Rsv {
+        self.app_rsv.difference(self.extensions.claimed_rsv())
     }
 
     /// The reserved bits a received frame may carry: the application's, and
     /// those the negotiated extensions allow here.
     pub fn allowed_rsv(&self, opcode: OpCode, first_frame_of_message: bool) -> Rsv {
-        self.app_rsv | self.extensions.allowed_rsv(opcode, first_frame_of_message)
+        self.app_rsv() | self.extensions.allowed_rsv(opcode, first_frame_of_message)
     }
 }

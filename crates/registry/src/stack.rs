@@ -12,7 +12,9 @@ use crate::{Extension, ExtensionOffer, ExtensionResponse, NegotiationError, Regi
 /// A connection's extensions in processing order.
 ///
 /// Each reserved bit has at most one owner: pushing an extension fails if one
-/// of its bits is taken. An extension's bits may be set only where
+/// of its bits is taken, by another extension or by the application
+/// ([`Registry::claim_rsv`](crate::Registry::claim_rsv) reserves its bits in
+/// the registry's stack). An extension's bits may be set only where
 /// [`Extension::allowed_rsv`] says, and only once it is negotiated; bits the
 /// application claims for itself are the connection's
 /// ([`Registry::claim_rsv`](crate::Registry::claim_rsv)).
@@ -42,6 +44,10 @@ pub struct ExtensionStack {
     candidates: Vec<Box<dyn Extension>>,
     /// Agreed with the peer, in processing order: what the connection runs.
     negotiated: Vec<Box<dyn Extension>>,
+    /// Bits the application claimed through
+    /// [`Registry::claim_rsv`](crate::Registry::claim_rsv): refused to an
+    /// extension pushed later.
+    app_reserved: Rsv,
 }
 
 impl core::fmt::Debug for ExtensionStack {
@@ -56,7 +62,7 @@ impl core::fmt::Debug for ExtensionStack {
 impl ExtensionStack {
     /// An empty stack: no extension.
     pub const fn new() -> Self {
-        ExtensionStack { candidates: Vec::new(), negotiated: Vec::new() }
+        ExtensionStack { candidates: Vec::new(), negotiated: Vec::new(), app_reserved: Rsv::NONE }
     }
 
     /// Adds `extension` as a candidate, to be offered (client) or considered
@@ -100,7 +106,20 @@ impl ExtensionStack {
         if self.all().any(|e| e.name().eq_ignore_ascii_case(extension.name())) {
             return Err(RegistryError::DuplicateExtension(extension.name().to_string()));
         }
+        if extension.rsv().intersects(self.app_reserved) {
+            return Err(RegistryError::RsvConflict {
+                wanted: extension.rsv(),
+                held: self.app_reserved,
+                holder: "the application".to_string(),
+            });
+        }
         self.check_free(extension.rsv())
+    }
+
+    /// Reserves `rsv` for the application: extensions pushed later may not
+    /// claim them.
+    pub(crate) fn reserve_for_application(&mut self, rsv: Rsv) {
+        self.app_reserved |= rsv;
     }
 
     /// Fails when an extension, candidate or negotiated, holds one of the
@@ -114,7 +133,8 @@ impl ExtensionStack {
         }
     }
 
-    /// Every bit an extension holds, candidate or negotiated.
+    /// Every bit an extension holds, candidate or negotiated (the
+    /// application's bits are [`Registry::app_rsv`](crate::Registry::app_rsv)).
     pub fn claimed_rsv(&self) -> Rsv {
         self.all().fold(Rsv::NONE, |acc, e| acc | e.rsv())
     }

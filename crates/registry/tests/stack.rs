@@ -172,3 +172,30 @@ fn a_pre_agreed_extension_is_kept_and_not_offered_again() {
     assert_eq!(server.server_negotiate(&offers).unwrap().len(), 1);
     assert_eq!(server.names().collect::<Vec<_>>(), ["agreed", "xor"]);
 }
+
+#[test]
+fn an_extension_pushed_after_the_application_claimed_its_bit_is_refused() {
+    let mut registry = Registry::new();
+    registry.claim_rsv(Rsv::RSV1).unwrap();
+    let late = registry.extensions.push_negotiated(Xor::new("late", Rsv::RSV1));
+    assert!(matches!(late, Err(RegistryError::RsvConflict { holder, .. }) if holder == "the application"));
+    assert!(matches!(
+        registry.extensions.push(Xor::new("later", Rsv::RSV1)),
+        Err(RegistryError::RsvConflict { .. })
+    ));
+    registry.extensions.push_negotiated(Xor::new("other", Rsv::RSV2)).unwrap();
+    assert_eq!(registry.app_rsv(), Rsv::RSV1);
+    assert_eq!(registry.allowed_rsv(OpCode::TEXT, true), Rsv::RSV1 | Rsv::RSV2);
+}
+
+#[test]
+fn a_stack_swapped_in_after_a_claim_keeps_each_bit_to_one_owner() {
+    let mut registry = Registry::new();
+    registry.claim_rsv(Rsv::RSV1 | Rsv::RSV3).unwrap();
+    let mut negotiated = ExtensionStack::new();
+    negotiated.push_negotiated(Xor::new("xor", Rsv::RSV1)).unwrap();
+    registry.extensions = negotiated;
+    // The extension negotiated RSV1 with the peer: it is the extension's now.
+    assert_eq!(registry.app_rsv(), Rsv::RSV3);
+    assert_eq!(registry.allowed_rsv(OpCode::CONTINUATION, false), Rsv::RSV3);
+}
