@@ -35,6 +35,10 @@ use crate::{
 /// connection holds little; reads double from here while they come back full.
 const FIRST_READ: usize = 4 << 10;
 
+/// The most input room kept for the next read once everything received is
+/// decoded: the first read's size.
+const KEEP: usize = FIRST_READ;
+
 /// What a receiving step may use of the rest of the connection.
 pub(crate) struct Context<'a> {
     pub(crate) role: Role,
@@ -216,8 +220,11 @@ impl Receiver {
                     // The frame turned out to be one taken in pieces.
                     continue;
                 }
-                if self.input.is_empty() {
-                    // Everything received is decoded: hold no memory while idle.
+                if self.input.is_empty() && self.input.capacity() > KEEP {
+                    // Everything received is decoded: a large buffer goes
+                    // (an idle connection holds little); a small one stays
+                    // for the next read, so a warm connection reading small
+                    // messages allocates nothing.
                     self.input = BytesMut::new();
                 }
                 return Ok(Event::NeedData);

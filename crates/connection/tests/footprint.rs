@@ -38,7 +38,8 @@ fn main() {
     }
 
     // After traffic, with every event drained and every output taken, the
-    // connection holds no buffer.
+    // connection holds no buffer but a small read buffer kept for the next
+    // read (at most the first read's 4 KiB each).
     let mut pair = Pair::new(Config::default());
     let before = live();
     for i in 0..100 {
@@ -53,7 +54,7 @@ fn main() {
     assert_eq!(pair.client.poll_output(), None);
     let held = live() as isize - before as isize;
     println!("held after traffic by an idle client and server: {held} bytes");
-    assert_eq!(held, 0);
+    assert!((0..=2 * (4 << 10)).contains(&held), "{held}");
     drop(pair);
 
     // A server's zero-copy sends, drained part by part: nothing kept.
