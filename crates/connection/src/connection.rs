@@ -458,6 +458,11 @@ impl Connection {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send(&mut self, mut frame: Frame) -> Result<(), UsageError> {
+        if self.sender.is_plain(&frame, &self.registry) && self.lifecycle.close_state().can_send_data() {
+            // Most frames: nothing to check or transform beyond this.
+            self.sender.queue(frame);
+            return Ok(());
+        }
         Sender::check(&frame, &self.registry)?;
         let opcode = frame.opcode;
         if opcode == OpCode::CLOSE {

@@ -88,6 +88,16 @@ impl Sender {
         self.mask_keys = MaskKeys::new(seed);
     }
 
+    /// True for the commonest frame, which every check passes and nothing
+    /// transforms: a whole binary message, or a whole text one made from a
+    /// `str`, with no reserved bit, while no fragmented message is being
+    /// sent and no extension runs. The connection queues it at once.
+    #[inline(always)]
+    pub(crate) fn is_plain(&self, frame: &Frame, registry: &Registry) -> bool {
+        let kind_ok = frame.opcode == OpCode::BINARY || (frame.opcode == OpCode::TEXT && frame.utf8);
+        kind_ok && frame.fin && frame.rsv.is_empty() && !self.fragmented && registry.extensions.is_empty()
+    }
+
     /// The rules a frame the application sends must keep, whatever the
     /// state: a known opcode, claimed reserved bits, a control frame's size
     /// and a close frame's payload.
