@@ -127,10 +127,11 @@ impl FrameDecoder {
     }
 
     /// The fast path of [`decode`](FrameDecoder::decode) for the commonest
-    /// frame: a short one (payload of at most 125 bytes, so the length is in
-    /// the second byte) whose bytes are all in `buf`, taken while no frame is
-    /// part way through. `None` means "not such a frame": call `decode`,
-    /// which gives the same answer for every input, errors included.
+    /// frames: a short one (a payload under 64 KiB, its length in the second
+    /// byte or the 16 bits after it) whose bytes are all in `buf`, taken
+    /// while no frame is part way through. `None` means "not such a frame":
+    /// call `decode`, which gives the same answer for every input, errors
+    /// included.
     #[inline]
     pub fn decode_short(&mut self, buf: &mut BytesMut) -> Option<DecodedFrame> {
         let (header, payload) = self.decode_short_in_place(buf)?;
@@ -147,22 +148,43 @@ impl FrameDecoder {
     #[inline]
     pub fn decode_short_in_place(&self, buf: &mut [u8]) -> Option<(FrameHeader, Range<usize>)> {
         let &[b0, b1] = buf.first_chunk::<2>()?;
-        let len = usize::from(b1 & 0x7F);
         let masked = b1 & MASKED != 0;
         let opcode = OpCode::from_low_bits(b0);
-        // Longer lengths, fragmented control frames (an error) and reserved
-        // opcodes take the full path; so does a decoder mid-frame.
-        if len > 125 || (opcode.is_control() && b0 & FIN == 0) || self.partial.is_some() {
+        let len7 = b1 & 0x7F;
+        // 64-bit lengths, fragmented control frames and control frames with
+        // a 16-bit length (both errors) take the full path; so does a
+        // decoder mid-frame.
+        let (len, key_at) = if len7 < 126 {
+            if opcode.is_control() && b0 & FIN == 0 {
+                return None;
+            }
+            (usize::from(len7), 2)
+        } else if len7 == 126 && !opcode.is_control() {
+            let &[_, _, hi, lo] = buf.first_chunk::<4>()?;
+            let len = usize::from(u16::from_be_bytes([hi, lo]));
+            // A length that fits in 7 bits must use them (RFC 6455 section 5.2).
+            if len < 126 {
+                return None;
+            }
+            (len, 4)
+        } else {
+            return None;
+        };
+        if self.partial.is_some() {
             return None;
         }
-        let start = if masked { 6 } else { 2 };
+        let start = key_at + if masked { 4 } else { 0 };
         let end = start + len;
         if buf.len() < end || len as u64 > self.max_frame_len {
             return None;
         }
-        let mask = masked.then(|| Mask([buf[2], buf[3], buf[4], buf[5]]));
+        let (head, payload) = buf.split_at_mut(start);
+        let mask = match head.last_chunk::<4>() {
+            Some(&key) if masked => Some(Mask(key)),
+            _ => None,
+        };
         if let Some(mask) = mask {
-            mask.apply(&mut buf[start..end], 0);
+            mask.apply(&mut payload[..len], 0);
         }
         let rsv = Rsv::from_flags(b0 & 0x40 != 0, b0 & 0x20 != 0, b0 & 0x10 != 0);
         let header = FrameHeader { fin: b0 & FIN != 0, rsv, opcode, mask, payload_len: len as u64 };

@@ -90,6 +90,43 @@ fn pieces<'a>(wire: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
+    /// The short path gives the full decoder's answer whenever it answers,
+    /// on well-formed frames cut anywhere and on arbitrary bytes.
+    #[test]
+    fn decode_short_agrees_with_decode(frames in prop::collection::vec(frame(), 1..4),
+                                       cut in any::<prop::sample::Index>(),
+                                       noise in prop::collection::vec(any::<u8>(), 0..20),
+                                       max in prop_oneof![Just(u64::MAX), 0u64..70_000]) {
+        let mut wire = Vec::new();
+        for frame in &frames {
+            let role = if frame.header.mask.is_some() { Role::Client } else { Role::Server };
+            let mut out = BytesMut::new();
+            let mut payload = frame.payload.to_vec();
+            if let Some(mask) = frame.header.mask {
+                mask.apply(&mut payload, 0);
+            }
+            FrameEncoder::new(role).encode(&frame.header, &payload, &mut out).unwrap();
+            wire.extend_from_slice(&out);
+        }
+        for input in [&wire[..cut.index(wire.len() + 1)], &noise[..]] {
+            let mut short_buf = BytesMut::from(input);
+            let mut full_buf = BytesMut::from(input);
+            let mut short = FrameDecoder::with_max_frame_len(max);
+            let mut full = FrameDecoder::with_max_frame_len(max);
+            while let Some(frame) = short.decode_short(&mut short_buf) {
+                prop_assert_eq!(full.decode(&mut full_buf), Ok(Some(frame)));
+            }
+            prop_assert_eq!(short_buf.len(), full_buf.len());
+            // In place: the same header and payload, the frame left in the buffer.
+            let mut in_place = BytesMut::from(&full_buf[..]);
+            if let Some((header, payload)) = FrameDecoder::with_max_frame_len(max).decode_short_in_place(&mut in_place) {
+                let decoded = full.decode(&mut full_buf).unwrap().unwrap();
+                prop_assert_eq!(header, decoded.header);
+                prop_assert_eq!(&in_place[payload], &decoded.payload[..]);
+            }
+        }
+    }
+
     #[test]
     fn header_encode_then_decode_is_identity(frame in frame()) {
         let mut bytes = [0u8; noio_ws_codec::MAX_HEADER_LEN];

@@ -343,7 +343,7 @@ impl Connection {
     }
 
     /// Like [`next_event`](Connection::next_event), with a short message
-    /// (up to 125 bytes, text or binary, in one frame, delivered whole with
+    /// (under 64 KiB, text or binary, in one frame, delivered whole with
     /// no extension: most messages) lent straight out of the input buffer:
     /// unmasked in place, checked, and never copied, allocated or
     /// reference-counted. The borrow ends at the next call on the

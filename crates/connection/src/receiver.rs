@@ -294,9 +294,12 @@ impl Receiver {
             return false;
         };
         let mask_bit = if cx.role.expects_masked_incoming() { 0x80 } else { 0 };
+        // The length is at least the 7-bit field (126 for a 16-bit one), so
+        // a frame past the message limit on it takes the full path and fails
+        // there; the decoder checks the 16-bit length against the frame limit.
         matches!(b0, 0x81 | 0x82)
             && b1 & 0x80 == mask_bit
-            && u64::from(b1 & 0x7F) <= cx.config.max_message_len
+            && short_len_fits(&self.input, b1, cx.config.max_message_len)
     }
 
     /// The fast path for most messages: a short text or binary message in
@@ -544,6 +547,18 @@ impl Receiver {
         }
         Ok(Some(event))
     }
+}
+
+/// True when the 7- or 16-bit length of the frame at the front of `input`
+/// (second byte `b1`) is within `max`; a 64-bit length never takes the short
+/// path.
+#[inline(always)]
+fn short_len_fits(input: &[u8], b1: u8, max: u64) -> bool {
+    let len7 = b1 & 0x7F;
+    if len7 < 126 {
+        return u64::from(len7) <= max;
+    }
+    len7 == 126 && input.get(2..4).is_some_and(|len| u64::from(u16::from_be_bytes([len[0], len[1]])) <= max)
 }
 
 /// A message in one whole frame, untransformed, delivered whole: most

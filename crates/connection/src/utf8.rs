@@ -22,10 +22,10 @@ pub(crate) struct InvalidUtf8;
 
 impl Utf8Validator {
     /// Checks one whole text at once.
+    #[inline]
     pub(crate) fn check_whole(text: &[u8]) -> Result<(), InvalidUtf8> {
-        let mut validator = Utf8Validator::default();
-        validator.feed(text)?;
-        validator.finish()
+        // An unfinished last code point is as invalid as a bad byte here.
+        validate(text).map_err(|_| InvalidUtf8)
     }
 
     /// Checks the next piece of text.
