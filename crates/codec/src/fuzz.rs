@@ -26,6 +26,10 @@ pub fn frame_decode(data: &[u8]) {
     assert_eq!(all_at_once, in_reads, "read size {read_size} changed the frames");
     assert_eq!(err, err_in_reads);
 
+    let (short_first, err_short) = decode_short_first(stream, read_size);
+    assert_eq!(all_at_once, short_first, "the short path changed the frames");
+    assert_eq!(err, err_short);
+
     let (from_chunks, err_chunks) = decode_chunked(stream, read_size);
     assert_eq!(all_at_once, from_chunks, "chunked delivery changed the frames");
     assert_eq!(err, err_chunks);
@@ -40,6 +44,34 @@ pub fn frame_decode(data: &[u8]) {
     assert_eq!(&reencoded[..], &stream[..reencoded.len()], "re-encoding differs from the input");
     let (again, _) = decode_whole(&reencoded, reencoded.len().max(1));
     assert_eq!(all_at_once, again);
+}
+
+/// Like [`decode_whole`], trying the short path (`decode_short`, and
+/// `decode_short_in_place` on a copy) before the full one for every frame.
+fn decode_short_first(stream: &[u8], read_size: usize) -> (Vec<DecodedFrame>, Option<DecodeError>) {
+    let mut decoder = FrameDecoder::with_max_frame_len(FUZZ_MAX_FRAME_LEN);
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    for read in stream.chunks(read_size) {
+        buf.extend_from_slice(read);
+        loop {
+            let mut copy = buf.to_vec();
+            let in_place = decoder.decode_short_in_place(&mut copy);
+            if let Some(frame) = decoder.decode_short(&mut buf) {
+                let (header, payload) = in_place.expect("both short paths take the same frames");
+                assert_eq!((header, &copy[payload]), (frame.header, &frame.payload[..]));
+                frames.push(frame);
+                continue;
+            }
+            assert!(in_place.is_none(), "both short paths take the same frames");
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => break,
+                Err(e) => return (frames, Some(e)),
+            }
+        }
+    }
+    (frames, None)
 }
 
 /// Whole frames from `stream` fed `read_size` bytes at a time, and the error

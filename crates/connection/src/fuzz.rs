@@ -3,15 +3,15 @@
 
 use noio_ws_codec::{MAX_HEADER_LEN, Role};
 
-use crate::{Config, Connection, Delivery, Event};
+use crate::{Config, Connection, Delivery, Event, EventRef};
 
 const MAX_FRAME: u64 = 4096;
 const MAX_MESSAGE: u64 = 8192;
 
 /// The `connection_recv` target. Byte 0 picks the role, delivery mode (bits
-/// 1 and 5),
-/// automatic replies and whether bytes are copied in (`recv`) or read
-/// straight into the connection (`recv_with`); byte 1 the read size; the
+/// 1 and 5), automatic replies, whether bytes are copied in (`recv`) or read
+/// straight into the connection (`recv_with`), and whether events are taken
+/// with `next_event` or `next_event_ref` (bit 6); byte 1 the read size; the
 /// rest is what the peer sent.
 /// Checks that nothing panics, that every message and the buffered input stay
 /// within the configured limits, and that a failure is final.
@@ -53,7 +53,17 @@ pub fn connection_recv(data: &[u8]) {
             }
         }
         loop {
-            match conn.next_event() {
+            // Bit 6: take events by reference, as a zero-copy driver does.
+            let event = if flags & 64 == 0 {
+                conn.next_event()
+            } else {
+                match conn.next_event_ref() {
+                    Ok(EventRef::Message(m)) => Ok(Event::Message(m.to_owned())),
+                    Ok(EventRef::Event(event)) => Ok(event),
+                    Err(e) => Err(e),
+                }
+            };
+            match event {
                 Ok(Event::NeedData) => break,
                 Ok(Event::Message(m)) => assert!(m.payload.len() as u64 <= MAX_MESSAGE),
                 Ok(Event::Chunk(c)) => assert!(c.payload.len() as u64 <= MAX_FRAME),
