@@ -372,15 +372,19 @@ unsafe fn xor_scalar(dst: *mut u8, src: *const u8, len: usize, key: [u8; 4]) {
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod x86 {
-    use core::arch::x86_64::{__m128i, _mm_load_si128, _mm_loadu_si128, _mm_store_si128, _mm_xor_si128};
+    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_storeu_si128, _mm_xor_si128};
     #[cfg(any(target_feature = "avx2", feature = "std", test))]
     use core::arch::x86_64::{
-        __m256i, _mm_storeu_si128, _mm256_castsi256_si128, _mm256_loadu_si256, _mm256_storeu_si256,
-        _mm256_xor_si256,
+        __m256i, _mm256_castsi256_si128, _mm256_loadu_si256, _mm256_storeu_si256, _mm256_xor_si256,
     };
 
     use super::super::rotate;
     use super::xor_scalar;
+
+    /// From this length the loops first align `dst` to their vector width,
+    /// so no store splits a cache line; below it the head would cost more
+    /// than the split stores it saves.
+    const ALIGN_FROM: usize = 512;
 
     /// Bytes from `dst` to the next `align`-byte boundary, at most `len`.
     #[inline(always)]
@@ -388,63 +392,44 @@ mod x86 {
         (dst.addr().wrapping_neg() % align).min(len)
     }
 
-    /// The SSE2 loop, 64 bytes a step. Stores are aligned; loads too when
-    /// `src` is aligned like `dst` (always in place), so they fold into the
-    /// XORs.
+    /// The SSE2 loop, 64 bytes a step.
     ///
     /// # Safety
     ///
     /// As for [`Kernel`](super::Kernel); SSE2 is part of this target.
     pub(super) unsafe fn xor_sse2(dst: *mut u8, src: *const u8, len: usize, key: [u8; 4]) {
-        let head = head(dst, 16, len);
-        // SAFETY: `head <= len`, so the head is within both ranges, and the
-        // rest starts `head` bytes in.
-        unsafe {
-            xor_scalar(dst, src, head, key);
-            let (dst, src, len, key) = (dst.add(head), src.add(head), len - head, rotate(key, head));
-            if (src.addr() ^ dst.addr()) % 16 == 0 {
-                sse2_aligned::<true>(dst, src, len, key);
-            } else {
-                sse2_aligned::<false>(dst, src, len, key);
+        let (mut dst, mut src, mut len, mut key) = (dst, src, len, key);
+        if len >= ALIGN_FROM {
+            let head = head(dst, 16, len);
+            // SAFETY: `head <= len` (and `head < 16`), so the head is within
+            // both ranges, and the rest starts `head` bytes in.
+            unsafe {
+                xor_scalar(dst, src, head, key);
+                (dst, src, len, key) = (dst.add(head), src.add(head), len - head, rotate(key, head));
             }
         }
-    }
-
-    /// # Safety
-    ///
-    /// As for [`Kernel`](super::Kernel), with `dst` 16-byte aligned, and
-    /// `src` too if `SRC_ALIGNED`.
-    #[inline(always)]
-    unsafe fn sse2_aligned<const SRC_ALIGNED: bool>(dst: *mut u8, src: *const u8, len: usize, key: [u8; 4]) {
         let keys = [u32::from_ne_bytes(key); 4];
         // SAFETY: reads the 16 bytes of `keys`; SSE2 is part of this target.
         let k = unsafe { _mm_loadu_si128(keys.as_ptr().cast()) };
         let (mut i, end) = (0, len - len % 64);
         while i < end {
-            // SAFETY: bytes `i..i + 64` are within both ranges; `dst + i` is
-            // 16-byte aligned (and `src + i` if `SRC_ALIGNED`); all four
-            // vectors are loaded before any is stored, so in place is sound.
+            // SAFETY: bytes `i..i + 64` are within both ranges; each vector
+            // is loaded before it is stored and no later load reads an
+            // earlier store's bytes, so in place is sound.
             unsafe {
                 let s = src.add(i).cast::<__m128i>();
                 let d = dst.add(i).cast::<__m128i>();
-                let (a, b, c, e) = (
-                    load::<SRC_ALIGNED>(s),
-                    load::<SRC_ALIGNED>(s.add(1)),
-                    load::<SRC_ALIGNED>(s.add(2)),
-                    load::<SRC_ALIGNED>(s.add(3)),
-                );
-                _mm_store_si128(d, _mm_xor_si128(a, k));
-                _mm_store_si128(d.add(1), _mm_xor_si128(b, k));
-                _mm_store_si128(d.add(2), _mm_xor_si128(c, k));
-                _mm_store_si128(d.add(3), _mm_xor_si128(e, k));
+                for j in 0..4 {
+                    _mm_storeu_si128(d.add(j), _mm_xor_si128(_mm_loadu_si128(s.add(j)), k));
+                }
             }
             i += 64;
         }
         while i < len - len % 16 {
-            // SAFETY: bytes `i..i + 16` are within both ranges, aligned as above.
+            // SAFETY: bytes `i..i + 16` are within both ranges.
             unsafe {
-                let v = load::<SRC_ALIGNED>(src.add(i).cast());
-                _mm_store_si128(dst.add(i).cast(), _mm_xor_si128(v, k));
+                let v = _mm_loadu_si128(src.add(i).cast());
+                _mm_storeu_si128(dst.add(i).cast(), _mm_xor_si128(v, k));
             }
             i += 16;
         }
@@ -452,23 +437,6 @@ mod x86 {
         // ranges; `i` is a multiple of 16, so `key` is still in phase.
         unsafe { xor_scalar(dst.add(i), src.add(i), len % 16, key) }
     }
-
-    /// Sixteen bytes from `p`, with an aligned load if `ALIGNED`.
-    ///
-    /// # Safety
-    ///
-    /// `p` must be valid for reads of 16 bytes, and 16-byte aligned if `ALIGNED`.
-    #[inline(always)]
-    unsafe fn load<const ALIGNED: bool>(p: *const __m128i) -> __m128i {
-        // SAFETY: as the caller guarantees; SSE2 is part of this target.
-        unsafe { if ALIGNED { _mm_load_si128(p) } else { _mm_loadu_si128(p) } }
-    }
-
-    /// From this length the AVX2 loop first aligns `dst` to 32 bytes, so no
-    /// store splits a cache line; below it the head would cost more than the
-    /// split stores it saves.
-    #[cfg(any(target_feature = "avx2", feature = "std", test))]
-    const AVX2_ALIGN_FROM: usize = 512;
 
     /// The AVX2 loop, 256 bytes a step.
     ///
@@ -479,7 +447,7 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn xor_avx2(dst: *mut u8, src: *const u8, len: usize, key: [u8; 4]) {
         let (mut dst, mut src, mut len, mut key) = (dst, src, len, key);
-        if len >= AVX2_ALIGN_FROM {
+        if len >= ALIGN_FROM {
             let head = head(dst, 32, len);
             // SAFETY: `head <= len` (and `head < 32`), so the head is within
             // both ranges, and the rest starts `head` bytes in.
