@@ -1,5 +1,5 @@
 //! Codec benchmarks, each beside a baseline measured in the same run:
-//! masking beside `memcpy` of the same bytes; decoding beside tungstenite's
+//! masking (in place and while copying) beside `memcpy` of the same bytes; decoding beside tungstenite's
 //! `FrameSocket` reading the same bytes, or beside the bare copy.
 //!
 //! Every decoder gets its input in 64 KiB reads and copies it once (ours
@@ -15,7 +15,9 @@ use std::io::Read;
 
 use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use noio_ws_codec::{FrameDecoder, FrameEncoder, FrameHeader, Mask, OpCode, Role, apply_mask};
+use noio_ws_codec::{
+    FrameDecoder, FrameEncoder, FrameHeader, Mask, OpCode, Role, apply_mask, apply_mask_copy,
+};
 use tungstenite::protocol::frame::FrameSocket;
 
 const KEY: Mask = Mask([0x37, 0xfa, 0x21, 0x3d]);
@@ -34,12 +36,15 @@ fn stream(role: Role, count: usize, len: usize) -> Vec<u8> {
 
 fn masking(c: &mut Criterion) {
     let mut group = c.benchmark_group("mask");
-    for size in [16usize, 256, 4096, 65536, 1 << 20] {
+    for size in [16usize, 125, 1024, 65536, 1 << 20] {
         let src = vec![0xA5u8; size];
         let mut dst = vec![0u8; size];
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_with_input(BenchmarkId::new("noio-ws apply_mask", size), &size, |b, _| {
             b.iter(|| apply_mask(black_box(&mut dst), KEY, 0))
+        });
+        group.bench_with_input(BenchmarkId::new("noio-ws apply_mask_copy", size), &size, |b, _| {
+            b.iter(|| apply_mask_copy(black_box(&mut dst), black_box(&src), KEY, 0))
         });
         group.bench_with_input(BenchmarkId::new("memcpy", size), &size, |b, _| {
             b.iter(|| black_box(&mut dst).copy_from_slice(black_box(&src)))
@@ -143,6 +148,21 @@ fn encoding(c: &mut Criterion) {
             black_box(&out);
         })
     });
+    // One large masked frame: the payload masked on its way into the buffer.
+    for size in [65536usize, 1 << 20] {
+        let payload = vec![0x42u8; size];
+        let header = FrameHeader::new(OpCode::BINARY, size as u64).with_mask(Some(KEY));
+        let mut out = BytesMut::with_capacity(size + 14);
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("noio-ws client 1 frame", size), &size, |b, _| {
+            b.iter(|| {
+                out.clear();
+                FrameEncoder::new(Role::Client).encode(&header, black_box(&payload), &mut out).unwrap();
+                black_box(&out);
+            })
+        });
+    }
+    group.throughput(Throughput::Bytes(10_000 * 16));
     group.bench_function("noio-ws server header 10000 x 16 B", |b| {
         let header = FrameHeader::new(OpCode::BINARY, 16);
         let mut out = BytesMut::with_capacity(10_000 * 2);

@@ -41,7 +41,8 @@ impl FrameEncoder {
     }
 
     /// Appends the header and `payload` to `dst`, masking the appended
-    /// payload with the header's key if it has one.
+    /// payload with the header's key if it has one (in the same pass as the
+    /// copy, see [`apply_mask_copy`](crate::apply_mask_copy)).
     ///
     /// `header.payload_len` must equal `payload.len()`.
     pub fn encode(
@@ -58,10 +59,10 @@ impl FrameEncoder {
         }
         dst.reserve(header.encoded_len() + payload.len());
         self.encode_header(header, dst)?;
-        let start = dst.len();
-        dst.put_slice(payload);
-        if let Some(mask) = header.mask {
-            mask.apply(&mut dst[start..], 0);
+        match header.mask {
+            // Masked on the way in: the payload is read once and written once.
+            Some(mask) => crate::mask::extend_masked(dst, payload, mask),
+            None => dst.put_slice(payload),
         }
         Ok(())
     }

@@ -11,7 +11,9 @@
 //!   [`FrameChunk`]s as bytes arrive, so no frame has to be buffered whole.
 //! - [`FrameEncoder`] writes frames for a [`Role`], or only their headers for
 //!   a vectored `[header, payload]` write.
-//! - [`apply_mask`] masks or unmasks a payload, whole or piece by piece.
+//! - [`apply_mask`] masks or unmasks a payload, whole or piece by piece, with
+//!   the widest vector instructions the CPU has; [`apply_mask_copy`] masks
+//!   while copying.
 //! - [`OpCode`], [`CloseCode`] and [`Rsv`] are open newtypes: unknown
 //!   values are kept for the layers above to judge.
 //!
@@ -34,15 +36,22 @@
 //! ```
 //!
 //! ## Features
-//! - `std` (default): `std` support in `bytes`. Without it the crate needs
-//!   only `core` and `alloc`.
+//! - `std` (default): `std` support in `bytes`, and run-time detection of
+//!   AVX2 for masking on x86-64. Without it the crate needs only `core` and
+//!   `alloc`, and masks with the instructions enabled at compile time (SSE2
+//!   on x86-64, NEON on AArch64, AVX2 with `-C target-feature=+avx2`).
 //!
 //! [RFC 6455 section 5]: https://www.rfc-editor.org/rfc/rfc6455#section-5
 #![cfg_attr(not(test), no_std)]
-#![forbid(unsafe_code)]
+// Denied rather than forbidden so that one module, the vector masking loops
+// (`mask/simd.rs`), can allow it; nothing else in the workspace uses `unsafe`.
+#![deny(unsafe_code)]
 
 #[cfg(any(test, feature = "fuzz"))]
 extern crate alloc;
+// Run-time CPU feature detection for the masking loops.
+#[cfg(all(feature = "std", not(test)))]
+extern crate std;
 
 mod close_code;
 mod close_payload;
@@ -69,7 +78,7 @@ pub use encoder::FrameEncoder;
 pub use error::{ClosePayloadError, DecodeError, EncodeError};
 pub use frame::{DecodedFrame, FrameChunk};
 pub use header::{FrameHeader, HeaderStatus, MAX_HEADER_LEN, MAX_PAYLOAD_LEN};
-pub use mask::{Mask, apply_mask};
+pub use mask::{Mask, apply_mask, apply_mask_copy};
 pub use opcode::{InvalidOpCode, OpCode};
 pub use role::Role;
 pub use rsv::Rsv;

@@ -4,7 +4,7 @@
 use bytes::BytesMut;
 use noio_ws_codec::{
     CloseCode, ClosePayload, DecodedFrame, FrameChunk, FrameDecoder, FrameEncoder, FrameHeader, HeaderStatus,
-    Mask, OpCode, Role, Rsv, apply_mask,
+    Mask, OpCode, Role, Rsv, apply_mask, apply_mask_copy,
 };
 use proptest::prelude::*;
 
@@ -174,6 +174,35 @@ proptest! {
             pieced.extend_from_slice(&piece);
         }
         prop_assert_eq!(pieced, whole);
+    }
+
+    #[test]
+    fn masked_copy_equals_copy_then_mask(data in prop::collection::vec(any::<u8>(), 0..3000),
+                                         key in any::<[u8; 4]>(), offset in 0usize..16,
+                                         start in 0usize..64) {
+        let src = &data[start.min(data.len())..];
+        let mut want = src.to_vec();
+        apply_mask(&mut want, Mask(key), offset);
+        let mut got = vec![0u8; src.len()];
+        apply_mask_copy(&mut got, src, Mask(key), offset);
+        prop_assert_eq!(got, want);
+    }
+
+    #[test]
+    fn masked_encode_equals_copy_then_mask(len in payload_len(), seed in any::<u8>(), key in any::<[u8; 4]>(),
+                                           prefix in 0usize..64) {
+        let data = payload(len, seed);
+        let header = FrameHeader::new(OpCode::BINARY, len as u64).with_mask(Some(Mask(key)));
+        let mut out = BytesMut::from(&vec![0xEE; prefix][..]);
+        FrameEncoder::new(Role::Client).encode(&header, &data, &mut out).unwrap();
+        let mut want = vec![0xEE; prefix];
+        let mut head = [0u8; noio_ws_codec::MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head).unwrap();
+        want.extend_from_slice(&head[..head_len]);
+        let start = want.len();
+        want.extend_from_slice(&data);
+        apply_mask(&mut want[start..], Mask(key), 0);
+        prop_assert_eq!(&out[..], &want[..]);
     }
 
     #[test]
