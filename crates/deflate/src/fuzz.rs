@@ -89,9 +89,19 @@ fn negotiated(seed: u8) -> PerMessageDeflate {
 /// The extension as a server that accepted an offer asking the same of
 /// both directions (and compressing every message, whatever its size): its
 /// compressor uses the window its decompressor expects of the client, so
-/// one such extension reads what another writes. `window_bits` is 8-15.
-/// Shared with the tests and benches.
+/// one such extension reads what another writes. `window_bits` is 8-15,
+/// `None` for an offer that limits nothing (15 bits); the memory level is
+/// the default. Shared with the tests and benches.
 pub fn symmetric_server(no_context_takeover: bool, window_bits: Option<u8>) -> PerMessageDeflate {
+    symmetric_server_with(DeflateConfig::DEFAULT.mem_level, no_context_takeover, window_bits)
+}
+
+/// [`symmetric_server`] with the compressor's memory level.
+pub fn symmetric_server_with(
+    mem_level: u8,
+    no_context_takeover: bool,
+    window_bits: Option<u8>,
+) -> PerMessageDeflate {
     let mut offer = ExtensionOffer::new(crate::NAME);
     if no_context_takeover {
         offer = offer
@@ -104,7 +114,9 @@ pub fn symmetric_server(no_context_takeover: bool, window_bits: Option<u8>) -> P
             .with_param("client_max_window_bits", Some(&bits))
             .with_param("server_max_window_bits", Some(&bits));
     }
-    let mut deflate = PerMessageDeflate::new(DeflateConfig { threshold: 0, ..DeflateConfig::default() });
+    // Windows up to 15 bits as the offer asks, not the defaults' 13.
+    let config = DeflateConfig { threshold: 0, mem_level, ..DeflateConfig::FULL_WINDOW };
+    let mut deflate = PerMessageDeflate::new(config);
     deflate.server_accept(&[offer]).expect("valid parameters").expect("accepted");
     deflate
 }
