@@ -176,6 +176,12 @@ pub(crate) struct Compressor {
     lit_freq: [u16; LIT_CODES],
     dist_freq: [u16; DIST_CODES],
     bits: Bits,
+    /// A stored block being written in this call's output: where its LEN
+    /// goes, and how many bytes it holds so far. Blocks that do not
+    /// compress are stored one after the other in it, up to 64 KiB, so
+    /// incompressible data costs 5 bytes per 64 KiB, not per block of
+    /// symbols (2 KiB at memory level 5).
+    open_stored: Option<(usize, usize)>,
 }
 
 impl Compressor {
@@ -223,6 +229,7 @@ impl Compressor {
             lit_freq: [0; LIT_CODES],
             dist_freq: [0; DIST_CODES],
             bits: Bits::default(),
+            open_stored: None,
         }
     }
 
@@ -256,6 +263,9 @@ impl Compressor {
             if end && self.sym_next > 0 {
                 self.flush_block(out);
             }
+            // Its LEN is written into this output, which the next call's
+            // does not follow.
+            self.close_stored(out);
         }
         if end {
             self.bits.put(out, 0, 3);
@@ -544,17 +554,9 @@ impl Compressor {
 
         out.reserve(best as usize + 8);
         if self.block_start >= 0 && stored_len as u64 + 4 <= best {
-            let start = self.block_start as usize;
-            for at in (start..self.strstart).step_by(MAX_STORED) {
-                let end = (at + MAX_STORED).min(self.strstart);
-                self.bits.put(out, 0, 3);
-                self.bits.align(out);
-                let len = (end - at) as u16;
-                out.extend_from_slice(&len.to_le_bytes());
-                out.extend_from_slice(&(!len).to_le_bytes());
-                out.extend_from_slice(&self.window[at..end]);
-            }
+            self.append_stored(self.block_start as usize, out);
         } else if fixed_bytes == best {
+            self.close_stored(out);
             self.bits.put(out, 0b010, 3);
             let mut lit_lengths = [0u8; 288];
             for (symbol, len) in lit_lengths.iter_mut().enumerate() {
@@ -564,6 +566,7 @@ impl Compressor {
             let dist_codes = canonical(&[5u8; 30]);
             self.write_symbols(&lit_lengths, &lit_codes, &[5u8; 30], &dist_codes, out);
         } else {
+            self.close_stored(out);
             self.bits.put(out, 0b100, 3);
             header.write(&mut self.bits, out);
             self.write_symbols(&lit.lengths, &lit.codes, &dist.lengths, &dist.codes, out);
@@ -573,6 +576,39 @@ impl Compressor {
         self.dist_freq = [0; DIST_CODES];
         self.sym_next = 0;
         self.block_start = self.strstart as isize;
+    }
+
+    /// Stores the window from `start` to `strstart`, in the open stored
+    /// block while it has room.
+    fn append_stored(&mut self, mut start: usize, out: &mut BytesMut) {
+        while start < self.strstart {
+            let (at, len) = match self.open_stored {
+                Some(open) => open,
+                None => {
+                    self.bits.put(out, 0, 3);
+                    self.bits.align(out);
+                    let at = out.len();
+                    out.extend_from_slice(&[0; 4]);
+                    (at, 0)
+                }
+            };
+            let n = (self.strstart - start).min(MAX_STORED - len);
+            out.extend_from_slice(&self.window[start..start + n]);
+            start += n;
+            self.open_stored = Some((at, len + n));
+            if len + n == MAX_STORED {
+                self.close_stored(out);
+            }
+        }
+    }
+
+    /// Writes the open stored block's LEN and NLEN.
+    fn close_stored(&mut self, out: &mut BytesMut) {
+        if let Some((at, len)) = self.open_stored.take() {
+            let len = len as u16;
+            out[at..at + 2].copy_from_slice(&len.to_le_bytes());
+            out[at + 2..at + 4].copy_from_slice(&(!len).to_le_bytes());
+        }
     }
 
     /// Writes the block's symbols and its end with the given codes.
