@@ -76,15 +76,15 @@ impl<const N: usize, const FAST: usize> Table<N, FAST> {
     /// Builds the table for `lengths` (at most `N`); false if they are no
     /// code zlib would accept.
     fn build(&mut self, lengths: &[u8], kind: Kind) -> bool {
-        self.count = [0; 16];
+        let mut count = [0u16; 16];
         for &len in lengths {
-            self.count[usize::from(len)] += 1;
+            count[usize::from(len)] += 1;
         }
-        self.count[0] = 0;
-        let max = (1..16).rev().find(|&len| self.count[len] != 0).unwrap_or(0);
+        count[0] = 0;
+        let max = (1..16).rev().find(|&len| count[len] != 0).unwrap_or(0);
         let mut left = 1i32;
-        for len in 1..16 {
-            left = 2 * left - i32::from(self.count[len]);
+        for &n in &count[1..] {
+            left = 2 * left - i32::from(n);
             if left < 0 {
                 return false; // over-subscribed
             }
@@ -94,32 +94,42 @@ impl<const N: usize, const FAST: usize> Table<N, FAST> {
         }
         let mut offset = [0u16; 16];
         for len in 1..15 {
-            offset[len + 1] = offset[len] + self.count[len];
+            offset[len + 1] = offset[len] + count[len];
         }
-        let mut next_code = [0u32; 16];
-        let mut code = 0u32;
-        for len in 1..16 {
-            code = (code + u32::from(self.count[len - 1])) << 1;
-            next_code[len] = code;
-        }
-        self.fast = [0; FAST];
         for (symbol, &len) in lengths.iter().enumerate() {
-            if len == 0 {
-                continue;
+            if len != 0 {
+                let at = &mut offset[usize::from(len)];
+                self.symbol[usize::from(*at)] = symbol as u16;
+                *at += 1;
             }
-            let l = usize::from(len);
-            self.symbol[usize::from(offset[l])] = symbol as u16;
-            offset[l] += 1;
-            let c = next_code[l];
-            next_code[l] += 1;
-            if u32::from(len) <= Self::FAST_BITS {
-                let reversed = (c.reverse_bits() >> (32 - u32::from(len))) as usize;
-                let entry = (symbol as u16) << 4 | u16::from(len);
-                let mut i = reversed;
+        }
+        self.count = count;
+        // Codes of up to FAST_BITS bits fill the fast table, each entry for
+        // every string that starts with the code; what they leave is for
+        // longer codes (or none), marked 0.
+        let bits = Self::FAST_BITS as usize;
+        let filled: usize = (1..=bits).map(|len| usize::from(count[len]) << (bits - len)).sum();
+        if filled < FAST {
+            self.fast = [0; FAST];
+        }
+        // The canonical codes in order, bit-reversed: counting up from the
+        // code's first bit, which DEFLATE sends first (zlib's inflate_table).
+        let (mut code, mut next) = (0usize, 0usize);
+        for len in 1..=bits {
+            for _ in 0..count[len] {
+                let entry = self.symbol[next] << 4 | len as u16;
+                next += 1;
+                let mut i = code;
                 while i < FAST {
                     self.fast[i] = entry;
                     i += 1 << len;
                 }
+                let mut bit = 1 << (len - 1);
+                while code & bit != 0 {
+                    code ^= bit;
+                    bit >>= 1;
+                }
+                code |= bit;
             }
         }
         true
@@ -182,10 +192,12 @@ pub(crate) struct Decompressor {
     last: bool,
     /// The last block to end was a stored block of no bytes.
     empty_stored: bool,
-    /// The literal/length code (during a dynamic header, the code length
-    /// code) and the distance code.
+    /// The literal/length, distance and code length codes.
     lit: Table<288, 512>,
     dist: Table<32, 256>,
+    code_lengths: Table<19, 128>,
+    /// `lit` and `dist` hold the fixed codes.
+    fixed: bool,
     /// A dynamic header's code lengths, literal/length then distance.
     lens: [u8; LIT_CODES + DIST_CODES],
     lit_count: usize,
@@ -211,6 +223,8 @@ impl Decompressor {
             empty_stored: false,
             lit: Table::new(),
             dist: Table::new(),
+            code_lengths: Table::new(),
+            fixed: false,
             lens: [0; LIT_CODES + DIST_CODES],
             lit_count: 0,
             dist_count: 0,
@@ -419,7 +433,7 @@ impl Decompressor {
                         self.have += 1;
                     }
                     let lengths: [u8; 19] = self.lens[..19].try_into().expect("19 lengths");
-                    if !self.lit.build(&lengths, Kind::CodeLengths) {
+                    if !self.code_lengths.build(&lengths, Kind::CodeLengths) {
                         return Err("invalid code lengths set");
                     }
                     self.have = 0;
@@ -434,6 +448,7 @@ impl Decompressor {
                     }
                     let lens = self.lens;
                     let (lit, dist) = lens[..self.lit_count + self.dist_count].split_at(self.lit_count);
+                    self.fixed = false;
                     if !self.lit.build(lit, Kind::Symbols) {
                         return Err("invalid literal/lengths set");
                     }
@@ -471,7 +486,7 @@ impl Decompressor {
         let total = self.lit_count + self.dist_count;
         while self.have < total {
             self.refill(input, pos);
-            let Some((symbol, len)) = self.lit.decode(self.bitbuf, self.bitcnt)? else {
+            let Some((symbol, len)) = self.code_lengths.decode(self.bitbuf, self.bitcnt)? else {
                 return Ok(false);
             };
             let (extra, base) = match symbol {
@@ -574,11 +589,24 @@ impl Decompressor {
 
     /// Copies `n` bytes from `distance` back.
     #[inline]
-    fn copy_match(&mut self, n: usize, distance: usize, out: &mut BytesMut) {
-        let mask = self.window.len() - 1;
-        for _ in 0..n {
-            let byte = self.window[self.wpos.wrapping_sub(distance) & mask];
-            self.emit(byte, out);
+    fn copy_match(&mut self, mut n: usize, distance: usize, out: &mut BytesMut) {
+        let size = self.window.len();
+        while n > 0 {
+            let from = (self.wpos + size - distance) & (size - 1);
+            let chunk = n.min(size - self.wpos).min(size - from);
+            if from < self.wpos && distance < chunk {
+                // The match repeats bytes it makes itself: one at a time.
+                for i in 0..chunk {
+                    self.window[self.wpos + i] = self.window[from + i];
+                }
+            } else {
+                self.window.copy_within(from..from + chunk, self.wpos);
+            }
+            self.wpos += chunk;
+            n -= chunk;
+            if self.wpos == size {
+                self.flush_out(out);
+            }
         }
     }
 
@@ -597,6 +625,10 @@ impl Decompressor {
 
     /// The fixed codes of section 3.2.6.
     fn fixed_tables(&mut self) {
+        if self.fixed {
+            return;
+        }
+        self.fixed = true;
         let mut lit = [0u8; 288];
         for (symbol, len) in lit.iter_mut().enumerate() {
             *len = fixed_lit_len(symbol);

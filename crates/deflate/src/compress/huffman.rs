@@ -4,11 +4,10 @@
 //! the canonical codes, bit-reversed for DEFLATE's least-significant-bit
 //! first order.
 
-/// A code: lengths and codes by symbol, for up to `N` symbols.
+/// A code's lengths by symbol, for up to `N` symbols ([`canonical`] makes
+/// the codes).
 pub(crate) struct Code<const N: usize> {
     pub(crate) lengths: [u8; N],
-    /// Bit-reversed, ready to be written least significant bit first.
-    pub(crate) codes: [u16; N],
 }
 
 impl<const N: usize> Code<N> {
@@ -59,31 +58,49 @@ impl<const N: usize> Code<N> {
                 }
             }
         }
-        let codes = canonical(&lengths);
-        Code { lengths, codes }
+        Code { lengths }
     }
 }
 
+/// Each byte with its bits in reverse order.
+const REVERSED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = (i as u8).reverse_bits();
+        i += 1;
+    }
+    table
+};
+
 /// The canonical codes for `lengths` (section 3.2.2), bit-reversed.
-pub(crate) fn canonical<const N: usize>(lengths: &[u8; N]) -> [u16; N] {
+pub(crate) const fn canonical<const N: usize>(lengths: &[u8; N]) -> [u16; N] {
     let mut count = [0u16; 16];
-    for &len in lengths {
-        count[usize::from(len)] += 1;
+    let mut i = 0;
+    while i < N {
+        count[lengths[i] as usize] += 1;
+        i += 1;
     }
     count[0] = 0;
     let mut next = [0u16; 16];
     let mut code = 0u16;
-    for bits in 1..16 {
+    let mut bits = 1;
+    while bits < 16 {
         code = (code + count[bits - 1]) << 1;
         next[bits] = code;
+        bits += 1;
     }
     let mut codes = [0u16; N];
-    for (symbol, &len) in lengths.iter().enumerate() {
+    let mut symbol = 0;
+    while symbol < N {
+        let len = lengths[symbol] as usize;
         if len != 0 {
-            let len = usize::from(len);
-            codes[symbol] = next[len].reverse_bits() >> (16 - len);
+            let c = next[len];
+            let reversed = ((REVERSED[(c & 0xff) as usize] as u16) << 8) | REVERSED[(c >> 8) as usize] as u16;
+            codes[symbol] = reversed >> (16 - len);
             next[len] += 1;
         }
+        symbol += 1;
     }
     codes
 }
@@ -198,6 +215,7 @@ mod tests {
 
     #[test]
     fn canonical_codes_follow_section_3_2_2() {
+        const { assert!(canonical(&[1u8, 1])[1] == 1) };
         // The example of section 3.2.2: lengths (3, 3, 3, 3, 3, 2, 4, 4).
         let codes = canonical(&[3u8, 3, 3, 3, 3, 2, 4, 4]);
         let plain: Vec<u16> = codes

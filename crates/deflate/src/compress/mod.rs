@@ -93,6 +93,19 @@ const LENGTH_CODE: [u8; 256] = {
     table
 };
 
+/// The fixed code's lengths and codes (section 3.2.6).
+const FIXED_LIT_LENGTHS: [u8; 288] = {
+    let mut lengths = [0u8; 288];
+    let mut symbol = 0;
+    while symbol < 288 {
+        lengths[symbol] = fixed_lit_len(symbol);
+        symbol += 1;
+    }
+    lengths
+};
+const FIXED_LIT_CODES: [u16; 288] = canonical(&FIXED_LIT_LENGTHS);
+const FIXED_DIST_CODES: [u16; 30] = canonical(&[5; 30]);
+
 /// The distance code (0-29) of a distance less 1.
 fn dist_code(d: usize) -> usize {
     if d < 4 {
@@ -354,13 +367,14 @@ impl Compressor {
         let limit = scan.saturating_sub(self.max_dist);
         let window = &self.window[..];
         let target = &window[scan..scan + max_len];
+        // The two bytes ending a match as long as the best, and the two
+        // starting any: a candidate failing either cannot do better.
+        let pair = |s: &[u8], at: usize| u16::from_le_bytes([s[at], s[at + 1]]);
+        let mut scan_end = pair(target, best_len - 1);
+        let scan_start = pair(target, 0);
         loop {
             let m = cur_match;
-            if window[m + best_len] == target[best_len]
-                && window[m + best_len - 1] == target[best_len - 1]
-                && window[m] == target[0]
-                && window[m + 1] == target[1]
-            {
+            if pair(window, m + best_len - 1) == scan_end && pair(window, m) == scan_start {
                 let len = common_prefix(&window[m..m + max_len], target);
                 if len > best_len {
                     self.match_start = m;
@@ -368,6 +382,7 @@ impl Compressor {
                     if len >= nice {
                         break;
                     }
+                    scan_end = pair(target, best_len - 1);
                 }
             }
             cur_match = usize::from(self.prev[cur_match & self.w_mask]);
@@ -558,18 +573,13 @@ impl Compressor {
         } else if fixed_bytes == best {
             self.close_stored(out);
             self.bits.put(out, 0b010, 3);
-            let mut lit_lengths = [0u8; 288];
-            for (symbol, len) in lit_lengths.iter_mut().enumerate() {
-                *len = fixed_lit_len(symbol);
-            }
-            let lit_codes = canonical(&lit_lengths);
-            let dist_codes = canonical(&[5u8; 30]);
-            self.write_symbols(&lit_lengths, &lit_codes, &[5u8; 30], &dist_codes, out);
+            self.write_symbols(&FIXED_LIT_LENGTHS, &FIXED_LIT_CODES, &[5; 30], &FIXED_DIST_CODES, out);
         } else {
             self.close_stored(out);
             self.bits.put(out, 0b100, 3);
             header.write(&mut self.bits, out);
-            self.write_symbols(&lit.lengths, &lit.codes, &dist.lengths, &dist.codes, out);
+            let (lit_codes, dist_codes) = (canonical(&lit.lengths), canonical(&dist.lengths));
+            self.write_symbols(&lit.lengths, &lit_codes, &dist.lengths, &dist_codes, out);
         }
 
         self.lit_freq = [0; LIT_CODES];
@@ -709,6 +719,7 @@ impl TreeHeader {
     }
 
     fn write(&self, bits: &mut Bits, out: &mut BytesMut) {
+        let codes = canonical(&self.code.lengths);
         bits.put(out, (self.lit_count - 257) as u32, 5);
         bits.put(out, (self.dist_count - 1) as u32, 5);
         bits.put(out, (self.code_count - 4) as u32, 4);
@@ -717,7 +728,7 @@ impl TreeHeader {
         }
         for &(symbol, extra) in &self.tokens[..self.token_count] {
             let s = usize::from(symbol);
-            bits.put(out, u32::from(self.code.codes[s]), u32::from(self.code.lengths[s]));
+            bits.put(out, u32::from(codes[s]), u32::from(self.code.lengths[s]));
             let n = repeat_bits(symbol);
             if n != 0 {
                 bits.put(out, u32::from(extra), n);
