@@ -115,8 +115,8 @@ impl<const N: usize, const FAST: usize> Table<N, FAST> {
         // The canonical codes in order, bit-reversed: counting up from the
         // code's first bit, which DEFLATE sends first (zlib's inflate_table).
         let (mut code, mut next) = (0usize, 0usize);
-        for len in 1..=bits {
-            for _ in 0..count[len] {
+        for (len, &n) in count.iter().enumerate().take(bits + 1).skip(1) {
+            for _ in 0..n {
                 let entry = self.symbol[next] << 4 | len as u16;
                 next += 1;
                 let mut i = code;
