@@ -637,3 +637,125 @@ impl Decompressor {
         debug_assert!(built, "the fixed codes are complete");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The decoder against zlib-rs's: on streams zlib-rs makes at every
+    //! level and strategy, then damaged, both finish a stream or neither
+    //! does, with the same output; and fed in pieces under small output
+    //! limits it gives what it gives whole.
+
+    use super::*;
+    use proptest::prelude::*;
+    use zlib_rs::{DeflateConfig, DeflateFlush, Inflate, InflateFlush, Status, Strategy as ZStrategy};
+
+    /// A whole raw DEFLATE stream (ending in BFINAL) from zlib-rs.
+    fn zlib_stream(data: &[u8], level: i32, bits: u8, mem_level: i32, strategy: ZStrategy) -> Vec<u8> {
+        let config = DeflateConfig {
+            level,
+            window_bits: -i32::from(bits),
+            mem_level,
+            strategy,
+            ..DeflateConfig::default()
+        };
+        let mut deflate = zlib_rs::Deflate::new_with_config(config);
+        let mut out = vec![0; data.len() * 2 + 1024];
+        deflate.compress(data, &mut out, DeflateFlush::Finish).unwrap();
+        out.truncate(deflate.total_out() as usize);
+        out
+    }
+
+    /// zlib-rs's output if it finishes the stream.
+    fn zlib_inflate(stream: &[u8], bits: u8) -> Option<Vec<u8>> {
+        let mut inflate = Inflate::new(false, bits);
+        let mut out = vec![0; 1 << 20];
+        match inflate.decompress(stream, &mut out, InflateFlush::SyncFlush) {
+            Ok(Status::StreamEnd) => Some(out[..inflate.total_out() as usize].to_vec()),
+            _ => None,
+        }
+    }
+
+    /// Ours, fed in pieces of `piece` bytes, each call allowed `room`
+    /// bytes: the output if it finishes the stream.
+    fn ours(stream: &[u8], bits: u8, piece: usize, room: usize) -> Option<Vec<u8>> {
+        let mut d = Decompressor::new(bits);
+        let mut out = BytesMut::new();
+        for chunk in stream.chunks(piece.max(1)) {
+            let mut rest = chunk;
+            loop {
+                let step = d.inflate(rest, &mut out, room).ok()?;
+                rest = &rest[step.consumed..];
+                if out.len() > 1 << 20 {
+                    return None;
+                }
+                if d.stream_ended() {
+                    return Some(out.to_vec());
+                }
+                if !step.full && rest.is_empty() {
+                    break;
+                }
+            }
+        }
+        None
+    }
+
+    fn strategy(n: u8) -> ZStrategy {
+        match n % 5 {
+            0 => ZStrategy::Default,
+            1 => ZStrategy::Filtered,
+            2 => ZStrategy::HuffmanOnly,
+            3 => ZStrategy::Rle,
+            _ => ZStrategy::Fixed,
+        }
+    }
+
+    fn data() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                Just(b"the quick ".to_vec()),
+                Just(vec![b'a'; 40]),
+                prop::collection::vec(any::<u8>(), 0..60)
+            ],
+            0..60,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn agrees_with_zlib_rs_on_damaged_streams(
+            data in data(),
+            level in 0i32..=9,
+            bits in 9u8..=15,
+            mem_level in 1i32..=9,
+            strategy_n in any::<u8>(),
+            damage in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 0..4),
+            piece in 1usize..64,
+            room in 1usize..300,
+        ) {
+            let mut stream = zlib_stream(&data, level, bits, mem_level, strategy(strategy_n));
+            let whole = ours(&stream, bits, usize::MAX, usize::MAX);
+            prop_assert_eq!(whole.as_deref(), Some(&data[..]), "an undamaged stream");
+            for (at, byte, how) in damage {
+                if stream.is_empty() { break; }
+                let i = at.index(stream.len());
+                match how {
+                    0 => stream[i] ^= byte | 1,
+                    1 => stream.truncate(i),
+                    _ => stream.insert(i, byte),
+                }
+            }
+            // zlib-rs reads matches anywhere in 32 KiB whatever its window,
+            // so damaged data is compared at 15 bits, and ours at the
+            // stream's own window may only refuse more.
+            let theirs = zlib_inflate(&stream, 15);
+            let whole = ours(&stream, 15, usize::MAX, usize::MAX);
+            prop_assert_eq!(&whole, &theirs, "ours and zlib-rs's differ");
+            prop_assert_eq!(ours(&stream, 15, piece, room), whole.clone(), "in pieces, under a limit");
+            let within = ours(&stream, bits, piece, room);
+            prop_assert!(within.is_none() || within == whole, "at {} bits", bits);
+        }
+    }
+}

@@ -786,3 +786,66 @@ fn scan(lengths: &[u8], mut emit: impl FnMut(u8, u8)) {
         prev = Some(len);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Our output read by zlib-rs (and by our decoder held to the window),
+    //! at every level, window and memory level, messages in pieces with
+    //! the context kept.
+
+    use proptest::prelude::*;
+    use zlib_rs::{Inflate, InflateFlush};
+
+    use super::*;
+    use crate::decompress::Decompressor;
+
+    fn data() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                Just(b"the quick brown fox ".to_vec()),
+                Just(vec![b'a'; 300]),
+                prop::collection::vec(any::<u8>(), 0..400),
+                prop::collection::vec(0u8..4, 0..2000),
+            ],
+            0..40,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn zlib_rs_reads_what_we_write(
+            messages in prop::collection::vec(data(), 1..4),
+            level in 0u32..=9,
+            bits in 9u8..=15,
+            mem_level in 1u8..=9,
+            piece in 1usize..5000,
+        ) {
+            let mut compressor = Compressor::new(level, bits, mem_level);
+            let mut zlib = Inflate::new(false, 15);
+            let mut ours = Decompressor::new(bits);
+            for message in &messages {
+                let mut wire = BytesMut::new();
+                let pieces: Vec<&[u8]> = message.chunks(piece).collect();
+                for (i, p) in pieces.iter().enumerate() {
+                    compressor.compress(p, i + 1 == pieces.len(), &mut wire);
+                }
+                if pieces.is_empty() {
+                    compressor.compress(&[], true, &mut wire);
+                }
+                let input = [&wire[..], &[0, 0, 0xff, 0xff]].concat();
+                let mut out = vec![0; message.len() + 16];
+                let before = (zlib.total_in(), zlib.total_out());
+                zlib.decompress(&input, &mut out, InflateFlush::SyncFlush).unwrap();
+                prop_assert_eq!(zlib.total_in() - before.0, input.len() as u64);
+                prop_assert_eq!(&out[..(zlib.total_out() - before.1) as usize], &message[..]);
+                let mut mine = BytesMut::new();
+                ours.inflate(&input, &mut mine, usize::MAX).expect("within the window");
+                prop_assert_eq!(&mine[..], &message[..]);
+                prop_assert!(ours.at_sync_point());
+            }
+        }
+    }
+}
