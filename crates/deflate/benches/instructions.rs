@@ -12,8 +12,13 @@
 //! the work alone. Cases: `compress` or `decompress`, then `chat` (the
 //! ratio test's 2000 chat messages, context kept) or `64k` (one 64 KiB
 //! text-like message), then `defaults`, `full` (our full window) or
-//! `zlib-rs` (zlib-rs at the full window, memory level 8). Prints the
-//! compressed size, so a run shows it did the work.
+//! `zlib-rs` (zlib-rs at the full window, memory level 8), or `13:5`-style
+//! window bits and memory level. Prints the compressed size, so a run shows
+//! it did the work.
+//!
+//! `instructions ratios` prints instead the compressed size of the ratio
+//! test's three kinds of text at every window (9-15) and memory levels 1-9,
+//! against the full window: the trade-off table of docs/deflate.md.
 
 use std::hint::black_box;
 
@@ -90,8 +95,41 @@ fn measured<T>(work: impl FnOnce() -> T) -> T {
     black_box(work())
 }
 
+/// Our compressed size of `messages` with `config`, context kept.
+fn size(config: DeflateConfig, messages: &[Vec<u8>]) -> usize {
+    compress_ours(&mut pair(config).0, messages).iter().map(|w| w.len()).sum()
+}
+
+fn ratios() {
+    let corpus = corpus::all();
+    let full: Vec<usize> = corpus.iter().map(|(_, m)| size(DeflateConfig::FULL_WINDOW, m)).collect();
+    println!(
+        "bits mem | {} (size against the full window)",
+        corpus.iter().map(|c| c.0).collect::<Vec<_>>().join(" | ")
+    );
+    for bits in 9..=15u8 {
+        for mem_level in 1..=9u8 {
+            let config = DeflateConfig {
+                server_max_window_bits: bits,
+                client_max_window_bits: bits,
+                mem_level,
+                ..DeflateConfig::DEFAULT
+            };
+            let row: Vec<String> = corpus
+                .iter()
+                .zip(&full)
+                .map(|((_, m), &f)| format!("{:.3}", size(config, m) as f64 / f as f64))
+                .collect();
+            println!("{bits:>4} {mem_level:>3} | {}", row.join(" | "));
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if args.first().is_some_and(|a| a == "ratios") {
+        return ratios();
+    }
     let [work, data, backend] = &args[..] else {
         println!("usage: instructions compress|decompress chat|64k defaults|full|zlib-rs");
         return;
@@ -101,7 +139,16 @@ fn main() {
         _ => vec![text_like::text(64 * 1024)],
     };
     let input: usize = messages.iter().map(Vec::len).sum();
-    let config = if backend == "defaults" { DeflateConfig::DEFAULT } else { DeflateConfig::FULL_WINDOW };
+    let config = match backend.split_once(':') {
+        Some((bits, mem_level)) => DeflateConfig {
+            server_max_window_bits: bits.parse().expect("window bits"),
+            client_max_window_bits: bits.parse().expect("window bits"),
+            mem_level: mem_level.parse().expect("memory level"),
+            ..DeflateConfig::DEFAULT
+        },
+        None if backend == "defaults" => DeflateConfig::DEFAULT,
+        None => DeflateConfig::FULL_WINDOW,
+    };
     let (size, count) = match (work.as_str(), backend.as_str()) {
         ("compress", "zlib-rs") => {
             let mut deflate = zlib_rs::Deflate::new(6, false, 15);
