@@ -1,6 +1,8 @@
 //! permessage-deflate throughput on text-like messages of 1 KiB and 64 KiB,
-//! with context takeover on and off, beside miniz_oxide (flate2's default
-//! backend) doing the same raw DEFLATE work at the same level in the same run.
+//! at the default windows with context takeover on and off, beside
+//! miniz_oxide (flate2's default backend) doing the same raw DEFLATE work at
+//! the same level in the same run. For deterministic figures, count
+//! instructions with `benches/instructions.rs` instead.
 //! `cargo xtask bench --deflate-backends` compares the backends flate2 can
 //! be built on (zlib-rs, C zlib, miniz_oxide) doing exactly our work.
 
@@ -16,9 +18,10 @@ use noio_ws_registry::Extension;
 mod text_like;
 use text_like::text;
 
-/// A server-side extension negotiated with or without context takeover.
+/// A server-side extension negotiated with or without context takeover,
+/// with the defaults' 13-bit windows and memory level.
 fn negotiated(takeover: bool) -> PerMessageDeflate {
-    noio_ws_deflate::fuzz::symmetric_server(!takeover, None)
+    noio_ws_deflate::fuzz::symmetric_server(!takeover, Some(13))
 }
 
 fn compression(c: &mut Criterion) {

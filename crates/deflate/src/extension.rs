@@ -13,6 +13,13 @@ use crate::params::{NAME, Params, WindowBits};
 use crate::window;
 
 /// How this end wants permessage-deflate.
+///
+/// The defaults keep a connection that has exchanged compressed messages
+/// under 64 KiB of compression state, both directions together, with
+/// windows of 8 KiB (13 bits) and zlib's memory level 5; on text-like data
+/// they compress within 10% of [`FULL_WINDOW`](Self::FULL_WINDOW), zlib's
+/// own defaults, which hold about 5 times as much. The trade-off, measured,
+/// is in `docs/deflate.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DeflateConfig {
     /// zlib compression level, 0 (store) to 9 (smallest). Default 6.
@@ -21,32 +28,52 @@ pub struct DeflateConfig {
     pub threshold: usize,
     /// Ask (as a client) or require (as a server) that the server resets its
     /// context after each message: worse compression, but the compressor's
-    /// state (about 250-370 KiB) is released between messages.
+    /// state is released between messages.
     pub server_no_context_takeover: bool,
     /// Ask for (as a client) or require (as a server) the same of the client,
     /// whose compressor, and this end's decompressor, are then released
     /// between messages.
     pub client_no_context_takeover: bool,
-    /// The largest server window, 8-15: a client offers it as a limit, a
-    /// server compresses with no more. Default 15. A compressor kept to 8
-    /// uses only run-length matches, which compress text far less well.
+    /// The largest server window, 8-15: a client offers it as a limit (with
+    /// a plain offer after it, for servers that cannot keep to it), a
+    /// server compresses with no more and says so. Default 13 (8 KiB).
     pub server_max_window_bits: u8,
-    /// The largest client window, 8-15: a client compresses with no more, a
-    /// server asks the client for it when the client allows. Default 15. A
-    /// client kept to 8 likewise uses run-length matches only.
+    /// The largest client window, 8-15: a client compresses with no more
+    /// and says so, a server asks the client for it when the client allows
+    /// (offers `client_max_window_bits`). Default 13 (8 KiB).
     pub client_max_window_bits: u8,
+    /// zlib's memory level for this end's compressor, 1-9: a hash table of
+    /// `2^(mem_level + 8)` bytes and blocks of `2^(mem_level + 6)` symbols.
+    /// Not negotiated. Default 5 (8 KiB of hash table); zlib's default is 8.
+    pub mem_level: u8,
+}
+
+impl DeflateConfig {
+    /// The defaults: 8 KiB windows both ways, memory level 5, level 6.
+    pub const DEFAULT: DeflateConfig = DeflateConfig {
+        level: 6,
+        threshold: 32,
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 13,
+        client_max_window_bits: 13,
+        mem_level: 5,
+    };
+
+    /// zlib's own defaults, for who wants the best ratio whatever the
+    /// memory: 32 KiB windows (nothing limited in the offer or answer) and
+    /// memory level 8, about 5 times the defaults' memory.
+    pub const FULL_WINDOW: DeflateConfig = DeflateConfig {
+        server_max_window_bits: 15,
+        client_max_window_bits: 15,
+        mem_level: 8,
+        ..DeflateConfig::DEFAULT
+    };
 }
 
 impl Default for DeflateConfig {
     fn default() -> Self {
-        DeflateConfig {
-            level: 6,
-            threshold: 32,
-            server_no_context_takeover: false,
-            client_no_context_takeover: false,
-            server_max_window_bits: 15,
-            client_max_window_bits: 15,
-        }
+        DeflateConfig::DEFAULT
     }
 }
 
@@ -56,11 +83,9 @@ impl Default for DeflateConfig {
 /// messages (RSV1 on the first frame only) and decompresses incoming ones as
 /// their frames arrive, never holding more than the connection's budget.
 ///
-/// Every window RFC 7692 allows is agreed to and kept, 8 bits included:
-/// zlib cannot make raw DEFLATE with a 256-byte window, so for 8 bits this
-/// end compresses with a 512-byte one but run-length matches only, every
-/// one at distance 1. It inflates with 9 bits or more, which reads a peer
-/// kept to 8 as well.
+/// Every window RFC 7692 allows is agreed to and kept, 8 bits included
+/// (every match within 250 bytes). It inflates with the window agreed for
+/// the peer, 9 bits or more, which reads a zlib peer kept to 8 as well.
 pub struct PerMessageDeflate {
     config: DeflateConfig,
     active: Option<Active>,
@@ -127,11 +152,11 @@ impl PerMessageDeflate {
         }
     }
 
-    /// Once negotiated, zlib's window bits and strategy as its compressor
-    /// uses them, and whether it resets its context after each message:
-    /// what the fuzz target checks against the agreement.
+    /// Once negotiated, how far back its compressor's matches reach, and
+    /// whether it resets its context after each message: what the fuzz
+    /// target checks against the agreement.
     #[cfg(feature = "fuzz")]
-    pub(crate) fn compressor_settings(&self) -> Option<(u8, zlib_rs::Strategy, bool)> {
+    pub(crate) fn compressor_settings(&self) -> Option<(usize, bool)> {
         self.active.as_ref().map(|a| a.deflater.settings())
     }
 }
@@ -180,6 +205,7 @@ impl Extension for PerMessageDeflate {
             deflater: Deflater::new(
                 self.config.level,
                 agreed.server_max_window_bits.unwrap_or(15),
+                self.config.mem_level,
                 agreed.server_no_context_takeover,
             ),
             inflater: Inflater::new(
@@ -207,6 +233,7 @@ impl Extension for PerMessageDeflate {
             deflater: Deflater::new(
                 self.config.level,
                 own_window,
+                self.config.mem_level,
                 agreed.client_no_context_takeover || self.config.client_no_context_takeover,
             ),
             inflater: Inflater::new(

@@ -1,33 +1,22 @@
 //! Decompression of incoming messages, chunk by chunk with bounded output
 //! (RFC 7692 section 7.2.2). Where a message may end is `message_end`'s
 //! job.
-//!
-//! zlib-rs is called directly rather than through flate2 for its
-//! [`InflateFlush::Block`], which checking a message's end needs and flate2
-//! does not offer.
 
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_registry::{ExtensionError, Progress};
-use zlib_rs::{Inflate, InflateFlush, Status};
 
-use crate::message_end::{check_after_final, feed_tail, invalid, zlib_error};
+use crate::decompress::Decompressor;
+use crate::message_end::{check_after_final, feed_tail, invalid};
 use crate::window;
-
-/// The most output asked of zlib per call: bounded memory per step, whatever
-/// the compression ratio.
-const STEP: usize = 64 * 1024;
-
-/// The least output asked of zlib per call.
-const MIN_STEP: usize = 512;
 
 /// One direction's decompressor.
 pub(crate) struct Inflater {
     /// 9-15: see `window`, which says why never 8.
     window_bits: u8,
-    /// zlib's state and window, made when a compressed message first
+    /// The decoder and its window, made when a compressed message first
     /// arrives. Without context takeover nothing in it outlives a message,
     /// so it is released after each one and an idle connection holds none.
-    decompress: Option<Inflate>,
+    decompress: Option<Box<Decompressor>>,
     /// No context takeover: every message starts from an empty window.
     reset_each_message: bool,
     /// Payload bytes of this message so far.
@@ -38,10 +27,8 @@ pub(crate) struct Inflater {
     stream_ended: bool,
     /// Payload bytes of this message after its final block.
     after_final: usize,
-    /// The last call filled its output, so zlib may hold more.
-    output_pending: bool,
-    /// A message was refused: zlib's state is no longer the sender's, so
-    /// nothing more is decoded.
+    /// A message was refused: the decoder's state is no longer the
+    /// sender's, so nothing more is decoded.
     failed: bool,
 }
 
@@ -56,7 +43,6 @@ impl Inflater {
             payload_len: 0,
             stream_ended: false,
             after_final: 0,
-            output_pending: false,
             failed: false,
         }
     }
@@ -88,56 +74,32 @@ impl Inflater {
         max_output: usize,
     ) -> Result<Progress, ExtensionError> {
         let mut progress = Progress::default();
-        // Room proportional to the input first (text inflates a few times
-        // over), doubled while the output keeps filling it: small messages
-        // do not pay to clear a large buffer.
-        let mut step = (input.len() * 4).clamp(MIN_STEP, STEP);
         let bits = self.window_bits;
-        let decompress = self.decompress.get_or_insert_with(|| Inflate::new(false, bits));
-        loop {
-            let rest = &input[progress.consumed..];
-            if self.stream_ended {
-                // Nothing after a final block is inflated, and nothing but
-                // one octet may be there.
-                check_after_final(&mut self.after_final, rest)?;
-                self.payload_len += rest.len() as u64;
-                progress.consumed = input.len();
-                break;
-            }
-            if rest.is_empty() && !self.output_pending {
-                break;
-            }
-            let room = (max_output - progress.produced).min(step);
-            if room == 0 {
+        let decompress = self.decompress.get_or_insert_with(|| Box::new(Decompressor::new(bits)));
+        let mut rest = input;
+        if !self.stream_ended {
+            let step = decompress.inflate(input, out, max_output).map_err(invalid)?;
+            progress.consumed = step.consumed;
+            progress.produced = step.produced;
+            self.payload_len += step.consumed as u64;
+            rest = &input[step.consumed..];
+            if step.full {
+                // The room ran out with output still to come.
                 return Ok(progress);
             }
-            let start = out.len();
-            out.resize(start + room, 0);
-            let (before_in, before_out) = (decompress.total_in(), decompress.total_out());
-            let result = decompress.decompress(rest, &mut out[start..], InflateFlush::SyncFlush);
-            let used = (decompress.total_in() - before_in) as usize;
-            let produced = (decompress.total_out() - before_out) as usize;
-            // Even on an error: the room past the output is no output.
-            out.truncate(start + produced);
-            let status = result.map_err(|e| zlib_error(decompress, e))?;
-            progress.consumed += used;
-            progress.produced += produced;
-            self.payload_len += used as u64;
-            self.output_pending = produced == room;
-            if self.output_pending {
-                step = (step * 2).min(STEP);
-            }
-            if status == Status::StreamEnd {
+            if decompress.stream_ended() {
                 self.stream_ended = true;
-                self.output_pending = false;
-            } else if used == 0 && produced == 0 {
-                if !rest.is_empty() {
-                    // zlib stops short of input only at a stream's end.
-                    return Err(invalid("zlib made no progress"));
-                }
-                // Asked for more output, it had none left.
-                self.output_pending = false;
+                // Nothing after a final block is inflated, and nothing but
+                // one octet may be there: what the decoder had taken past
+                // it, then the rest.
+                let (held, len) = decompress.take_after_end();
+                check_after_final(&mut self.after_final, &held[..len])?;
             }
+        }
+        if self.stream_ended {
+            check_after_final(&mut self.after_final, rest)?;
+            self.payload_len += rest.len() as u64;
+            progress.consumed = input.len();
         }
         // All input is in and no output is held back.
         progress.drained = true;
@@ -151,15 +113,14 @@ impl Inflater {
     }
 
     fn finish_message(&mut self) {
-        // After a BFINAL block zlib goes no further: the next message starts
-        // a new stream, as it does at a sender that ended its own.
+        // After a BFINAL block the stream is over: the next message starts a
+        // new one, as it does at a sender that ended its own.
         if self.reset_each_message || self.stream_ended {
             self.decompress = None;
         }
         self.payload_len = 0;
         self.stream_ended = false;
         self.after_final = 0;
-        self.output_pending = false;
     }
 }
 
@@ -179,7 +140,7 @@ mod tests {
     /// tail as fed, or the next message starts inside an unfinished block.
     #[test]
     fn output_filling_its_room_mid_message_leaves_the_tail_to_feed() {
-        let mut deflater = Deflater::new(6, 15, false);
+        let mut deflater = Deflater::new(6, 15, 8, false);
         let mut inflater = Inflater::new(15, false);
         let first = "a first message, a first message, a first message".repeat(4);
         let wire = compressed(&mut deflater, first.as_bytes());

@@ -15,11 +15,14 @@
 //! decoded into the next message.
 #![forbid(unsafe_code)]
 
+mod compress;
+mod decompress;
 mod deflater;
 mod extension;
 mod inflater;
 mod message_end;
 mod params;
+mod tables;
 mod window;
 
 #[cfg(feature = "fuzz")]

@@ -1,7 +1,8 @@
 //! The memory a connection holds with permessage-deflate active, for each
-//! window size: zlib's state dominates it. It is made when a direction first
-//! carries a compressed message, and without context takeover it is released
-//! after each message.
+//! window size and memory level: the compressor's and decompressor's windows
+//! and tables dominate it. They are made when a direction first carries a
+//! compressed message, and without context takeover released after each
+//! message. At the defaults a connection holds at most 64 KiB of them.
 //!
 //! One test in this binary, so the counting allocator sees only this test.
 
@@ -49,22 +50,53 @@ fn held<T>(make: impl FnOnce() -> T) -> (usize, T) {
     (live() - before, kept)
 }
 
-fn config(bits: u8, no_takeover: bool) -> DeflateConfig {
+fn config(bits: u8, mem_level: u8, no_takeover: bool) -> DeflateConfig {
     DeflateConfig {
         server_max_window_bits: bits,
         client_max_window_bits: bits,
         server_no_context_takeover: no_takeover,
         client_no_context_takeover: no_takeover,
+        mem_level,
         ..DeflateConfig::default()
     }
 }
 
+/// Bytes one connection holds once a compressed message went each way.
+fn per_connection(config: DeflateConfig, plain: usize) -> usize {
+    let (both, pair) = held(|| {
+        let (mut c, mut s) = negotiated(config);
+        deliver(&mut c, &mut s);
+        deliver(&mut s, &mut c);
+        (c, s)
+    });
+    drop(pair);
+    (both - plain) / 2
+}
+
+/// The compressor's and the decompressor's bytes, one direction.
+fn one_way(config: DeflateConfig, plain: usize) -> (usize, usize) {
+    // The server only sends and the client only receives, so each holds one direction.
+    let (one_way, (client, server)) = held(|| {
+        let (mut c, mut s) = negotiated(config);
+        deliver(&mut s, &mut c);
+        (c, s)
+    });
+    let before = live();
+    drop(server);
+    let compressor = (before - live()).saturating_sub(plain / 2);
+    let decompressor = one_way.saturating_sub(compressor + plain);
+    drop(client);
+    (compressor, decompressor)
+}
+
+const KIB: f64 = 1024.0;
+
 #[test]
-fn memory_per_connection_by_window_size() {
+fn memory_per_connection_by_window_size_and_memory_level() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let (plain, pair) = held(|| {
-        let (mut c, mut s) = negotiated(config(15, false));
-        // A message too short to compress: neither side makes zlib's state.
+        let (mut c, mut s) = negotiated(DeflateConfig::default());
+        // A message too short to compress: neither side makes its state.
         s.recv(&sent(&mut c, Frame::text("short")).unwrap());
         drain(&mut s);
         (c, s)
@@ -72,40 +104,45 @@ fn memory_per_connection_by_window_size() {
     drop(pair);
     assert!(plain < 2048, "a negotiated pair that compressed nothing holds {plain} bytes");
 
-    println!("window bits | compressor | decompressor | both directions (per connection)");
-    let mut previous = 0;
+    // The acceptance bound: both directions, at the defaults, at most 64 KiB.
+    let defaults = per_connection(DeflateConfig::default(), plain);
+    let full = per_connection(DeflateConfig::FULL_WINDOW, plain);
+    println!(
+        "defaults (13 bits, memLevel 5): {defaults} bytes per connection ({:.1} KiB)",
+        defaults as f64 / KIB
+    );
+    println!("full window (15 bits, memLevel 8): {full} bytes per connection ({:.1} KiB)", full as f64 / KIB);
+    assert!(defaults <= 64 << 10, "{defaults} bytes at the defaults");
+
+    println!("window bits | decompressor | compressor, memLevel 5 | compressor, memLevel 8");
+    let mut previous = (0, 0);
     for bits in 8..=15u8 {
-        // The server only sends and the client only receives, so each holds one direction.
-        let (one_way, (client, server)) = held(|| {
-            let (mut c, mut s) = negotiated(config(bits, false));
-            deliver(&mut s, &mut c);
-            (c, s)
-        });
-        let before = live();
-        drop(server);
-        let compressor = (before - live()).saturating_sub(plain / 2);
-        let decompressor = one_way.saturating_sub(compressor + plain);
-        drop(client);
-        let (both, pair) = held(|| {
-            let (mut c, mut s) = negotiated(config(bits, false));
-            deliver(&mut c, &mut s);
-            deliver(&mut s, &mut c);
-            (c, s)
-        });
-        let per_connection = (both - plain) / 2;
-        println!("{bits:>11} | {compressor:>10} | {decompressor:>12} | {per_connection}");
-        // Within the small read buffer each connection keeps for its next
-        // read (under 4 KiB, and here about one message): windows 8 and 9
-        // share zlib's 9-bit state, so only that buffer tells them apart.
-        assert!(per_connection + 1024 >= previous, "a larger window never needs less memory");
-        assert!(per_connection < 512 << 10, "{per_connection} bytes at window {bits}");
-        assert!(per_connection.abs_diff(compressor + decompressor) < 1024);
-        previous = per_connection;
-        drop(pair);
+        let (c5, d5) = one_way(config(bits, 5, false), plain);
+        let (c8, d8) = one_way(config(bits, 8, false), plain);
+        println!("{bits:>11} | {d5:>12} | {c5:>22} | {c8:>22}");
+        assert!(d5.abs_diff(d8) < 256, "the memory level is the compressor's alone");
+        assert!(c5 >= previous.0 && d5 >= previous.1, "a larger window never needs less memory");
+        assert!(c8 > c5);
+        previous = (c5, d5);
     }
 
+    println!("both directions per connection, KiB | memLevel 1 2 3 4 5 6 7 8 9");
+    for bits in 9..=15u8 {
+        let mut row = format!("{bits:>2} bits |");
+        let mut previous = 0;
+        for mem_level in 1..=9u8 {
+            let bytes = per_connection(config(bits, mem_level, false), plain);
+            row += &format!(" {:>5.1}", bytes as f64 / KIB);
+            assert!(bytes > previous, "a higher memory level holds more");
+            previous = bytes;
+        }
+        println!("{row}");
+    }
+    let (c, d) = one_way(DeflateConfig::default(), plain);
+    assert!(defaults.abs_diff(c + d) < 1024, "{defaults} per connection, {c} + {d} one way each");
+
     let (idle, pair) = held(|| {
-        let (mut c, mut s) = negotiated(config(15, true));
+        let (mut c, mut s) = negotiated(config(15, 8, true));
         for _ in 0..3 {
             deliver(&mut c, &mut s);
             deliver(&mut s, &mut c);

@@ -29,14 +29,15 @@ fn pair(client: DeflateConfig, server: DeflateConfig, config: Config) -> (Connec
 }
 
 fn deflate_config() -> impl Strategy<Value = DeflateConfig> {
-    (any::<bool>(), any::<bool>(), 8u8..=15, 8u8..=15, 0u32..=9, prop_oneof![Just(0usize), Just(64)])
-        .prop_map(|(snct, cnct, sbits, cbits, level, threshold)| DeflateConfig {
+    (any::<bool>(), any::<bool>(), 8u8..=15, 8u8..=15, 0u32..=9, prop_oneof![Just(0usize), Just(64)], 1u8..=9)
+        .prop_map(|(snct, cnct, sbits, cbits, level, threshold, mem_level)| DeflateConfig {
             level,
             threshold,
             server_no_context_takeover: snct,
             client_no_context_takeover: cnct,
             server_max_window_bits: sbits,
             client_max_window_bits: cbits,
+            mem_level,
         })
 }
 

@@ -9,9 +9,10 @@ use noio_ws_registry::{ExtensionOffer, Registry};
 use noio_ws_test_support::{drain, sent};
 
 /// A connection for `role` that negotiated permessage-deflate with no
-/// parameters (context takeover both ways, 15-bit windows).
+/// parameters (context takeover both ways, 15-bit windows), as the full
+/// window configuration does.
 fn negotiated(role: Role) -> Connection {
-    let config = DeflateConfig { threshold: 0, ..DeflateConfig::default() };
+    let config = DeflateConfig { threshold: 0, ..DeflateConfig::FULL_WINDOW };
     let mut registry = Registry::new();
     registry.extensions.push(PerMessageDeflate::new(config)).unwrap();
     match role {
@@ -28,7 +29,24 @@ fn negotiated(role: Role) -> Connection {
 }
 
 fn texts(wire: &[&[u8]]) -> Vec<String> {
-    let mut client = negotiated(Role::Client);
+    let texts = texts_at(negotiated(Role::Client), wire);
+    // The same at the defaults, a server having agreed to 13-bit windows.
+    assert_eq!(texts_at(negotiated_at_the_defaults(), wire), texts);
+    texts
+}
+
+/// A client at the default configuration whose offer a server accepted.
+fn negotiated_at_the_defaults() -> Connection {
+    let mut registry = Registry::new();
+    registry.extensions.push(PerMessageDeflate::new(DeflateConfig::default())).unwrap();
+    let response = ExtensionOffer::new("permessage-deflate")
+        .with_param("server_max_window_bits", Some("13"))
+        .with_param("client_max_window_bits", Some("13"));
+    registry.extensions.client_negotiate(&[response]).unwrap();
+    Connection::with_registry(Role::Client, Config::default(), registry).with_mask_seed(1)
+}
+
+fn texts_at(mut client: Connection, wire: &[&[u8]]) -> Vec<String> {
     for bytes in wire {
         client.recv(bytes);
     }

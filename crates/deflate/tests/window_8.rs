@@ -1,8 +1,8 @@
 //! An agreed 8-bit window is kept: what this end compresses within it
 //! decodes with every match within 256 bytes, for either role, text-like
-//! and random data, message after message with context takeover. zlib
-//! cannot make raw DEFLATE with an 8-bit window; its RLE strategy at 9 bits
-//! matches only at distance 1.
+//! and random data, message after message with context takeover. zlib's
+//! matcher cannot run in a 256-byte window (it keeps 262 bytes of
+//! lookahead); ours runs in 512 bytes with every match within 250.
 //!
 //! Two readers: `WindowCheck`, a plain DEFLATE decoder that refuses any
 //! match reaching past the window, and zlib-rs's raw inflate created with
@@ -33,7 +33,7 @@ fn random(len: usize, mut state: u64) -> Vec<u8> {
 }
 
 /// Messages for one connection: text-like and random, large and small, and
-/// runs of one byte across a message boundary (where RLE refers back into
+/// runs of one byte across a message boundary (where a match refers back into
 /// the previous message, still one byte back).
 fn messages() -> Vec<Vec<u8>> {
     let mut text = text_like::text(64 * 1024);
@@ -137,16 +137,13 @@ fn the_8_bit_check_refuses_a_10_bit_window_which_zlib_rs_reads() {
 }
 
 #[test]
-fn zlib_at_9_bits_keeps_matches_within_250_bytes_too() {
-    // Not relied on (RLE is; see src/window.rs): zlib's default strategy
-    // never matches further back than its window less 262 bytes, at any
-    // level. Were that a promise, 9 bits without RLE would keep 8.
+fn every_level_keeps_an_8_bit_window() {
     let run = random(400, 3);
     let data =
         [text_like::text(20_000), [&run[..], &run[..]].concat(), random(3000, 9), vec![b'z'; 1000]].concat();
-    for level in 1..=9 {
+    for level in 0..=9 {
         let mut server = PerMessageDeflate::new(DeflateConfig { level, ..DeflateConfig::default() });
-        let offer = parse_extensions("permessage-deflate; server_max_window_bits=9").unwrap();
+        let offer = parse_extensions("permessage-deflate; server_max_window_bits=8").unwrap();
         server.server_accept(&offer).unwrap().unwrap();
         let mut check = WindowCheck::new(8);
         for _ in 0..3 {
@@ -158,11 +155,15 @@ fn zlib_at_9_bits_keeps_matches_within_250_bytes_too() {
 }
 
 #[test]
-fn an_8_bit_window_still_compresses_text() {
-    // RLE finds only runs, so text compresses by Huffman coding alone:
-    // worse than with a window, better than not at all.
+fn an_8_bit_window_compresses_text_as_9_bits_nearly_does() {
+    // Both reach 250 bytes back (9 bits less zlib's 262 bytes of
+    // lookahead), so they differ only where a block's window would.
     let text = text_like::text(64 * 1024);
     let eight = compress(&mut server_accepting("permessage-deflate; server_max_window_bits=8"), &text).len();
     let nine = compress(&mut server_accepting("permessage-deflate; server_max_window_bits=9"), &text).len();
-    assert!(nine < eight && eight < text.len() * 3 / 4, "9 bits {nine}, 8 bits {eight} of {}", text.len());
+    assert!(
+        eight < text.len() / 3 && eight <= nine * 11 / 10,
+        "9 bits {nine}, 8 bits {eight} of {}",
+        text.len()
+    );
 }
