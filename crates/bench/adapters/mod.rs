@@ -27,8 +27,11 @@ use noio_ws_bench::{Input, READ_LEN, Tally, Workload};
 /// A library measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Library {
-    /// noio-ws's `Connection`.
+    /// noio-ws's `Connection`, given the bytes with `recv`.
     NoioWs,
+    /// noio-ws's `Connection` reading the transport itself with
+    /// `recv_with` (decoding only: encoding has one path).
+    NoioWsRecvWith,
     /// tokio-websockets' `WebSocketStream` (async).
     TokioWebsockets,
     /// fastwebsockets' `WebSocket` (async), messages through its `FragmentCollector`.
@@ -40,9 +43,11 @@ pub(crate) enum Library {
 }
 
 impl Library {
-    /// Every library, noio-ws first.
-    pub(crate) const ALL: [Library; 5] = [
+    /// Every library, noio-ws first; not every one does every workload
+    /// (see [`does`](Library::does)).
+    pub(crate) const ALL: [Library; 6] = [
         Library::NoioWs,
+        Library::NoioWsRecvWith,
         Library::TokioWebsockets,
         Library::Fastwebsockets,
         Library::EmbeddedWebsocket,
@@ -54,6 +59,7 @@ impl Library {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Library::NoioWs => "noio-ws",
+            Library::NoioWsRecvWith => "noio-ws recv_with",
             Library::TokioWebsockets => "tokio-websockets",
             Library::Fastwebsockets => "fastwebsockets",
             Library::EmbeddedWebsocket => "embedded-websocket",
@@ -61,11 +67,17 @@ impl Library {
         }
     }
 
+    /// True when the library is measured on `workload`.
+    pub(crate) fn does(self, workload: Workload) -> bool {
+        self != Library::NoioWsRecvWith || workload != Workload::EncodeBinary
+    }
+
     /// Decodes every message of `input.wire` as a server, handing each
     /// payload (for text, the bytes of the validated `str`) to `on_message`.
     fn decode(self, input: &Input, on_message: &mut impl FnMut(&[u8])) {
         match self {
             Library::NoioWs => ours::decode(input, on_message),
+            Library::NoioWsRecvWith => ours::decode_recv_with(input, on_message),
             Library::TokioWebsockets => tokio_ws::decode(input, on_message),
             Library::Fastwebsockets => fastws::decode(input, on_message),
             Library::EmbeddedWebsocket => embedded::decode(input, on_message),
@@ -77,7 +89,7 @@ impl Library {
     /// written to a transport that appends to `out`.
     fn encode(self, input: &Input, out: &mut Vec<u8>) {
         match self {
-            Library::NoioWs => ours::encode(input, out),
+            Library::NoioWs | Library::NoioWsRecvWith => ours::encode(input, out),
             Library::TokioWebsockets => tokio_ws::encode(input, out),
             Library::Fastwebsockets => fastws::encode(input, out),
             Library::EmbeddedWebsocket => embedded::encode(input, out),
@@ -151,6 +163,15 @@ impl<'a> Memory<'a> {
     /// A transport that reads `input` and appends what is written to `output`.
     pub(crate) fn new(input: &'a [u8], output: &'a mut Vec<u8>) -> Self {
         Memory { input, output }
+    }
+
+    /// The next `n` bytes (or what is left) to read, lent rather than
+    /// copied: for a library that takes bytes already in memory.
+    pub(crate) fn lend(&mut self, n: usize) -> &'a [u8] {
+        let n = n.min(self.input.len());
+        let (head, rest) = self.input.split_at(n);
+        self.input = rest;
+        head
     }
 
     fn read_into(&mut self, buf: &mut [u8]) -> usize {

@@ -1,6 +1,8 @@
 //! One measurement of `cargo xtask bench --instructions`, for callgrind to
 //! count: `instructions LIBRARY WORKLOAD SIZE [--setup-only] [--count N]`,
-//! for instance `instructions noio-ws decode/binary 16B`.
+//! for instance `instructions noio-ws decode/binary 16B`; `instructions
+//! --list` prints every cell, one `LIBRARY WORKLOAD SIZE COUNT` a line,
+//! tab-separated, in report order (it is what xtask runs).
 //!
 //! It builds the input (the payloads and, to decode, the client's stream),
 //! checks the library's output on it in full (which also warms up what a
@@ -13,7 +15,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use noio_ws_bench::{Input, Workload, message_count, size_from_name};
+use noio_ws_bench::{Input, SIZES, Workload, message_count, size_from_name, size_name};
 
 #[path = "../adapters/mod.rs"]
 mod adapters;
@@ -24,7 +26,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("instructions: {e}");
-            eprintln!("usage: instructions LIBRARY WORKLOAD SIZE [--setup-only] [--count N]");
+            eprintln!("usage: instructions LIBRARY WORKLOAD SIZE [--setup-only] [--count N] | --list");
             ExitCode::from(2)
         }
     }
@@ -37,6 +39,10 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--list" => {
+                list();
+                return Ok(());
+            }
             "--setup-only" => setup_only = true,
             "--count" => {
                 let n = args.next().ok_or("--count needs a number")?;
@@ -53,6 +59,9 @@ fn run(args: Vec<String>) -> Result<(), String> {
         .find(|l| l.name() == library)
         .ok_or_else(|| format!("unknown library {library}"))?;
     let workload = Workload::from_name(workload).ok_or_else(|| format!("unknown workload {workload}"))?;
+    if !library.does(workload) {
+        return Err(format!("{} is not measured on {}", library.name(), workload.name()));
+    }
     let len = size_from_name(size).ok_or_else(|| format!("unknown size {size}"))?;
     let input = Input::new(workload, len, count.unwrap_or_else(|| message_count(len)));
     let expected = library.check(&input)?;
@@ -66,4 +75,22 @@ fn run(args: Vec<String>) -> Result<(), String> {
     }
     println!("{} {} {}: {} messages", library.name(), workload.name(), len, input.count());
     Ok(())
+}
+
+/// Every cell, by workload, then size, then library (noio-ws first), with
+/// the default message count.
+fn list() {
+    for workload in Workload::ALL {
+        for len in SIZES {
+            for library in Library::ALL.into_iter().filter(|l| l.does(workload)) {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    library.name(),
+                    workload.name(),
+                    size_name(len),
+                    message_count(len)
+                );
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ fn every_library_handles_every_cell() {
     for workload in Workload::ALL {
         for len in SIZES.into_iter().chain(EDGES) {
             let input = Input::new(workload, len, count(len.max(1)));
-            for library in Library::ALL {
+            for library in Library::ALL.into_iter().filter(|l| l.does(workload)) {
                 let expected =
                     library.check(&input).unwrap_or_else(|e| panic!("{} {len}: {e}", workload.name()));
                 let mut out = Vec::new();
