@@ -377,22 +377,27 @@ fn print_instructions(table: &[Block]) {
             workload = &block.workload;
             println!("\n{workload}: callgrind instructions per message of the measured work");
             println!(
-                "  {:<6} {:<20} {:>10} {:>10} {:>10}   total ÷ best peer's (<1: fewer)",
+                "  (callgrind counts each byte a `rep movsb` moves as an instruction: compare copies by bytes)"
+            );
+            println!(
+                "  {:<6} {:<20} {:>10} {:>10} {:>10}   ÷ best peer's total, rest (<1: fewer)",
                 "size", "library", "copy", "rest", "total"
             );
         }
-        let best = block
-            .rows
-            .iter()
-            .filter(|row| !is_ours(&row.library))
-            .min_by(|a, b| a.total().total_cmp(&b.total()));
+        let peers = || block.rows.iter().filter(|row| !is_ours(&row.library));
+        let best_total = peers().min_by(|a, b| a.total().total_cmp(&b.total()));
+        let best_rest = peers().map(|row| row.rest).min_by(f64::total_cmp);
         for (i, row) in block.rows.iter().enumerate() {
-            let ratio = match best {
-                Some(best) if is_ours(&row.library) => {
-                    format!("{:.2}x (best peer: {})", row.total() / best.total(), best.library)
+            let ratio = match (best_total, best_rest) {
+                (Some(best), Some(rest)) => {
+                    let of = if is_ours(&row.library) {
+                        format!(" (best total: {})", best.library)
+                    } else {
+                        String::new()
+                    };
+                    format!("{:>5.2}x {:>5.2}x{of}", row.total() / best.total(), row.rest / rest)
                 }
-                Some(best) => format!("{:.2}x", row.total() / best.total()),
-                None => String::new(),
+                _ => String::new(),
             };
             let size = if i == 0 { block.size.as_str() } else { "" };
             println!(
