@@ -50,12 +50,14 @@ fn is_ours(function: &str) -> bool {
     function.starts_with("noio-ws")
 }
 
-/// One measured function: its name and median time per iteration in ns, and
-/// the bytes per iteration where the bench declared a throughput.
+/// One measured function: its name and median time per iteration in ns,
+/// the bytes per iteration where the bench declared a throughput, and when
+/// its result was written.
 struct Measured {
     function: String,
     median_ns: f64,
     bytes: Option<f64>,
+    written: Option<SystemTime>,
 }
 
 /// Prints the benchmarks measured since `since`: a filtered run leaves the
@@ -63,6 +65,9 @@ struct Measured {
 fn report(root: &Path, since: SystemTime) -> Result<(), String> {
     let mut groups: BTreeMap<String, Vec<Measured>> = BTreeMap::new();
     collect(root, since, &mut groups)?;
+    // Benchmarks in the order they ran (so sizes come in their order), not by name.
+    let mut groups: Vec<(String, Vec<Measured>)> = groups.into_iter().collect();
+    groups.sort_by_key(|(_, entries)| entries.iter().filter_map(|m| m.written).min());
     // (benchmark, ours, best peer, ratio) for the summary.
     let mut summary = Vec::new();
     for (bench, mut entries) in groups {
@@ -81,15 +86,14 @@ fn report(root: &Path, since: SystemTime) -> Result<(), String> {
         let Some(best) = best_peer else { continue };
         for m in entries.iter().filter(|m| is_ours(&m.function)) {
             let ratio = best.median_ns / m.median_ns;
-            println!(
-                "  ratio: {} is {ratio:.2}x as fast as the best peer, {} (>1: faster)",
-                m.function, best.function
-            );
+            println!("  ratio: {} is {ratio:.2}x as fast as the best peer, {}", m.function, best.function);
             summary.push((bench.clone(), m.function.clone(), best.function.clone(), ratio));
         }
     }
     if !summary.is_empty() {
-        println!("\nsummary: each of ours against the best peer of its benchmark (time of peer / ours)");
+        println!(
+            "\nsummary: each of ours against its benchmark's best peer (peer's time / ours: >1 is faster)"
+        );
         for (bench, ours, peer, ratio) in summary {
             println!("  {bench:<28} {ours:<22} {ratio:>6.2}x  vs {peer}");
         }
@@ -113,11 +117,12 @@ fn collect(
             continue;
         }
         if path.file_name().is_some_and(|n| n == "new") {
-            let written = fs::metadata(path.join("estimates.json")).and_then(|m| m.modified());
-            if written.is_ok_and(|t| t < since) {
+            let written = fs::metadata(path.join("estimates.json")).and_then(|m| m.modified()).ok();
+            if written.is_some_and(|t| t < since) {
                 continue;
             }
-            if let Some((bench, measured)) = read_one(&path)? {
+            if let Some((bench, mut measured)) = read_one(&path)? {
+                measured.written = written;
                 groups.entry(bench).or_default().push(measured);
             }
         } else {
@@ -147,7 +152,7 @@ fn read_one(new: &Path) -> Result<Option<(String, Measured)>, String> {
     let median_ns =
         estimates["median"]["point_estimate"].as_f64().ok_or("estimates.json without a median")?;
     let bytes = meta["throughput"]["Bytes"].as_f64();
-    Ok(Some((bench, Measured { function, median_ns, bytes })))
+    Ok(Some((bench, Measured { function, median_ns, bytes, written: None })))
 }
 
 fn human(ns: f64) -> String {
