@@ -4,8 +4,11 @@
 //!   fmt, clippy, tests, docs, a `no_std` build of the `no_std` crates, fuzzing,
 //!   Autobahn.
 //! - `fuzz [--seconds N] [--sanitizer S] [TARGET...]`: builds and runs the cargo-fuzz targets.
-//! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints ratios;
-//!   `bench --deflate-backends` compares the deflate backends flate2 offers.
+//! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints each
+//!   of ours against the best peer; `bench --instructions [FILTER...]` counts
+//!   instructions per message under callgrind for each library, workload and
+//!   size of `crates/bench` (copies apart); `bench --deflate-backends`
+//!   compares the deflate backends flate2 offers.
 //! - `autobahn [--full] [--all-modes]`: the Autobahn Testsuite against both roles;
 //!   fails unless strict (`--full`: all 517 cases, else the slowest compression
 //!   cases are left out; the server runs in every delivery mode, with `--full`
@@ -34,7 +37,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --deflate-backends] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --deflate-backends] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }

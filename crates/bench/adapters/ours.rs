@@ -1,0 +1,82 @@
+//! noio-ws: a server `Connection` given the bytes with `recv` (and, as a
+//! second entry, reading them itself with `recv_with`), a client
+//! `Connection` drained with `poll_output_into`.
+
+use std::io::{Read, Write};
+
+use noio_ws_bench::{Input, READ_LEN};
+use noio_ws_codec::Role;
+use noio_ws_codec::bytes::BytesMut;
+use noio_ws_connection::{Config, Connection, Event, Frame};
+
+use super::Memory;
+
+/// Hands the transport's bytes to the connection with `recv`, a 64 KiB
+/// piece at a time: the bytes are in memory already, and `recv` copies them
+/// into the connection's buffer, the one copy each peer's transport read
+/// makes. `recv_with` over the transport is [`decode_recv_with`].
+pub(super) fn decode(input: &Input, on_message: &mut impl FnMut(&[u8])) {
+    let mut discard = Vec::new();
+    let mut memory = Memory::new(&input.wire, &mut discard);
+    decode_from(input, on_message, |server| {
+        let piece = memory.lend(READ_LEN);
+        server.recv(piece);
+        piece.len()
+    });
+}
+
+/// Reads the transport straight into the connection's buffer with
+/// `recv_with`, as a driver reading a socket does (the connection lends a
+/// zeroed slice of its buffer to each read).
+pub(super) fn decode_recv_with(input: &Input, on_message: &mut impl FnMut(&[u8])) {
+    let mut discard = Vec::new();
+    let mut memory = Memory::new(&input.wire, &mut discard);
+    decode_from(input, on_message, |server| {
+        server.recv_with(|buf| memory.read(buf)).expect("memory reads never fail")
+    });
+}
+
+/// A server connection fed by `feed` (which returns how many bytes it
+/// gave) until every message is out; each message's payload is taken
+/// already unmasked and, for text, checked to be UTF-8 as it arrived
+/// (`Message::as_text` would check it again: the payload is what an
+/// application that asked for text gets).
+fn decode_from(
+    input: &Input,
+    on_message: &mut impl FnMut(&[u8]),
+    mut feed: impl FnMut(&mut Connection) -> usize,
+) {
+    let mut server = Connection::new(Role::Server, Config::default());
+    let text = input.workload.is_text();
+    let mut left = input.count();
+    while left > 0 {
+        assert!(feed(&mut server) > 0, "noio-ws: the stream ended with {left} messages to go");
+        loop {
+            match server.next_event() {
+                Ok(Event::Message(m)) => {
+                    assert_eq!(m.is_text(), text, "noio-ws: a message of the wrong type");
+                    on_message(&m.payload);
+                    left -= 1;
+                }
+                Ok(Event::NeedData) => break,
+                other => panic!("noio-ws: {other:?}"),
+            }
+        }
+    }
+}
+
+/// Queues each payload as a binary frame (the payload is shared, not
+/// copied) and moves the masked bytes out with `poll_output_into`, which
+/// hands the connection's buffer over when `dst` is empty; each frame is
+/// written to the transport as it is made, and `dst` cleared for the next.
+pub(super) fn encode(input: &Input, out: &mut Vec<u8>) {
+    let mut memory = Memory::new(&[], out);
+    let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(0x006b_6579);
+    let mut dst = BytesMut::new();
+    for payload in &input.payloads {
+        client.send(Frame::binary(payload.clone())).expect("a client may send while open");
+        client.poll_output_into(&mut dst);
+        memory.write_all(&dst).expect("memory writes never fail");
+        dst.clear();
+    }
+}
