@@ -1,13 +1,15 @@
 //! noio-ws: a server `Connection` given the bytes with `recv` (and, as a
-//! second entry, reading them itself with `recv_with`), a client
-//! `Connection` drained with `poll_output_into`.
+//! second entry, reading them itself with `recv_with`), taking messages with
+//! `next_event_ref` (a message under 64 KiB in one frame is lent out of the
+//! input buffer; others come owned), and a client `Connection` drained with
+//! `poll_output_into`.
 
 use std::io::{Read, Write};
 
 use noio_ws_bench::{Input, READ_LEN};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::BytesMut;
-use noio_ws_connection::{Config, Connection, Event, Frame};
+use noio_ws_connection::{Config, Connection, Event, EventRef, Frame};
 
 use super::Memory;
 
@@ -52,13 +54,18 @@ fn decode_from(
     while left > 0 {
         assert!(feed(&mut server) > 0, "noio-ws: the stream ended with {left} messages to go");
         loop {
-            match server.next_event() {
-                Ok(Event::Message(m)) => {
+            match server.next_event_ref() {
+                Ok(EventRef::Message(m)) => {
+                    assert_eq!(m.is_text(), text, "noio-ws: a message of the wrong type");
+                    on_message(m.payload);
+                    left -= 1;
+                }
+                Ok(EventRef::Event(Event::Message(m))) => {
                     assert_eq!(m.is_text(), text, "noio-ws: a message of the wrong type");
                     on_message(&m.payload);
                     left -= 1;
                 }
-                Ok(Event::NeedData) => break,
+                Ok(EventRef::Event(Event::NeedData)) => break,
                 other => panic!("noio-ws: {other:?}"),
             }
         }
