@@ -4,6 +4,7 @@
 //! failing the connection) is decided here by the state table and queued on
 //! the sender, so neither half calls the other.
 
+use alloc::boxed::Box;
 use core::time::Duration;
 
 use noio_ws_codec::bytes::{Bytes, BytesMut};
@@ -39,7 +40,8 @@ pub struct Connection {
     sender: Sender,
     lifecycle: Lifecycle,
     /// The violation that failed the connection, returned again on every call.
-    failure: Option<ProtocolError>,
+    /// Boxed: every connection holds the field, few ever fail.
+    failure: Option<Box<ProtocolError>>,
     /// Keepalive, pong, idle and close deadlines, and the time of the
     /// latest input (none when it came without one, so an event never
     /// carries an older input's time).
@@ -323,7 +325,7 @@ impl Connection {
     /// and every later call returns the same error.
     pub fn next_event(&mut self) -> Result<Event, ProtocolError> {
         if let Some(failure) = &self.failure {
-            return Err(failure.clone());
+            return Err(ProtocolError::clone(failure));
         }
         if !self.lifecycle.close_state().can_receive() {
             return Ok(self.end_of_input());
@@ -424,7 +426,7 @@ impl Connection {
             self.sender.queue_own(Frame::close_reply(Some(error.close_code())));
         }
         self.receiver.stop();
-        self.failure = Some(error.clone());
+        self.failure = Some(Box::new(error.clone()));
         error
     }
 

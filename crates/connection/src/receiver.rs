@@ -54,6 +54,11 @@ pub(crate) struct Receiver {
     decoder: FrameDecoder,
     /// Received bytes not yet decoded, after the first `lent`.
     input: BytesMut,
+    /// Bytes received after the end of the frame part way in, while it was:
+    /// they start a buffer of their own, so the frame is split off `input`
+    /// without them and they are never moved; they become `input` once the
+    /// frame is taken. Empty unless `input` holds just that frame's rest.
+    next: BytesMut,
     /// Bytes at the front of `input` that make up the frame last lent out
     /// by reference (`next_message_ref`): dropped when the receiver is next
     /// used, as the borrow has ended by then.
@@ -85,6 +90,7 @@ impl Receiver {
         Receiver {
             decoder: FrameDecoder::with_max_frame_len(config.max_frame_len),
             input: BytesMut::new(),
+            next: BytesMut::new(),
             lent: 0,
             read_len: FIRST_READ.min(config.max_read_len).max(1),
             incoming: None,
@@ -97,16 +103,20 @@ impl Receiver {
 
     /// Bytes received and not yet decoded.
     pub(crate) fn buffered(&self) -> usize {
-        self.input.len() - self.lent
+        self.input.len() + self.next.len() - self.lent
     }
 
-    /// Drops the frame lent out last, whose borrow has ended. Every method
-    /// that reads or changes `input` calls this first.
+    /// Drops the frame lent out last, whose borrow has ended, and moves on
+    /// to the bytes after a frame once it is taken. Every method that reads
+    /// or changes `input` calls this first.
     #[inline]
-    fn release_lent(&mut self) {
+    fn settle(&mut self) {
         if self.lent > 0 {
             self.input.advance(self.lent);
             self.lent = 0;
+        }
+        if self.input.is_empty() && !self.next.is_empty() {
+            self.input = core::mem::take(&mut self.next);
         }
     }
 
@@ -115,7 +125,6 @@ impl Receiver {
     /// frame part way in, so a frame is never given more room than it
     /// declared, and nothing is reserved for the part of it still to come.
     fn reserve(&mut self, additional: usize) {
-        self.release_lent();
         let bound = match self.decoder.partial_remaining(&self.input) {
             Some(rest) => {
                 usize::try_from(rest).map_or(usize::MAX, |rest| rest.saturating_add(self.input.len()))
@@ -125,16 +134,32 @@ impl Receiver {
         reserve_bounded(&mut self.input, additional, bound);
     }
 
-    /// Appends received bytes.
+    /// Appends received bytes. Those past the end of a frame part way in
+    /// start a buffer of their own (`next`): copied once, from `bytes`, and
+    /// never moved when the frame is split off.
     pub(crate) fn take_in(&mut self, bytes: &[u8]) {
-        self.reserve(bytes.len());
-        self.input.extend_from_slice(bytes);
+        self.settle();
+        if !self.next.is_empty() {
+            reserve_bounded(&mut self.next, bytes.len(), usize::MAX);
+            self.next.extend_from_slice(bytes);
+            return;
+        }
+        let rest = self.decoder.partial_remaining(&self.input).and_then(|rest| usize::try_from(rest).ok());
+        let (this, after) = match rest {
+            Some(rest) if rest < bytes.len() => bytes.split_at(rest),
+            _ => (bytes, &[][..]),
+        };
+        self.reserve(this.len());
+        self.input.extend_from_slice(this);
+        if !after.is_empty() {
+            self.next = BytesMut::from(after);
+        }
     }
 
     /// Takes an owned buffer of received bytes, as the input buffer itself
     /// when nothing is buffered.
     pub(crate) fn take_owned(&mut self, bytes: BytesMut) {
-        self.release_lent();
+        self.settle();
         if self.input.is_empty() {
             self.input = bytes;
         } else {
@@ -155,18 +180,25 @@ impl Receiver {
         // What the reads bring sizes the next one, not what a frame declares:
         // a peer that declares a large frame and trickles it in is lent little.
         let lend = self.read_len;
-        self.release_lent();
-        let start = self.input.len();
-        self.reserve(lend);
-        self.input.resize(start + lend, 0);
-        let result = read(&mut self.input[start..]);
+        self.settle();
+        // After a frame's end, reads go on in `next`.
+        let buf = if self.next.is_empty() {
+            self.reserve(lend);
+            &mut self.input
+        } else {
+            reserve_bounded(&mut self.next, lend, usize::MAX);
+            &mut self.next
+        };
+        let start = buf.len();
+        buf.resize(start + lend, 0);
+        let result = read(&mut buf[start..]);
         let filled = match &result {
             // A reader claiming more than it was lent keeps only the slice.
             Ok(n) => (*n).min(lend),
             Err(_) => 0,
         };
         let kept = if keep { filled } else { 0 };
-        self.input.truncate(start + kept);
+        buf.truncate(start + kept);
         self.read_len = if filled == lend {
             lend.saturating_mul(2).min(max)
         } else if filled < lend / 4 {
@@ -181,6 +213,7 @@ impl Receiver {
     /// the end of the stream nothing more is processed.
     pub(crate) fn stop(&mut self) {
         self.input = BytesMut::new();
+        self.next = BytesMut::new();
         self.lent = 0;
         self.incoming = None;
         self.pending = None;
@@ -199,11 +232,12 @@ impl Receiver {
     /// handed out.
     #[inline]
     pub(crate) fn next_event(&mut self, cx: &mut Context<'_>) -> Result<Event, ProtocolError> {
-        self.release_lent();
+        self.settle();
         if let Some(event) = self.short_message(cx) {
             return event;
         }
         loop {
+            self.settle();
             if let Some(piece) = self.pending.take() {
                 match self.data(cx, piece.header, piece.rest, piece.frame_end, 0)? {
                     Some(event) => return Ok(event),
@@ -259,7 +293,7 @@ impl Receiver {
         &mut self,
         cx: &Context<'_>,
     ) -> Option<Result<(OpCode, Range<usize>), ProtocolError>> {
-        self.release_lent();
+        self.settle();
         if !self.takes_short_message(cx) {
             return None;
         }

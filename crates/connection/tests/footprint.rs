@@ -25,7 +25,9 @@ fn main() {
 
     let size = size_of::<Connection>();
     println!("size_of::<Connection>() = {size} bytes");
-    assert!(size <= 640, "the connection grew to {size} bytes");
+    // 648 since the receiver keeps the bytes after a frame's end in a buffer
+    // of their own (32 bytes), so they are never moved when it is split off.
+    assert!(size <= 656, "the connection grew to {size} bytes");
     let event = size_of::<Event>();
     println!("size_of::<Event>() = {event} bytes");
     assert!(event <= 96, "the event grew to {event} bytes");
