@@ -2,7 +2,8 @@
 
 use bytes::{BufMut, BytesMut};
 
-use crate::{EncodeError, FrameHeader, Role, header::MAX_HEADER_LEN};
+use crate::header::{FIN, MASKED};
+use crate::{EncodeError, FrameHeader, Role};
 
 /// Writes frames for one side of a connection.
 ///
@@ -57,8 +58,31 @@ impl FrameEncoder {
                 actual: payload.len(),
             });
         }
-        dst.reserve(header.encoded_len() + payload.len());
-        self.encode_header(header, dst)?;
+        self.check_mask(header)?;
+        if payload.len() <= 125 && (header.fin || !header.opcode.is_control()) {
+            // Most frames: the length fits the second byte and the header is
+            // two bytes, or six with the key, each written as one fixed-size
+            // copy rather than built in an array and copied by length.
+            let b0 = if header.fin { FIN } else { 0 } | (header.rsv.bits() << 4) | header.opcode.value();
+            let len = payload.len() as u8;
+            match header.mask {
+                Some(mask) => {
+                    dst.reserve(6 + payload.len());
+                    let [k0, k1, k2, k3] = mask.0;
+                    dst.extend_from_slice(&[b0, MASKED | len, k0, k1, k2, k3]);
+                    crate::mask::extend_masked(dst, payload, mask);
+                }
+                None => {
+                    dst.reserve(2 + payload.len());
+                    dst.extend_from_slice(&[b0, len]);
+                    dst.extend_from_slice(payload);
+                }
+            }
+            return Ok(());
+        }
+        let (bytes, len) = header.to_array()?;
+        dst.reserve(len + payload.len());
+        dst.extend_from_slice(&bytes[..len]);
         match header.mask {
             // Masked on the way in: the payload is read once and written once.
             Some(mask) => crate::mask::extend_masked(dst, payload, mask),
@@ -71,15 +95,21 @@ impl FrameEncoder {
     /// it. For a masked header the caller must mask the payload with
     /// [`apply_mask`](crate::apply_mask) before sending it.
     pub fn encode_header(&self, header: &FrameHeader, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        match (self.role.masks_outgoing(), header.mask.is_some()) {
-            (true, false) => return Err(EncodeError::MaskRequired),
-            (false, true) => return Err(EncodeError::MaskForbidden),
-            _ => {}
-        }
-        let mut bytes = [0u8; MAX_HEADER_LEN];
-        let len = header.encode(&mut bytes)?;
+        self.check_mask(header)?;
+        let (bytes, len) = header.to_array()?;
         dst.put_slice(&bytes[..len]);
         Ok(())
+    }
+
+    /// The masking rule of the role: a client's headers carry a key, a
+    /// server's do not.
+    #[inline]
+    fn check_mask(&self, header: &FrameHeader) -> Result<(), EncodeError> {
+        match (self.role.masks_outgoing(), header.mask.is_some()) {
+            (true, false) => Err(EncodeError::MaskRequired),
+            (false, true) => Err(EncodeError::MaskForbidden),
+            _ => Ok(()),
+        }
     }
 }
 

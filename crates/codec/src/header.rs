@@ -168,11 +168,22 @@ impl FrameHeader {
         Ok(())
     }
 
+    /// The header in its minimal length encoding, in the first `len` bytes
+    /// of a [`MAX_HEADER_LEN`]-byte array: `(bytes, len)`. Fails as
+    /// [`encode`](FrameHeader::encode) does for a header that breaks a rule.
+    #[inline]
+    pub fn to_array(&self) -> Result<([u8; MAX_HEADER_LEN], usize), EncodeError> {
+        let mut bytes = [0u8; MAX_HEADER_LEN];
+        let len = self.encode(&mut bytes)?;
+        Ok((bytes, len))
+    }
+
     /// Writes the header, in its minimal length encoding, to the start of
     /// `dst` and returns how many bytes it wrote.
     ///
     /// Fails if the header breaks a rule of [`FrameHeader::validate`] or `dst`
     /// is shorter than [`FrameHeader::encoded_len`].
+    #[inline]
     pub fn encode(&self, dst: &mut [u8]) -> Result<usize, EncodeError> {
         self.validate()?;
         let len = self.encoded_len();
