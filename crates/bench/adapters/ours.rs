@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use noio_ws_bench::{Input, READ_LEN};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::BytesMut;
-use noio_ws_connection::{Config, Connection, Event, EventRef, Frame};
+use noio_ws_connection::{Config, Connection, Event, EventRef};
 
 use super::Memory;
 
@@ -72,16 +72,17 @@ fn decode_from(
     }
 }
 
-/// Queues each payload as a binary frame (the payload is shared, not
-/// copied) and moves the masked bytes out with `poll_output_into`, which
-/// hands the connection's buffer over when `dst` is empty; each frame is
-/// written to the transport as it is made, and `dst` cleared for the next.
+/// Queues each payload with `send_binary` (masked while copied into the
+/// queue, no `Bytes` or `Frame` made) and moves the bytes out with
+/// `poll_output_into`, which hands the connection's buffer over when `dst`
+/// is empty; each frame is written to the transport as it is made, and
+/// `dst` cleared for the next.
 pub(super) fn encode(input: &Input, out: &mut Vec<u8>) {
     let mut memory = Memory::new(&[], out);
     let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(0x006b_6579);
     let mut dst = BytesMut::new();
     for payload in &input.payloads {
-        client.send(Frame::binary(payload.clone())).expect("a client may send while open");
+        client.send_binary(payload).expect("a client may send while open");
         client.poll_output_into(&mut dst);
         memory.write_all(&dst).expect("memory writes never fail");
         dst.clear();

@@ -479,6 +479,49 @@ impl Connection {
         Ok(())
     }
 
+    /// Queues a whole binary message from borrowed bytes: copied into the
+    /// queue (for a client, masked in the same pass), with no `Bytes` or
+    /// [`Frame`] to make. The fastest way to send a small message; a server
+    /// sending a large payload it already holds as `Bytes` sends it uncopied
+    /// with [`send`](Connection::send).
+    ///
+    /// ```
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_connection::{Config, Connection};
+    ///
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// server.send_binary(&[1, 2, 3])?;
+    /// server.send_text("hi")?;
+    /// assert_eq!(&server.poll_output().unwrap()[..], [0x82, 3, 1, 2, 3, 0x81, 2, b'h', b'i']);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_binary(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        self.send_slice(OpCode::BINARY, payload)
+    }
+
+    /// Queues a whole text message from a borrowed `str`, as
+    /// [`send_binary`](Connection::send_binary) does (a `str` is UTF-8: no
+    /// check).
+    pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
+        self.send_slice(OpCode::TEXT, text.as_bytes())
+    }
+
+    /// A whole data message from borrowed bytes: straight into the queue
+    /// when nothing is fragmented or transformed, else through
+    /// [`send`](Connection::send) with a copy.
+    fn send_slice(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), UsageError> {
+        if !self.lifecycle.close_state().can_send_data() {
+            return Err(UsageError::Closed(opcode));
+        }
+        if self.sender.takes_slices(&self.registry) {
+            self.sender.queue_slice(opcode, payload);
+            return Ok(());
+        }
+        let frame = Frame::new(opcode, Bytes::copy_from_slice(payload));
+        // The bytes of a `str` need no second check.
+        self.send(if opcode == OpCode::TEXT { frame.known_utf8() } else { frame })
+    }
+
     /// The next part of the queued output, in wire order; `None` once
     /// everything is out. Call until `None` and write each part (or gather
     /// them for one vectored write): most of the time there is one. A

@@ -116,6 +116,11 @@ impl Frame {
         self
     }
 
+    /// The same frame, its payload known to be UTF-8 (it came from a `str`).
+    pub(crate) fn known_utf8(self) -> Self {
+        Frame { utf8: true, ..self }
+    }
+
     /// A close frame echoing `code` with no reason: the reply to a peer's close.
     pub(crate) fn close_reply(code: Option<CloseCode>) -> Self {
         match code {

@@ -204,6 +204,26 @@ impl Sender {
         debug_assert!(encoded.is_ok(), "{encoded:?}");
     }
 
+    /// Queues a whole text or binary message from the caller's bytes, copied
+    /// (and for a client masked) straight into the queue: the path of
+    /// [`is_plain`](Sender::is_plain) frames with no `Bytes` to count.
+    pub(crate) fn queue_slice(&mut self, opcode: OpCode, payload: &[u8]) {
+        if self.pending_pong.is_some() {
+            self.queue_pending_pong();
+        }
+        let mask = self.role.masks_outgoing().then(|| Mask(self.mask_keys.next_key()));
+        let header = FrameHeader::new(opcode, payload.len() as u64).with_mask(mask);
+        let encoded = self.encoder.encode(&header, payload, &mut self.output);
+        debug_assert!(encoded.is_ok(), "{encoded:?}");
+    }
+
+    /// True when a whole message may take [`queue_slice`](Sender::queue_slice):
+    /// no fragmented message is being sent and no extension runs.
+    #[inline(always)]
+    pub(crate) fn takes_slices(&self, registry: &Registry) -> bool {
+        !self.fragmented && registry.extensions.is_empty()
+    }
+
     /// Answers a ping: its pong goes out before anything queued after it.
     /// The answer to the ping before is queued while what the connection
     /// queued by itself is short; past that the newer ping replaces it.

@@ -229,3 +229,33 @@ fn custom_opcodes_from_a_description_go_both_ways() -> Result<(), Box<dyn std::e
     assert_eq!(server.type_name(c.opcode), "compare");
     Ok(())
 }
+
+#[test]
+fn borrowed_sends_give_the_bytes_a_frame_gives() -> Result<(), UsageError> {
+    for role in [Role::Server, Role::Client] {
+        let mut by_frame = Connection::new(role, Config::default()).with_mask_seed(9);
+        let mut by_slice = Connection::new(role, Config::default()).with_mask_seed(9);
+        for len in [0, 1, 125, 126, 5000, 70_000] {
+            let payload = vec![7u8; len];
+            by_frame.send(Frame::binary(payload.clone()))?;
+            by_slice.send_binary(&payload)?;
+            by_frame.send(Frame::text("é".repeat(len / 2)))?;
+            by_slice.send_text(&"é".repeat(len / 2))?;
+        }
+        assert_eq!(drain(&mut by_frame), drain(&mut by_slice), "{role:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn borrowed_sends_keep_the_rules() -> Result<(), UsageError> {
+    let mut client = Connection::new(Role::Client, Config::default());
+    client.send(Frame::binary(vec![1]).with_fin(false))?;
+    // A whole message may not start inside a fragmented one.
+    assert_eq!(client.send_binary(b"x"), Err(UsageError::MessageInProgress(noio_ws_codec::OpCode::BINARY)));
+    client.send(Frame::continuation(vec![2], true))?;
+    client.send_text("now")?;
+    client.send(Frame::close(CloseCode::NORMAL, "").unwrap())?;
+    assert_eq!(client.send_text("late"), Err(UsageError::Closed(noio_ws_codec::OpCode::TEXT)));
+    Ok(())
+}
