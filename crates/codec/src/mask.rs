@@ -6,7 +6,7 @@
 //! widest vector loop the CPU has; the portable block loop here is its
 //! fallback on every other target.
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 
 // The one module of the workspace allowed `unsafe`: vector intrinsics and
 // writing into a `BytesMut`'s spare capacity. See its docs for why it pays.
@@ -116,11 +116,9 @@ pub(crate) fn extend_masked(dst: &mut BytesMut, src: &[u8], mask: Mask) {
     if src.len() >= BLOCK {
         extend_long(dst, src, mask.0);
     } else {
-        // Under a block the bytes are in L1 either way; the word loop in place
-        // is cheaper than any dispatch.
-        let start = dst.len();
-        dst.put_slice(src);
-        portable::xor_short(&mut dst[start..], mask.0);
+        // Under a block the bytes are in L1 either way: words masked on
+        // their way into the spare capacity cost less than any dispatch.
+        simd::extend_short(dst, src, mask.0);
     }
 }
 
