@@ -113,8 +113,8 @@
 //! | `Connection('SERVER')` | [`Connection::new`]`(Role::Server, Config::default())` |
 //! | `Connection(role, {3: 'latin-1'}, {11: 'compare'})` | [`Connection::with_opcodes`]`(role, config, `[`OpcodeRegistry::from_names`]`([(3, "latin-1"), (11, "compare")])?)`; or [`Connection::register_data`]`(3, "latin-1")?` and [`Connection::register_control`]`(11, "compare")?` on the connection (or on a [`Registry`] given to [`Connection::with_registry`]) |
 //! | `conn.recv(bytechunk)` | [`Connection::recv`]`(&bytes)`; also [`recv_at`](Connection::recv_at) (with a time), [`recv_owned`](Connection::recv_owned) and [`recv_with`](Connection::recv_with) (no copy) |
-//! | `conn.next_event()` returning a `Message` or `Information.NEED_DATA` | [`Connection::next_event`] returning an [`Event`], [`Event::NeedData`] when more bytes are needed |
-//! | `conn.send(Frame(data, 'text'))` returning bytes | [`Connection::send`]`(Frame::text(data))?` queues the frame; its bytes, after any pong or close reply queued before it, come out of [`Connection::poll_output`] (call until `None`: a server's large payload is a part of its own, not copied) or [`poll_output_into`](Connection::poll_output_into) (everything into one buffer); [`output_is_full`](Connection::output_is_full) says when to wait for the peer to read |
+//! | `conn.next_event()` returning a `Message` or `Information.NEED_DATA` | [`Connection::next_event`] returning an [`Event`], [`Event::NeedData`] when more bytes are needed; or [`Connection::next_event_ref`], which lends a short message's payload out of the input buffer (no copy, allocation or reference count) |
+//! | `conn.send(Frame(data, 'text'))` returning bytes | [`Connection::send`]`(Frame::text(data))?` (or, from borrowed bytes with no `Frame`, [`Connection::send_text`]`(data)?` / [`Connection::send_binary`]) queues the frame; its bytes, after any pong or close reply queued before it, come out of [`Connection::poll_output`] (call until `None`: a server's large payload is a part of its own, not copied) or [`poll_output_into`](Connection::poll_output_into) (everything into one buffer); [`output_is_full`](Connection::output_is_full) says when to wait for the peer to read |
 //! | `Frame(data, 'latin-1')` | [`Connection::frame`]`("latin-1", data)?` |
 //! | `Frame(data, 'binary', fin=False)` | `Frame::binary(data).with_fin(false)`, then `Frame::continuation(data, fin)` |
 //! | `Frame('', 'close', status_code=1000)` | `Frame::close(CloseCode::NORMAL, "")?` |
@@ -164,8 +164,8 @@ pub use noio_ws_codec::{
     CloseCode, ClosePayloadError, DecodeError, EncodeError, InvalidOpCode, OpCode, Role, Rsv,
 };
 pub use noio_ws_connection::{
-    CloseFrame, CloseState, Config, Connection, ControlFrame, DataFrame, Delivery, Event, Frame, Message,
-    MessageChunk, ProtocolError, Timeout, TransportAction, UsageError,
+    CloseFrame, CloseState, Config, Connection, ControlFrame, DataFrame, Delivery, Event, EventRef, Frame,
+    Message, MessageChunk, MessageRef, ProtocolError, Timeout, TransportAction, UsageError,
 };
 #[cfg(feature = "deflate")]
 pub use noio_ws_deflate::ParamError;
