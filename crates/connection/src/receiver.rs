@@ -20,7 +20,9 @@ use core::ops::Range;
 use core::time::Duration;
 
 use noio_ws_codec::bytes::{Buf, Bytes, BytesMut};
-use noio_ws_codec::{CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameHeader, OpCode, Role};
+use noio_ws_codec::{
+    CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameHeader, HeaderStatus, OpCode, Role,
+};
 use noio_ws_registry::Registry;
 
 use crate::growth::reserve_bounded;
@@ -149,10 +151,15 @@ impl Receiver {
             Some(rest) if rest < bytes.len() => bytes.split_at(rest),
             _ => (bytes, &[][..]),
         };
-        self.reserve(this.len());
+        if self.input.is_empty() && self.decoder.is_between_frames() {
+            reserve_bounded(&mut self.input, room_for(this), usize::MAX);
+        } else {
+            self.reserve(this.len());
+        }
         self.input.extend_from_slice(this);
         if !after.is_empty() {
-            self.next = BytesMut::from(after);
+            self.next = BytesMut::with_capacity(room_for(after));
+            self.next.extend_from_slice(after);
         }
     }
 
@@ -580,6 +587,23 @@ impl Receiver {
             self.incoming = None;
         }
         Ok(Some(event))
+    }
+}
+
+/// The room a fresh buffer starting with `bytes` is given: `bytes`, or,
+/// when they begin a frame that goes on past them by no more than what has
+/// arrived, that whole frame (growth bounded by what arrived, as
+/// everywhere), so the rest of a frame spanning two reads lands where its
+/// first bytes are instead of moving them. Longer frames grow by doubling,
+/// where large reallocations remap rather than copy.
+fn room_for(bytes: &[u8]) -> usize {
+    match FrameHeader::decode(bytes) {
+        Ok(HeaderStatus::Complete(header, header_len)) => {
+            let frame =
+                usize::try_from(header.payload_len).map_or(usize::MAX, |len| len.saturating_add(header_len));
+            if frame <= bytes.len().saturating_mul(2) { frame.max(bytes.len()) } else { bytes.len() }
+        }
+        _ => bytes.len(),
     }
 }
 
