@@ -91,8 +91,9 @@ fn one_way(config: DeflateConfig, plain: usize) -> (usize, usize) {
 
 const KIB: f64 = 1024.0;
 
-#[test]
-fn memory_per_connection_by_window_size_and_memory_level() {
+/// A plain `main` (`harness = false`): no libtest thread allocates while
+/// the counting allocator watches.
+fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let (plain, pair) = held(|| {
         let (mut c, mut s) = negotiated(DeflateConfig::default());

@@ -95,8 +95,9 @@ fn report(case: &str, peak: usize, bound: usize) {
     assert!(peak <= bound, "{case}: peak {peak} bytes over the bound {bound}");
 }
 
-#[test]
-fn worst_case_memory() {
+/// A plain `main` (`harness = false`): no libtest thread allocates while
+/// the counting allocator watches.
+fn main() {
     let config = Config::default();
 
     // A message at the limit in one frame: held once, as it arrives.
