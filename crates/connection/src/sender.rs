@@ -13,7 +13,7 @@ use alloc::collections::VecDeque;
 use core::mem;
 
 use noio_ws_codec::bytes::{Bytes, BytesMut};
-use noio_ws_codec::{ClosePayload, FrameEncoder, FrameHeader, MAX_CONTROL_PAYLOAD, Mask, OpCode, Role};
+use noio_ws_codec::{ClosePayload, FrameEncoder, FrameHeader, MAX_CONTROL_PAYLOAD, Mask, OpCode, Role, Rsv};
 use noio_ws_registry::Registry;
 
 use crate::mask_keys::MaskKeys;
@@ -95,7 +95,7 @@ impl Sender {
     #[inline(always)]
     pub(crate) fn is_plain(&self, frame: &Frame, registry: &Registry) -> bool {
         let kind_ok = frame.opcode == OpCode::BINARY || (frame.opcode == OpCode::TEXT && frame.utf8);
-        kind_ok && frame.fin && frame.rsv.is_empty() && !self.fragmented && registry.extensions.is_empty()
+        kind_ok && frame.fin && frame.rsv.is_empty() && self.takes_slices(registry)
     }
 
     /// The rules a frame the application sends must keep, whatever the
@@ -183,7 +183,7 @@ impl Sender {
 
     /// Appends `frame` to the queue.
     fn encode(&mut self, frame: Frame) {
-        let header = self.header_for(&frame);
+        let header = self.header(frame.opcode, frame.payload.len(), frame.fin, frame.rsv);
         let zero_copy = !self.role.masks_outgoing() && frame.payload.len() >= ZERO_COPY_MIN;
         // Every frame reaching here was checked (or built by the connection
         // within the rules), so encoding cannot fail.
@@ -211,8 +211,7 @@ impl Sender {
         if self.pending_pong.is_some() {
             self.queue_pending_pong();
         }
-        let mask = self.role.masks_outgoing().then(|| Mask(self.mask_keys.next_key()));
-        let header = FrameHeader::new(opcode, payload.len() as u64).with_mask(mask);
+        let header = self.header(opcode, payload.len(), true, Rsv::NONE);
         let encoded = self.encoder.encode(&header, payload, &mut self.output);
         debug_assert!(encoded.is_ok(), "{encoded:?}");
     }
@@ -243,13 +242,11 @@ impl Sender {
         }
     }
 
-    /// The header for `frame`, with a fresh masking key for a client.
-    fn header_for(&mut self, frame: &Frame) -> FrameHeader {
+    /// The header of a frame to send, with a fresh masking key for a client.
+    #[inline]
+    fn header(&mut self, opcode: OpCode, len: usize, fin: bool, rsv: Rsv) -> FrameHeader {
         let mask = self.role.masks_outgoing().then(|| Mask(self.mask_keys.next_key()));
-        FrameHeader::new(frame.opcode, frame.payload.len() as u64)
-            .with_fin(frame.fin)
-            .with_rsv(frame.rsv)
-            .with_mask(mask)
+        FrameHeader::new(opcode, len as u64).with_fin(fin).with_rsv(rsv).with_mask(mask)
     }
 
     // ---- the queue ---------------------------------------------------------

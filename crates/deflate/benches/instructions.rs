@@ -33,14 +33,6 @@ mod corpus;
 #[path = "support/text_like.rs"]
 mod text_like;
 
-fn pair(config: DeflateConfig) -> (PerMessageDeflate, PerMessageDeflate) {
-    let config = DeflateConfig { threshold: 0, ..config };
-    let (mut server, mut client) = (PerMessageDeflate::new(config), PerMessageDeflate::new(config));
-    let answer = server.server_accept(&client.client_offers()).unwrap().expect("accepted");
-    client.client_accept(&answer).unwrap();
-    (server, client)
-}
-
 fn compress_ours(sender: &mut PerMessageDeflate, messages: &[Vec<u8>]) -> Vec<BytesMut> {
     messages
         .iter()
@@ -97,7 +89,7 @@ fn measured<T>(work: impl FnOnce() -> T) -> T {
 
 /// Our compressed size of `messages` with `config`, context kept.
 fn size(config: DeflateConfig, messages: &[Vec<u8>]) -> usize {
-    compress_ours(&mut pair(config).0, messages).iter().map(|w| w.len()).sum()
+    compress_ours(&mut corpus::pair(config).0, messages).iter().map(|w| w.len()).sum()
 }
 
 fn ratios() {
@@ -156,7 +148,7 @@ fn main() {
             (wires.iter().map(Vec::len).sum::<usize>(), messages.len())
         }
         ("compress", _) => {
-            let (mut sender, _) = pair(config);
+            let (mut sender, _) = corpus::pair(config);
             let wires = measured(|| compress_ours(&mut sender, &messages));
             (wires.iter().map(|w| w.len()).sum(), messages.len())
         }
@@ -169,7 +161,7 @@ fn main() {
             (wires.iter().map(Vec::len).sum(), messages.len())
         }
         _ => {
-            let (mut sender, mut receiver) = pair(config);
+            let (mut sender, mut receiver) = corpus::pair(config);
             let wires = compress_ours(&mut sender, &messages);
             let mut out = BytesMut::with_capacity(1 << 20);
             let total = measured(|| decompress_ours(&mut receiver, &wires, &mut out));

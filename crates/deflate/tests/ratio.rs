@@ -8,26 +8,16 @@
 
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{FrameHeader, OpCode, Rsv};
-use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
+use noio_ws_deflate::DeflateConfig;
 use noio_ws_registry::Extension;
 
 #[path = "../benches/support/corpus.rs"]
 mod corpus;
 
-/// A server and a client with `config` both, negotiated as a handshake
-/// would, compressing every message.
-fn pair(config: DeflateConfig) -> (PerMessageDeflate, PerMessageDeflate) {
-    let config = DeflateConfig { threshold: 0, ..config };
-    let (mut server, mut client) = (PerMessageDeflate::new(config), PerMessageDeflate::new(config));
-    let answer = server.server_accept(&client.client_offers()).unwrap().expect("accepted");
-    client.client_accept(&answer).unwrap();
-    (server, client)
-}
-
 /// The bytes `messages` take on the wire from `config`'s server, each
 /// checked to come back whole at its client.
 fn compressed_size(config: DeflateConfig, messages: &[Vec<u8>]) -> usize {
-    let (mut server, mut client) = pair(config);
+    let (mut server, mut client) = corpus::pair(config);
     let mut total = 0;
     for message in messages {
         let mut wire = BytesMut::new();

@@ -1,7 +1,21 @@
 //! Text-like messages for measuring compression ratio, made
 //! deterministically (no files, no network): chat messages as JSON,
 //! English-like prose of 1 to 16 KiB a message, and batches of log lines.
-//! Shared by the ratio test and the bench.
+//! Shared by the ratio test and the bench, with the negotiated pair both
+//! compress with.
+
+use noio_ws_deflate::{DeflateConfig, PerMessageDeflate};
+use noio_ws_registry::Extension;
+
+/// A server and a client with `config` both, negotiated as a handshake
+/// would, compressing every message.
+pub(crate) fn pair(config: DeflateConfig) -> (PerMessageDeflate, PerMessageDeflate) {
+    let config = DeflateConfig { threshold: 0, ..config };
+    let (mut server, mut client) = (PerMessageDeflate::new(config), PerMessageDeflate::new(config));
+    let answer = server.server_accept(&client.client_offers()).unwrap().expect("accepted");
+    client.client_accept(&answer).unwrap();
+    (server, client)
+}
 
 /// xorshift64: the same sequence on every machine.
 pub(crate) struct Rng(u64);
