@@ -46,6 +46,10 @@ impl FrameEncoder {
     /// copy, see [`apply_mask_copy`](crate::apply_mask_copy)).
     ///
     /// `header.payload_len` must equal `payload.len()`.
+    // Inline so a caller that builds the header in place (as the
+    // connection's sender does) has the checks folded away; frames with a
+    // payload over 125 bytes or an extended header go out of line.
+    #[inline(always)]
     pub fn encode(
         &self,
         header: &FrameHeader,
@@ -66,12 +70,7 @@ impl FrameEncoder {
             let b0 = if header.fin { FIN } else { 0 } | (header.rsv.bits() << 4) | header.opcode.value();
             let len = payload.len() as u8;
             match header.mask {
-                Some(mask) => {
-                    dst.reserve(6 + payload.len());
-                    let [k0, k1, k2, k3] = mask.0;
-                    dst.extend_from_slice(&[b0, MASKED | len, k0, k1, k2, k3]);
-                    crate::mask::extend_masked(dst, payload, mask);
-                }
+                Some(mask) => crate::mask::extend_masked_short_frame(dst, [b0, MASKED | len], payload, mask),
                 None => {
                     dst.reserve(2 + payload.len());
                     dst.extend_from_slice(&[b0, len]);
@@ -80,6 +79,13 @@ impl FrameEncoder {
             }
             return Ok(());
         }
+        Self::encode_long(header, payload, dst)
+    }
+
+    /// [`encode`](FrameEncoder::encode) for a frame whose header is longer
+    /// than two bytes, or six with the key, once the checks are done.
+    #[inline(never)]
+    fn encode_long(header: &FrameHeader, payload: &[u8], dst: &mut BytesMut) -> Result<(), EncodeError> {
         let (bytes, len) = header.to_array()?;
         dst.reserve(len + payload.len());
         dst.extend_from_slice(&bytes[..len]);

@@ -110,16 +110,22 @@ pub fn apply_mask_copy(dst: &mut [u8], src: &[u8], mask: Mask, offset: usize) {
 }
 
 /// Appends `src` masked from payload offset 0 to `dst`, reading `src` and
-/// writing `dst` once: the encoder's masked payload.
+/// writing `dst` once: the encoder's masked payload of a frame too long for
+/// [`extend_masked_short_frame`].
 #[inline]
 pub(crate) fn extend_masked(dst: &mut BytesMut, src: &[u8], mask: Mask) {
-    if src.len() >= BLOCK {
-        extend_long(dst, src, mask.0);
-    } else {
-        // Under a block the bytes are in L1 either way: words masked on
-        // their way into the spare capacity cost less than any dispatch.
-        simd::extend_short(dst, src, mask.0);
-    }
+    extend_long(dst, src, mask.0);
+}
+
+/// Appends a short frame: the header's first two bytes `head` and the key
+/// (together its six-byte masked header), then `src` (at most 125 bytes)
+/// masked with `mask` from offset 0, both in one pass into `dst`'s
+/// spare capacity. Under a block the bytes are in L1 either way: words masked
+/// on their way into place cost less than any dispatch.
+#[inline]
+pub(crate) fn extend_masked_short_frame(dst: &mut BytesMut, head: [u8; 2], src: &[u8], mask: Mask) {
+    debug_assert!(src.len() <= 125, "a short frame's payload is at most 125 bytes");
+    simd::extend_short_frame(dst, head, src, mask.0);
 }
 
 // Out of line so the short paths inline into their callers without them.

@@ -39,7 +39,9 @@ const KEEP: usize = 4 << 10;
 /// The outgoing direction's state.
 #[derive(Debug)]
 pub(crate) struct Sender {
-    role: Role,
+    /// The encoder, which holds the role: one copy of it, so that the
+    /// masking rule the encoder checks is the one the header was built by
+    /// and the check folds away where the encoder is inlined.
     encoder: FrameEncoder,
     mask_keys: MaskKeys,
     /// Parts of the queue ahead of `output`: frozen bytes and zero-copy
@@ -69,7 +71,6 @@ pub(crate) struct Sender {
 impl Sender {
     pub(crate) fn new(role: Role) -> Self {
         Sender {
-            role,
             encoder: FrameEncoder::new(role),
             // Only a client masks; a server's generator is never drawn from.
             mask_keys: if role.masks_outgoing() { MaskKeys::from_environment() } else { MaskKeys::new(0) },
@@ -184,7 +185,7 @@ impl Sender {
     /// Appends `frame` to the queue.
     fn encode(&mut self, frame: Frame) {
         let header = self.header(frame.opcode, frame.payload.len(), frame.fin, frame.rsv);
-        let zero_copy = !self.role.masks_outgoing() && frame.payload.len() >= ZERO_COPY_MIN;
+        let zero_copy = !self.encoder.role().masks_outgoing() && frame.payload.len() >= ZERO_COPY_MIN;
         // Every frame reaching here was checked (or built by the connection
         // within the rules), so encoding cannot fail.
         let encoded = if zero_copy {
@@ -245,7 +246,7 @@ impl Sender {
     /// The header of a frame to send, with a fresh masking key for a client.
     #[inline]
     fn header(&mut self, opcode: OpCode, len: usize, fin: bool, rsv: Rsv) -> FrameHeader {
-        let mask = self.role.masks_outgoing().then(|| Mask(self.mask_keys.next_key()));
+        let mask = self.encoder.role().masks_outgoing().then(|| Mask(self.mask_keys.next_key()));
         FrameHeader::new(opcode, len as u64).with_fin(fin).with_rsv(rsv).with_mask(mask)
     }
 
@@ -254,7 +255,7 @@ impl Sender {
     /// The bytes queued, the pong waiting included.
     pub(crate) fn queued_len(&self) -> usize {
         let pong = self.pending_pong.as_ref().map_or(0, |payload| {
-            let mask = if self.role.masks_outgoing() { 4 } else { 0 };
+            let mask = if self.encoder.role().masks_outgoing() { 4 } else { 0 };
             2 + mask + payload.len()
         });
         self.parts_len + self.output.len() + pong

@@ -145,6 +145,24 @@ fn public_functions_match_the_reference() {
 }
 
 #[test]
+fn short_frames_are_header_then_masked_payload() {
+    // Every length a short frame has, after bytes already in the buffer
+    // (so the frame starts at an odd address) and into a fresh one.
+    for len in 0..=125 {
+        let src = data(len);
+        let head = [0x82, 0x80 | len as u8];
+        for before in [&b""[..], b"abc"] {
+            let mut out = BytesMut::from(before);
+            extend_masked_short_frame(&mut out, head, &src, KEY);
+            assert_eq!(out[..before.len()], *before);
+            assert_eq!(out[before.len()..before.len() + 2], head, "len {len}");
+            assert_eq!(out[before.len() + 2..before.len() + 6], KEY.0, "len {len}");
+            assert_eq!(out[before.len() + 6..], masked(&src, 0), "len {len}");
+        }
+    }
+}
+
+#[test]
 #[should_panic(expected = "differ in length")]
 fn copy_refuses_different_lengths() {
     apply_mask_copy(&mut [0; 3], b"ab", KEY, 0);
