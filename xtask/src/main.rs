@@ -17,9 +17,11 @@
 
 mod autobahn;
 mod bench;
+mod bench_results;
 mod cmd;
 mod deflate_backends;
 mod fuzz;
+mod provenance;
 
 use std::process::ExitCode;
 
