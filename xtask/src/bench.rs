@@ -19,6 +19,12 @@
 //! `instructions.json`; see [`crate::bench_results`]), merged cell by cell
 //! into what earlier runs saved, each cell with its run's command, commit,
 //! date and machine.
+//!
+//! `cargo xtask bench --report` writes `docs/benchmarks.md` and its plots
+//! from those results and `echo.json` (see [`crate::bench_report`]); alone
+//! it measures nothing, beside other arguments it runs them first:
+//! `cargo xtask bench --instructions 16B --report`, or
+//! `cargo xtask bench --report -- [CRITERION ARGS...]` for criterion.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -36,21 +42,31 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if args.iter().any(|a| a == "--deflate-backends") {
         return crate::deflate_backends::run();
     }
-    measure(args)
+    // `--report` writes the page after whatever else the line asks to run;
+    // alone, it only rewrites the page from the saved results.
+    let report = args.iter().any(|a| a == "--report");
+    let args: Vec<String> = args.iter().filter(|a| *a != "--report").cloned().collect();
+    if !(report && args.is_empty()) {
+        measure(&args)?;
+    }
+    if report {
+        crate::bench_report::run()?;
+    }
+    Ok(())
 }
 
 /// Runs the criterion benches, or with `--instructions` the callgrind
 /// counts, prints them and saves them for `--report`.
 fn measure(args: &[String]) -> Result<(), String> {
+    // A leading `--` (`cargo xtask bench --report -- FILTER`) only separates.
+    let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
     let run = Provenance::now(args);
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--instructions") {
         return instructions(filters, &run);
     }
-    // A leading `--` (`cargo xtask bench -- FILTER`) only separates.
-    let criterion_args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
     let mut bench = Cmd::new("cargo").args(["bench", "--workspace", "--bench", "*"]);
-    if !criterion_args.is_empty() {
-        bench = bench.args(["--"]).args(criterion_args);
+    if !args.is_empty() {
+        bench = bench.args(["--"]).args(args);
     }
     let started = SystemTime::now();
     bench.run()?;
@@ -188,7 +204,7 @@ fn read_one(new: &Path) -> Result<Option<(String, Measured)>, String> {
     Ok(Some((bench, Measured { function, median_ns, bytes, written: None })))
 }
 
-fn human(ns: f64) -> String {
+pub(crate) fn human(ns: f64) -> String {
     match ns {
         n if n >= 1e9 => format!("{:.3} s", n / 1e9),
         n if n >= 1e6 => format!("{:.3} ms", n / 1e6),

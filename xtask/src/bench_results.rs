@@ -9,13 +9,15 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
-use crate::provenance::Provenance;
+use crate::provenance::{self, Provenance};
 
 pub(crate) const CRITERION: &str = "criterion.json";
 pub(crate) const INSTRUCTIONS: &str = "instructions.json";
+pub(crate) const ECHO: &str = "echo.json";
 
 /// Where the results live: `<target>/noio-bench`.
 pub(crate) fn dir() -> PathBuf {
@@ -177,6 +179,68 @@ pub(crate) fn save<C: Cell>(name: &str, new: Vec<C>) -> Result<(), String> {
     Ok(())
 }
 
+/// What `cargo xtask bench --echo` wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Echo {
+    pub(crate) machine: String,
+    /// How long each configuration ran.
+    pub(crate) seconds: f64,
+    pub(crate) runs: Vec<EchoRun>,
+    /// The file's own `commit`, if it records one.
+    pub(crate) commit: Option<String>,
+    /// The file's own `date` if it records one, else when it was written.
+    pub(crate) date: Option<String>,
+}
+
+/// One configuration of one library in the echo bench.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct EchoRun {
+    pub(crate) library: String,
+    pub(crate) connections: u64,
+    pub(crate) size: u64,
+    /// `ping-pong` or `pipelined`.
+    pub(crate) mode: String,
+    pub(crate) messages_per_s: f64,
+    pub(crate) p50_us: f64,
+    pub(crate) p99_us: f64,
+}
+
+/// The echo results in `path`; `None` when there is no file.
+pub(crate) fn load_echo(path: &Path) -> Result<Option<Echo>, String> {
+    let Ok(source) = fs::read_to_string(path) else {
+        return Ok(None);
+    };
+    let written = fs::metadata(path).and_then(|m| m.modified()).ok();
+    parse_echo(&source, written).map(Some).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses echo.json; `written` (the file's time) dates it when it has no `date`.
+pub(crate) fn parse_echo(source: &str, written: Option<SystemTime>) -> Result<Echo, String> {
+    let value: Value = serde_json::from_str(source).map_err(|e| e.to_string())?;
+    let runs = value["runs"].as_array().ok_or("no \"runs\" array")?;
+    let run = |r: &Value| -> Option<EchoRun> {
+        Some(EchoRun {
+            library: text(r, "library")?,
+            connections: r["connections"].as_u64()?,
+            size: r["size"].as_u64()?,
+            mode: text(r, "mode")?,
+            messages_per_s: r["messages_per_s"].as_f64()?,
+            p50_us: r["p50_us"].as_f64()?,
+            p99_us: r["p99_us"].as_f64()?,
+        })
+    };
+    Ok(Echo {
+        machine: text(&value, "machine").unwrap_or_else(|| "not recorded".to_string()),
+        seconds: value["seconds"].as_f64().ok_or("no \"seconds\"")?,
+        runs: runs
+            .iter()
+            .map(|r| run(r).ok_or_else(|| format!("malformed run {r}")))
+            .collect::<Result<_, _>>()?,
+        commit: text(&value, "commit"),
+        date: text(&value, "date").or_else(|| written.map(provenance::date)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +298,19 @@ mod tests {
         let counted = counted("encode/binary", "1MiB", "noio-ws", 7.5, "abc");
         assert_eq!(Counted::from_json(&counted.to_json()), Some(counted));
         assert_eq!(Counted::from_json(&json!({"workload": "x"})), None);
+    }
+
+    #[test]
+    fn echo_results_parse_and_are_dated() {
+        let text = r#"{"machine": "m", "seconds": 2.5, "runs": [
+            {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "ping-pong",
+             "messages_per_s": 51234.5, "p50_us": 18.5, "p99_us": 40.25}]}"#;
+        let echo = parse_echo(text, Some(SystemTime::UNIX_EPOCH)).unwrap();
+        assert_eq!(echo.seconds, 2.5);
+        assert_eq!(echo.runs[0].library, "noio-ws (std)");
+        assert_eq!(echo.runs[0].mode, "ping-pong");
+        assert_eq!(echo.date.as_deref(), Some("1970-01-01 00:00 UTC"));
+        assert_eq!(echo.commit, None);
+        assert!(parse_echo(r#"{"seconds": 1, "runs": [{"library": "x"}]}"#, None).is_err());
     }
 }
