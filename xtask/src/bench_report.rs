@@ -18,6 +18,9 @@ use crate::provenance::Provenance;
 use crate::svg::{self, BarChart, LineChart, Series};
 
 const PAGE: &str = "docs/benchmarks.md";
+/// The workloads of `crates/bench` (its `Workload::ALL`), the benches that
+/// measure peers; criterion's results hold the crates' own benches too.
+const PEER_WORKLOADS: [&str; 3] = ["decode/binary", "decode/text", "encode/binary"];
 const PLOTS: &str = "docs/benchmarks";
 
 /// The saved results; `None` for a source never measured.
@@ -59,12 +62,19 @@ pub(crate) fn render(sources: &Sources) -> (String, Vec<(String, String)>) {
          `target/noio-bench/`, put on this page by `cargo xtask bench --report`. Each section names \
          the runs behind it: command, commit and date; [the machine](#machine) follows. The machine \
          is shared, so times drift between runs: ratios between libraries, measured in the same run, \
-         hold better than absolute times, and instruction counts do not drift at all.\n",
+         hold better than absolute times, and instruction counts do not drift at all. The crates' \
+         own benches (codec, connection, deflate), which `cargo xtask bench` runs and prints too, \
+         compare no peers and are not shown.\n",
     );
     let mut plots = Vec::new();
-    let timed = sources.timed.as_deref().unwrap_or_default();
-    summary(&mut page, sources.timed.as_deref());
-    medians(&mut page, &mut plots, sources.timed.as_deref());
+    let peers: Option<Vec<Timed>> = sources
+        .timed
+        .as_ref()
+        .map(|t| t.iter().filter(|c| PEER_WORKLOADS.contains(&c.workload.as_str())).cloned().collect())
+        .filter(|t: &Vec<Timed>| !t.is_empty());
+    let timed = peers.as_deref().unwrap_or_default();
+    summary(&mut page, peers.as_deref());
+    medians(&mut page, &mut plots, peers.as_deref());
     instructions(&mut page, sources.counted.as_deref());
     echo(&mut page, &mut plots, sources.echo.as_ref());
     method(&mut page, sources.echo.as_ref());
@@ -85,7 +95,7 @@ fn summary(page: &mut String, timed: Option<&[Timed]>) {
         "Each of ours against the fastest other library of the same run and criterion group: \
          the peer's median time ÷ ours, so above 1 ours is faster.\n\n",
     );
-    let ours = in_order(timed.iter().map(|c| c.library.as_str()).filter(|l| is_ours(l)));
+    let ours = libraries(timed.iter().map(|c| c.library.as_str()).filter(|l| is_ours(l)));
     table_head(page, ["workload", "size"].into_iter().chain(ours.iter().copied()));
     for (workload, size) in workload_sizes(timed.iter().map(|c| (c.workload.as_str(), c.size.as_str()))) {
         let _ = write!(page, "| {workload} | {size} |");
@@ -119,7 +129,7 @@ fn medians(page: &mut String, plots: &mut Vec<(String, String)>, timed: Option<&
     );
     for workload in in_order(timed.iter().map(|c| c.workload.as_str())) {
         let cells: Vec<&Timed> = timed.iter().filter(|c| c.workload == workload).collect();
-        let libraries = in_order(cells.iter().map(|c| c.library.as_str()));
+        let libraries = libraries(cells.iter().map(|c| c.library.as_str()));
         let sizes = workload_sizes(cells.iter().map(|c| (workload, c.size.as_str())));
         let file = format!("{}.svg", workload.replace('/', "-"));
         plots.push((file.clone(), throughput_plot(workload, &cells, &libraries)));
@@ -217,7 +227,11 @@ fn instructions(page: &mut String, counted: Option<&[Counted]>) {
         );
         let cells: Vec<&Counted> = counted.iter().filter(|c| c.workload == workload).collect();
         for (_, size) in workload_sizes(cells.iter().map(|c| (workload, c.size.as_str()))) {
-            let block: Vec<&Counted> = cells.iter().copied().filter(|c| c.size == size).collect();
+            let in_size = || cells.iter().copied().filter(|c| c.size == size);
+            let block: Vec<&Counted> = libraries(in_size().map(|c| c.library.as_str()))
+                .into_iter()
+                .filter_map(|library| in_size().find(|c| c.library == library))
+                .collect();
             let peers = || block.iter().filter(|c| !is_ours(&c.library));
             let best_total = peers().min_by(|a, b| (a.copy + a.rest).total_cmp(&(b.copy + b.rest)));
             let best_rest = peers().map(|c| c.rest).min_by(f64::total_cmp);
@@ -252,7 +266,7 @@ fn echo(page: &mut String, plots: &mut Vec<(String, String)>, echo: Option<&Echo
         return;
     };
     let configurations = in_order(echo.runs.iter().map(configuration));
-    let libraries = in_order(echo.runs.iter().map(|r| r.library.as_str()));
+    let libraries = libraries(echo.runs.iter().map(|r| r.library.as_str()));
     let series = libraries
         .iter()
         .map(|library| {
@@ -405,6 +419,15 @@ fn in_order<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
     seen
 }
 
+/// The distinct library names, in the same order in every table and plot:
+/// ours first, then the peers, each by name (the order criterion's results
+/// come in follows their speed, which changes from run to run).
+fn libraries<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut names = in_order(names);
+    names.sort_by_key(|name| (!is_ours(name), *name));
+    names
+}
+
 /// The distinct (workload, size) pairs: workloads in order of appearance,
 /// sizes by size.
 fn workload_sizes<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
@@ -459,7 +482,6 @@ fn count(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench_results::EchoRun;
     use crate::svg::tests::check_svg;
 
     fn run(command: &str, commit: &str) -> Provenance {
@@ -501,6 +523,16 @@ mod tests {
         }
     }
 
+    const ECHO_JSON: &str = r#"{"machine": "Echo CPU", "seconds": 2.0, "date": "2026-12-01 20:00 UTC", "runs": [
+        {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "ping-pong",
+         "messages_per_s": 23456.0, "p50_us": 40.0, "p99_us": 95.5},
+        {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "pipelined",
+         "messages_per_s": 123456.0, "p50_us": 8.25, "p99_us": 20.0},
+        {"library": "tungstenite", "connections": 1, "size": 16, "mode": "ping-pong",
+         "messages_per_s": 20000.0, "p50_us": 45.0, "p99_us": 99.0},
+        {"library": "tungstenite", "connections": 16, "size": 16384, "mode": "pipelined",
+         "messages_per_s": 99000.0, "p50_us": 150.0, "p99_us": 400.0}]}"#;
+
     fn fixtures() -> Sources {
         Sources {
             timed: Some(vec![
@@ -509,32 +541,15 @@ mod tests {
                 timed("decode/binary", "16B", "noio-ws", 640.0, Some(("tungstenite", 1.5))),
                 timed("decode/binary", "16B", "tungstenite", 960.0, None),
                 timed("encode/binary", "16B", "tungstenite", 500.0, None),
+                timed("mask", "16", "noio-ws apply_mask", 5.0, Some(("memcpy", 1.5))),
             ]),
             counted: Some(vec![
                 counted("16B", "noio-ws", 20.0, 200.0),
                 counted("16B", "tungstenite", 10.0, 400.0),
                 counted("16B", "fastwebsockets", 100.0, 340.0),
             ]),
-            echo: Some(Echo {
-                machine: "Echo CPU".to_string(),
-                seconds: 2.0,
-                runs: ["noio-ws (std)", "tungstenite"]
-                    .iter()
-                    .flat_map(|library| {
-                        ["ping-pong", "pipelined"].map(|mode| EchoRun {
-                            library: library.to_string(),
-                            connections: 1,
-                            size: 16,
-                            mode: mode.to_string(),
-                            messages_per_s: 123_456.0,
-                            p50_us: 8.25,
-                            p99_us: 20.0,
-                        })
-                    })
-                    .collect(),
-                commit: None,
-                date: Some("2026-12-01 20:00 UTC".to_string()),
-            }),
+            // What `cargo xtask bench --echo` writes, as its schema says.
+            echo: Some(bench_results::parse_echo(ECHO_JSON, None).unwrap()),
         }
     }
 
@@ -556,12 +571,18 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("| 16B | fastwebsockets | 100.0 | 340.0 | 440.0 | 1.07× | 1.00× |"), "{page}");
+        // Ours first, then the peers by name, whatever order the results came in.
+        assert!(page.find("| 16B | fastwebsockets |").unwrap() < page.find("| 16B | tungstenite |").unwrap());
         // Echo, with what its file did not record said so.
         assert!(
             page.contains("| noio-ws (std) | 1 | 16B | pipelined | 123,456 | 8.2 µs | 20.0 µs |"),
             "{page}"
         );
         assert!(page.contains("at commit not recorded on 2026-12-01 20:00 UTC, 2 s per configuration"));
+        let echo_plot = &plots.iter().find(|(name, _)| name == "echo.svg").unwrap().1;
+        // Three configurations, each library measured in two: the background, two swatches, four bars.
+        assert_eq!(echo_plot.matches("<rect").count(), 1 + 2 + 4);
+        assert!(echo_plot.contains(">16 conn</text>") && echo_plot.contains(">16KiB</text>"));
         // Each source's runs and the machines.
         assert!(page.contains("- `cargo xtask bench` at commit `abc1234` on 2026-12-01 21:00 UTC (5 cells)"));
         assert!(page.contains("- `cargo xtask bench --instructions 16B` at commit `def5678-dirty` on 2026-12-01 21:00 UTC (3 cells)"));
@@ -570,6 +591,8 @@ mod tests {
         ));
         assert!(page.contains("- echo: Echo CPU\n"));
         assert!(!page.contains("Not measured yet") && !page.contains("Not run"));
+        // The crates' own benches stay out: no peers.
+        assert!(!page.contains("apply_mask") && !page.contains("| mask |"));
         let names: Vec<&str> = plots.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, ["decode-binary.svg", "encode-binary.svg", "echo.svg"]);
         for (_, svg) in &plots {
@@ -586,6 +609,14 @@ mod tests {
         assert!(page.contains("Not run: run `cargo xtask bench --echo`"));
         assert!(page.contains("Nothing measured yet."));
         assert!(!page.contains("GiB/s |") && !page.contains("×"));
+    }
+
+    #[test]
+    fn criterion_results_without_peer_workloads_are_not_measured_yet() {
+        let own = timed("mask", "16", "noio-ws apply_mask", 5.0, Some(("memcpy", 1.5)));
+        let (page, plots) = render(&Sources { timed: Some(vec![own]), counted: None, echo: None });
+        assert!(plots.is_empty());
+        assert_eq!(page.matches("Not measured yet: run `cargo xtask bench`, then").count(), 2);
     }
 
     #[test]
