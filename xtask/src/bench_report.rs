@@ -127,12 +127,14 @@ fn medians(page: &mut String, plots: &mut Vec<(String, String)>, timed: Option<&
          message; and the payload bytes of an iteration over that median: the throughput. The \
          fastest of each size is in bold.\n",
     );
+    // A library's colour is its place among all the libraries, the same in every plot.
+    let every_library = libraries(timed.iter().map(|c| c.library.as_str()));
     for workload in in_order(timed.iter().map(|c| c.workload.as_str())) {
         let cells: Vec<&Timed> = timed.iter().filter(|c| c.workload == workload).collect();
         let libraries = libraries(cells.iter().map(|c| c.library.as_str()));
         let sizes = workload_sizes(cells.iter().map(|c| (workload, c.size.as_str())));
         let file = format!("{}.svg", workload.replace('/', "-"));
-        plots.push((file.clone(), throughput_plot(workload, &cells, &libraries)));
+        plots.push((file.clone(), throughput_plot(workload, &cells, &libraries, &every_library)));
         let _ = write!(
             page,
             "\n### {workload}\n\n![{workload}: throughput by message size](benchmarks/{file})\n\n"
@@ -180,7 +182,7 @@ fn gib_per_s(bytes: f64, ns: f64) -> f64 {
     bytes / ns / 1.073_741_824
 }
 
-fn throughput_plot(workload: &str, cells: &[&Timed], libraries: &[&str]) -> String {
+fn throughput_plot(workload: &str, cells: &[&Timed], libraries: &[&str], every_library: &[&str]) -> String {
     let series = libraries
         .iter()
         .map(|library| {
@@ -190,7 +192,8 @@ fn throughput_plot(workload: &str, cells: &[&Timed], libraries: &[&str]) -> Stri
                 .filter_map(|c| Some((size_bytes(&c.size)?, gib_per_s(c.bytes?, c.median_ns))))
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Series { name: library.to_string(), points }
+            let colour = every_library.iter().position(|l| l == library).unwrap_or(0);
+            Series { name: library.to_string(), colour, points }
         })
         .collect();
     let x_ticks = workload_sizes(cells.iter().map(|c| (workload, c.size.as_str())))
@@ -598,6 +601,10 @@ mod tests {
         for (_, svg) in &plots {
             check_svg(svg);
         }
+        // tungstenite keeps its colour (the second) where it is the only line.
+        let (decode, encode) = (&plots[0].1, &plots[1].1);
+        assert!(decode.contains("stroke=\"#1f6fc4\"") && decode.contains("stroke=\"#d6402b\""));
+        assert!(encode.contains("stroke=\"#d6402b\"") && !encode.contains("#1f6fc4"));
     }
 
     #[test]

@@ -16,9 +16,12 @@ const RIGHT: f64 = 190.0; // the legend's room
 const TOP: f64 = 50.0;
 const BOTTOM: f64 = 70.0;
 
-/// One line: a name for the legend and its points (x, y).
+/// One line: a name for the legend, its colour and its points (x, y).
 pub(crate) struct Series {
     pub(crate) name: String,
+    /// An index into the palette, so that a line can keep its colour from
+    /// one chart to the next.
+    pub(crate) colour: usize,
     pub(crate) points: Vec<(f64, f64)>,
 }
 
@@ -120,17 +123,18 @@ fn y_position(value: f64, y_max: f64) -> f64 {
     HEIGHT - BOTTOM - value / y_max * (HEIGHT - BOTTOM - TOP)
 }
 
-/// The legend, right of the plot: a swatch and a name per series.
-fn legend(svg: &mut String, width: f64, names: &[&str]) {
+/// The legend, right of the plot: a swatch and a name per series, each
+/// with its colour's index.
+fn legend(svg: &mut String, width: f64, names: &[(&str, usize)]) {
     let x = width - RIGHT + 16.0;
-    for (i, name) in names.iter().enumerate() {
+    for (i, (name, colour)) in names.iter().enumerate() {
         let y = TOP + 10.0 + i as f64 * 22.0;
         let _ = writeln!(
             svg,
             "<rect x=\"{x}\" y=\"{:.1}\" width=\"18\" height=\"10\" fill=\"{}\"/>\n\
              <text x=\"{}\" y=\"{:.1}\" fill=\"#111111\">{}</text>",
             y - 9.0,
-            PALETTE[i % PALETTE.len()],
+            PALETTE[colour % PALETTE.len()],
             x + 24.0,
             y,
             escape(name)
@@ -174,8 +178,8 @@ pub(crate) fn line_chart(chart: &LineChart) -> String {
         HEIGHT - 20.0,
         escape(&chart.x_label)
     );
-    for (i, series) in chart.series.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
+    for series in &chart.series {
+        let colour = PALETTE[series.colour % PALETTE.len()];
         let points: Vec<(f64, f64)> =
             series.points.iter().map(|&(x, y)| (x_at(x), y_position(y, y_max))).collect();
         let line: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
@@ -188,7 +192,7 @@ pub(crate) fn line_chart(chart: &LineChart) -> String {
             let _ = writeln!(svg, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{colour}\"/>");
         }
     }
-    let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<(&str, usize)> = chart.series.iter().map(|s| (s.name.as_str(), s.colour)).collect();
     legend(&mut svg, WIDTH, &names);
     svg + "</svg>\n"
 }
@@ -230,7 +234,8 @@ pub(crate) fn bar_chart(chart: &BarChart) -> String {
             );
         }
     }
-    let names: Vec<&str> = chart.series.iter().map(|(name, _)| name.as_str()).collect();
+    let names: Vec<(&str, usize)> =
+        chart.series.iter().enumerate().map(|(i, (name, _))| (name.as_str(), i)).collect();
     legend(&mut svg, width, &names);
     svg + "</svg>\n"
 }
@@ -321,9 +326,14 @@ pub(crate) mod tests {
             series: vec![
                 Series {
                     name: "noio-ws".to_string(),
+                    colour: 0,
                     points: vec![(16.0, 0.4), (1024.0, 5.0), (1_048_576.0, 9.5)],
                 },
-                Series { name: "tungstenite".to_string(), points: vec![(16.0, 0.1), (1_048_576.0, 3.0)] },
+                Series {
+                    name: "tungstenite".to_string(),
+                    colour: 5,
+                    points: vec![(16.0, 0.1), (1_048_576.0, 3.0)],
+                },
             ],
         };
         let svg = line_chart(&chart);
@@ -332,6 +342,8 @@ pub(crate) mod tests {
         assert!(svg.contains("fill=\"#ffffff\""));
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches("<circle").count(), 5);
+        // Each line in its own colour, the same in the legend.
+        assert_eq!(svg.matches(PALETTE[5]).count(), 1 + 2 + 1);
         assert!(
             svg.contains(">noio-ws</text>") && svg.contains(">1MiB</text>") && svg.contains(">GiB/s</text>")
         );
