@@ -14,6 +14,17 @@
 //! work alone, split into copying (memcpy, memmove, memset and their
 //! variants, where `rep movsb` runs) and the rest, with each total's ratio to
 //! the best peer's. The counts are deterministic, unlike the times.
+//!
+//! Both save what they measured in `<target>/noio-bench/` (`criterion.json`,
+//! `instructions.json`; see [`crate::bench_results`]), merged cell by cell
+//! into what earlier runs saved, each cell with its run's command, commit,
+//! date and machine.
+//!
+//! `cargo xtask bench --report` writes `docs/benchmarks.md` and its plots
+//! from those results and `echo.json` (see [`crate::bench_report`]); alone
+//! it measures nothing, beside other arguments it runs them first:
+//! `cargo xtask bench --instructions 16B --report`, or
+//! `cargo xtask bench --report -- [CRITERION ARGS...]` for criterion.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -23,14 +34,35 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+use crate::bench_results::{self, Counted, Timed};
 use crate::cmd::{self, Cmd};
+use crate::provenance::Provenance;
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if args.iter().any(|a| a == "--deflate-backends") {
         return crate::deflate_backends::run();
     }
+    // `--report` writes the page after whatever else the line asks to run;
+    // alone, it only rewrites the page from the saved results.
+    let report = args.iter().any(|a| a == "--report");
+    let args: Vec<String> = args.iter().filter(|a| *a != "--report").cloned().collect();
+    if !(report && args.is_empty()) {
+        measure(&args)?;
+    }
+    if report {
+        crate::bench_report::run()?;
+    }
+    Ok(())
+}
+
+/// Runs the criterion benches, or with `--instructions` the callgrind
+/// counts, prints them and saves them for `--report`.
+fn measure(args: &[String]) -> Result<(), String> {
+    // A leading `--` (`cargo xtask bench --report -- FILTER`) only separates.
+    let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
+    let run = Provenance::now(args);
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--instructions") {
-        return instructions(filters);
+        return instructions(filters, &run);
     }
     let mut bench = Cmd::new("cargo").args(["bench", "--workspace", "--bench", "*"]);
     if !args.is_empty() {
@@ -38,15 +70,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     let started = SystemTime::now();
     bench.run()?;
-    report(&target_dir().join("criterion"), started)
+    let cells = print_medians(&target_dir().join("criterion"), started, &run)?;
+    bench_results::save(bench_results::CRITERION, cells)
 }
 
 /// Cargo's target directory: `CARGO_TARGET_DIR` when set, else `target`.
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }
 
-fn is_ours(function: &str) -> bool {
+pub(crate) fn is_ours(function: &str) -> bool {
     function.starts_with("noio-ws")
 }
 
@@ -60,9 +93,10 @@ struct Measured {
     written: Option<SystemTime>,
 }
 
-/// Prints the benchmarks measured since `since`: a filtered run leaves the
-/// others' older results in place, and those are not this run's.
-fn report(root: &Path, since: SystemTime) -> Result<(), String> {
+/// Prints the benchmarks measured since `since` (a filtered run leaves the
+/// others' older results in place, and those are not this run's) and
+/// returns them as cells of `run`.
+fn print_medians(root: &Path, since: SystemTime, run: &Provenance) -> Result<Vec<Timed>, String> {
     let mut groups: BTreeMap<String, Vec<Measured>> = BTreeMap::new();
     collect(root, since, &mut groups)?;
     // Benchmarks in the order they ran (so sizes come in their order), not by name.
@@ -70,6 +104,7 @@ fn report(root: &Path, since: SystemTime) -> Result<(), String> {
     groups.sort_by_key(|(_, entries)| entries.iter().filter_map(|m| m.written).min());
     // (benchmark, ours, best peer, ratio) for the summary.
     let mut summary = Vec::new();
+    let mut cells = Vec::new();
     for (bench, mut entries) in groups {
         entries.sort_by(|a, b| {
             (!is_ours(&a.function), a.median_ns).partial_cmp(&(!is_ours(&b.function), b.median_ns)).unwrap()
@@ -83,11 +118,25 @@ fn report(root: &Path, since: SystemTime) -> Result<(), String> {
                 .unwrap_or_default();
             println!("  {:<30} {:>12} {rate}", m.function, human(m.median_ns));
         }
-        let Some(best) = best_peer else { continue };
-        for m in entries.iter().filter(|m| is_ours(&m.function)) {
-            let ratio = best.median_ns / m.median_ns;
-            println!("  ratio: {} is {ratio:.2}x as fast as the best peer, {}", m.function, best.function);
-            summary.push((bench.clone(), m.function.clone(), best.function.clone(), ratio));
+        // Groups are named `WORKLOAD/SIZE`: `decode/binary/16B`.
+        let (workload, size) = bench.rsplit_once('/').unwrap_or((&bench, ""));
+        for m in &entries {
+            let vs_best = best_peer
+                .filter(|_| is_ours(&m.function))
+                .map(|best| (best.function.clone(), best.median_ns / m.median_ns));
+            if let Some((best, ratio)) = &vs_best {
+                println!("  ratio: {} is {ratio:.2}x as fast as the best peer, {best}", m.function);
+                summary.push((bench.clone(), m.function.clone(), best.clone(), *ratio));
+            }
+            cells.push(Timed {
+                workload: workload.to_string(),
+                size: size.to_string(),
+                library: m.function.clone(),
+                bytes: m.bytes,
+                median_ns: m.median_ns,
+                vs_best,
+                run: run.clone(),
+            });
         }
     }
     if !summary.is_empty() {
@@ -98,7 +147,7 @@ fn report(root: &Path, since: SystemTime) -> Result<(), String> {
             println!("  {bench:<28} {ours:<22} {ratio:>6.2}x  vs {peer}");
         }
     }
-    Ok(())
+    Ok(cells)
 }
 
 /// Walks criterion's output for `new/` directories (each benchmark's latest
@@ -155,7 +204,7 @@ fn read_one(new: &Path) -> Result<Option<(String, Measured)>, String> {
     Ok(Some((bench, Measured { function, median_ns, bytes, written: None })))
 }
 
-fn human(ns: f64) -> String {
+pub(crate) fn human(ns: f64) -> String {
     match ns {
         n if n >= 1e9 => format!("{:.3} s", n / 1e9),
         n if n >= 1e6 => format!("{:.3} ms", n / 1e6),
@@ -203,12 +252,12 @@ impl Row {
 
 /// What callgrind counted in one run: all instructions, and those in copy functions.
 #[derive(Clone, Copy)]
-struct Counted {
+struct Totals {
     total: u64,
     copy: u64,
 }
 
-fn instructions(filters: &[String]) -> Result<(), String> {
+fn instructions(filters: &[String], run: &Provenance) -> Result<(), String> {
     // callgrind_annotate --version exits 255 (3.19): that it starts is enough.
     let starts = |tool: &str| Command::new(tool).arg("--version").stdout(Stdio::null()).status().is_ok();
     for tool in ["valgrind", "callgrind_annotate"] {
@@ -255,7 +304,17 @@ fn instructions(filters: &[String]) -> Result<(), String> {
         }
     }
     print_instructions(&table);
-    Ok(())
+    let cells = table.iter().flat_map(|block| {
+        block.rows.iter().map(|row| Counted {
+            workload: block.workload.clone(),
+            size: block.size.clone(),
+            library: row.library.clone(),
+            copy: row.copy,
+            rest: row.rest,
+            run: run.clone(),
+        })
+    });
+    bench_results::save(bench_results::INSTRUCTIONS, cells.collect())
 }
 
 /// Builds the counting example in the bench profile (optimised, with debug
@@ -309,7 +368,7 @@ fn list_cells(counter: &Path) -> Result<Vec<Cell>, String> {
 }
 
 /// Runs one cell (or its setup alone) under callgrind and counts it.
-fn count(counter: &Path, out_dir: &Path, cell: &Cell, setup_only: bool) -> Result<Counted, String> {
+fn count(counter: &Path, out_dir: &Path, cell: &Cell, setup_only: bool) -> Result<Totals, String> {
     let name = format!(
         "{}-{}-{}{}.out",
         cell.library.replace(' ', "_"),
@@ -349,7 +408,7 @@ fn count(counter: &Path, out_dir: &Path, cell: &Cell, setup_only: bool) -> Resul
 
 /// The program's total and the instructions of the copy functions, from
 /// `callgrind_annotate`'s per-function listing (`COUNT  file:function [object]`).
-fn parse_annotated(text: &str) -> Option<Counted> {
+fn parse_annotated(text: &str) -> Option<Totals> {
     let mut total = None;
     let mut copy = 0;
     for line in text.lines() {
@@ -366,7 +425,7 @@ fn parse_annotated(text: &str) -> Option<Counted> {
             }
         }
     }
-    total.map(|total| Counted { total, copy })
+    total.map(|total| Totals { total, copy })
 }
 
 /// A function that copies or fills memory: libc's memcpy, memmove, memset

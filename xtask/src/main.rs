@@ -7,8 +7,10 @@
 //! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints each
 //!   of ours against the best peer; `bench --instructions [FILTER...]` counts
 //!   instructions per message under callgrind for each library, workload and
-//!   size of `crates/bench` (copies apart); `bench --deflate-backends`
-//!   compares the deflate backends flate2 offers.
+//!   size of `crates/bench` (copies apart); both save their results, and
+//!   `bench --report` writes `docs/benchmarks.md` from them (after running
+//!   whatever else the line names); `bench --deflate-backends` compares the
+//!   deflate backends flate2 offers.
 //! - `autobahn [--full] [--all-modes]`: the Autobahn Testsuite against both roles;
 //!   fails unless strict (`--full`: all 517 cases, else the slowest compression
 //!   cases are left out; the server runs in every delivery mode, with `--full`
@@ -17,9 +19,13 @@
 
 mod autobahn;
 mod bench;
+mod bench_report;
+mod bench_results;
 mod cmd;
 mod deflate_backends;
 mod fuzz;
+mod provenance;
+mod svg;
 
 use std::process::ExitCode;
 
@@ -37,7 +43,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --deflate-backends] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --deflate-backends] [--report] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }
