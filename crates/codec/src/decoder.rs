@@ -232,6 +232,71 @@ impl FrameDecoder {
         Ok(Some(DecodedFrame { header, payload: buf.split_to(payload_len).freeze() }))
     }
 
+    /// Appends to `buf` the bytes at the front of `src` that belong to a
+    /// frame arriving over several reads, unmasking its payload as it is
+    /// copied, so those bytes are read and written once instead of copied and
+    /// then unmasked in a second pass. Returns how many bytes of `src` it
+    /// took; the caller appends the rest as they are.
+    ///
+    /// It takes the rest of the payload of the frame
+    /// [`decode`](FrameDecoder::decode) is waiting on, when `buf` holds just
+    /// that payload so far (as `decode` left it). With no frame part way in
+    /// and `buf` empty, it takes a data frame that `src` begins and ends
+    /// part way through: its header (kept, as `decode` would) and its payload
+    /// so far. Otherwise, and for a header that `decode` would refuse (which
+    /// `decode` then reports), it takes nothing. Either way `decode` and
+    /// [`decode_chunk`](FrameDecoder::decode_chunk) then give what they would
+    /// have given for the bytes appended as they were.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use noio_ws_codec::FrameDecoder;
+    ///
+    /// // RFC 6455 section 5.7's masked "Hello", arriving in two reads.
+    /// let wire = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+    /// let (mut decoder, mut buf) = (FrameDecoder::new(), BytesMut::new());
+    /// for read in [&wire[..8], &wire[8..]] {
+    ///     let taken = decoder.extend(&mut buf, read);
+    ///     buf.extend_from_slice(&read[taken..]);
+    /// }
+    /// assert_eq!(&buf[..], b"Hello", "unmasked as it was copied");
+    /// assert_eq!(&decoder.decode(&mut buf).unwrap().unwrap().payload[..], b"Hello");
+    /// ```
+    pub fn extend(&mut self, buf: &mut BytesMut, src: &[u8]) -> usize {
+        let mut taken = 0;
+        if self.partial.is_none() {
+            if !buf.is_empty() {
+                return 0;
+            }
+            let Ok(Some((header, header_len, payload_len))) = self.parse_header(src) else {
+                return 0;
+            };
+            // A frame wholly in `src` is left to `decode`, which hands it out
+            // with no state kept; control frames come whole, never in pieces.
+            if src.len() - header_len >= payload_len || header.opcode.is_control() {
+                return 0;
+            }
+            self.partial = Some(PartialFrame { header, done: 0, chunked: false });
+            taken = header_len;
+        }
+        let Some(PartialFrame { header, done, chunked: false }) = &mut self.partial else {
+            return taken;
+        };
+        if buf.len() as u64 != *done {
+            return taken;
+        }
+        let rest = &src[taken..];
+        let take =
+            usize::try_from(header.payload_len - *done).map_or(rest.len(), |left| left.min(rest.len()));
+        match header.mask {
+            // Only the key's phase matters; a u64 offset modulo 4 fits any usize.
+            Some(mask) => crate::mask::extend_masked_at(buf, &rest[..take], mask, (*done % 4) as usize),
+            None => buf.extend_from_slice(&rest[..take]),
+        }
+        *done += take as u64;
+        taken + take
+    }
+
     /// Takes the next piece of a frame off the front of `buf`.
     ///
     /// A frame whose bytes are all buffered comes as one chunk. Otherwise each
@@ -248,7 +313,9 @@ impl FrameDecoder {
                         return Err(DecodeError::BufferShrank);
                     }
                     let payload = buf.split_to(done as usize).freeze();
-                    self.partial = Some(PartialFrame { header, done, chunked: true });
+                    // `extend` may have taken the whole payload.
+                    self.partial =
+                        (done < header.payload_len).then_some(PartialFrame { header, done, chunked: true });
                     return Ok(Some(FrameChunk { header, offset: 0, payload }));
                 }
                 (header, done, !chunked)
@@ -463,5 +530,53 @@ mod tests {
         let ping = decoder.decode_chunk(&mut buf).unwrap().unwrap();
         assert!(ping.is_first() && ping.is_last());
         assert_eq!(&ping.payload[..], b"hi");
+    }
+
+    /// A masked binary frame with `len` payload bytes of value 9, and its
+    /// payload as sent.
+    fn masked_frame(len: u8) -> Vec<u8> {
+        let mut wire = vec![0x82, 0x80 | len, 1, 2, 3, 4];
+        wire.extend((0..len).map(|i| 9 ^ [1, 2, 3, 4][usize::from(i) % 4]));
+        wire
+    }
+
+    #[test]
+    fn extend_takes_only_what_it_can_unmask_on_the_way_in() {
+        let wire = masked_frame(20);
+        // A frame wholly in the read is left to decode.
+        assert_eq!(FrameDecoder::new().extend(&mut BytesMut::new(), &wire), 0);
+        // So are bytes behind others not yet decoded.
+        assert_eq!(FrameDecoder::new().extend(&mut BytesMut::from(&b"x"[..]), &wire[..10]), 0);
+        // A control frame, even split, comes whole from decode.
+        let ping = [0x89, 0x82, 1, 2, 3, 4, 0, 0];
+        assert_eq!(FrameDecoder::new().extend(&mut BytesMut::new(), &ping[..7]), 0);
+        // A header over the limit is decode's to refuse.
+        let mut limited = FrameDecoder::with_max_frame_len(10);
+        assert_eq!(limited.extend(&mut BytesMut::new(), &wire[..10]), 0);
+        assert!(limited.decode(&mut BytesMut::from(&wire[..10])).is_err());
+        // A split data frame: header and payload so far, then the rest.
+        let (mut decoder, mut buf) = (FrameDecoder::new(), BytesMut::new());
+        assert_eq!(decoder.extend(&mut buf, &wire[..10]), 10);
+        assert_eq!(&buf[..], [9; 4]);
+        assert_eq!(decoder.extend(&mut buf, &wire[10..]), 16);
+        let frame = decoder.decode(&mut buf).unwrap().unwrap();
+        assert_eq!(&frame.payload[..], [9; 20]);
+    }
+
+    #[test]
+    fn decode_chunk_after_extend_took_the_whole_payload_moves_on() {
+        // Regression: a frame whose payload `extend` took whole, handed out
+        // by decode_chunk, must not leave the decoder mid-frame.
+        let mut wire = masked_frame(20);
+        let (mut decoder, mut buf) = (FrameDecoder::new(), BytesMut::new());
+        assert_eq!(decoder.extend(&mut buf, &wire[..10]), 10);
+        assert_eq!(decoder.extend(&mut buf, &wire[10..]), 16);
+        let chunk = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert!(chunk.is_last());
+        assert_eq!(&chunk.payload[..], [9; 20]);
+        wire = masked_frame(3);
+        buf.extend_from_slice(&wire);
+        let next = decoder.decode_chunk(&mut buf).unwrap().unwrap();
+        assert_eq!(&next.payload[..], [9; 3]);
     }
 }

@@ -12,7 +12,8 @@ const FUZZ_MAX_FRAME_LEN: u64 = 4096;
 
 /// The `frame_decode` target: the first byte picks a read size, the rest is
 /// the stream. Checks that decoding never panics, that any read size, whole
-/// frames and chunked delivery all agree, that buffered memory stays within
+/// frames and chunked delivery all agree, with reads appended as they are or
+/// through `FrameDecoder::extend` (unmasked as they are copied in), that buffered memory stays within
 /// the limit, and that re-encoding the frames reproduces the input exactly
 /// (decoding accepts only minimal length encodings, so the encoding is unique).
 pub fn frame_decode(data: &[u8]) {
@@ -21,18 +22,23 @@ pub fn frame_decode(data: &[u8]) {
     };
     let read_size = usize::from(seed % 64) + 1;
 
-    let (all_at_once, err) = decode_whole(stream, stream.len().max(1));
-    let (in_reads, err_in_reads) = decode_whole(stream, read_size);
+    let (all_at_once, err) = decode_whole(stream, stream.len().max(1), false);
+    let (in_reads, err_in_reads) = decode_whole(stream, read_size, false);
     assert_eq!(all_at_once, in_reads, "read size {read_size} changed the frames");
     assert_eq!(err, err_in_reads);
+    let (extended, err_extended) = decode_whole(stream, read_size, true);
+    assert_eq!(all_at_once, extended, "extend changed the frames");
+    assert_eq!(err, err_extended);
 
     let (short_first, err_short) = decode_short_first(stream, read_size);
     assert_eq!(all_at_once, short_first, "the short path changed the frames");
     assert_eq!(err, err_short);
 
-    let (from_chunks, err_chunks) = decode_chunked(stream, read_size);
-    assert_eq!(all_at_once, from_chunks, "chunked delivery changed the frames");
-    assert_eq!(err, err_chunks);
+    for extend in [false, true] {
+        let (from_chunks, err_chunks) = decode_chunked(stream, read_size, extend);
+        assert_eq!(all_at_once, from_chunks, "chunked delivery changed the frames (extend: {extend})");
+        assert_eq!(err, err_chunks);
+    }
 
     let mut reencoded = BytesMut::new();
     for frame in &all_at_once {
@@ -42,7 +48,7 @@ pub fn frame_decode(data: &[u8]) {
             .expect("a decoded frame re-encodes");
     }
     assert_eq!(&reencoded[..], &stream[..reencoded.len()], "re-encoding differs from the input");
-    let (again, _) = decode_whole(&reencoded, reencoded.len().max(1));
+    let (again, _) = decode_whole(&reencoded, reencoded.len().max(1), false);
     assert_eq!(all_at_once, again);
 }
 
@@ -74,14 +80,21 @@ fn decode_short_first(stream: &[u8], read_size: usize) -> (Vec<DecodedFrame>, Op
     (frames, None)
 }
 
+/// Appends `read` to `buf`, through [`FrameDecoder::extend`] first when
+/// `extend` (what it does not take is appended as it is).
+fn take_in(decoder: &mut FrameDecoder, buf: &mut BytesMut, read: &[u8], extend: bool) {
+    let taken = if extend { decoder.extend(buf, read) } else { 0 };
+    buf.extend_from_slice(&read[taken..]);
+}
+
 /// Whole frames from `stream` fed `read_size` bytes at a time, and the error
 /// that stopped decoding, if any.
-fn decode_whole(stream: &[u8], read_size: usize) -> (Vec<DecodedFrame>, Option<DecodeError>) {
+fn decode_whole(stream: &[u8], read_size: usize, extend: bool) -> (Vec<DecodedFrame>, Option<DecodeError>) {
     let mut decoder = FrameDecoder::with_max_frame_len(FUZZ_MAX_FRAME_LEN);
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
     for read in stream.chunks(read_size) {
-        buf.extend_from_slice(read);
+        take_in(&mut decoder, &mut buf, read, extend);
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => frames.push(frame),
@@ -95,13 +108,13 @@ fn decode_whole(stream: &[u8], read_size: usize) -> (Vec<DecodedFrame>, Option<D
 }
 
 /// The same, through `decode_chunk`, reassembling each frame from its chunks.
-fn decode_chunked(stream: &[u8], read_size: usize) -> (Vec<DecodedFrame>, Option<DecodeError>) {
+fn decode_chunked(stream: &[u8], read_size: usize, extend: bool) -> (Vec<DecodedFrame>, Option<DecodeError>) {
     let mut decoder = FrameDecoder::with_max_frame_len(FUZZ_MAX_FRAME_LEN);
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
     let mut current: Option<(crate::FrameHeader, BytesMut)> = None;
     for read in stream.chunks(read_size) {
-        buf.extend_from_slice(read);
+        take_in(&mut decoder, &mut buf, read, extend);
         loop {
             let chunk = match decoder.decode_chunk(&mut buf) {
                 Ok(Some(chunk)) => chunk,

@@ -117,6 +117,14 @@ pub(crate) fn extend_masked(dst: &mut BytesMut, src: &[u8], mask: Mask) {
     extend_long(dst, src, mask.0);
 }
 
+/// Appends `src` masked from payload offset `offset` to `dst` in one pass:
+/// the payload of a frame arriving over several reads, unmasked as it is
+/// copied in.
+#[inline]
+pub(crate) fn extend_masked_at(dst: &mut BytesMut, src: &[u8], mask: Mask, offset: usize) {
+    extend_long(dst, src, mask.phased(offset));
+}
+
 /// Appends a short frame: the header's first two bytes `head` and the key
 /// (together its six-byte masked header), then `src` (at most 125 bytes)
 /// masked with `mask` from offset 0, both in one pass into `dst`'s

@@ -41,13 +41,21 @@ fn encode(frames: &[DecodedFrame]) -> BytesMut {
     out
 }
 
-/// Feeds `wire` to a decoder in pieces ending at `cuts` and collects whole frames.
-fn decode_split(wire: &[u8], cuts: &[usize]) -> Vec<DecodedFrame> {
+/// Appends `piece` to `buf`: through `FrameDecoder::extend` (what it does
+/// not take is appended as it is), or as it is.
+fn take_in(decoder: &mut FrameDecoder, buf: &mut BytesMut, piece: &[u8], extend: bool) {
+    let taken = if extend { decoder.extend(buf, piece) } else { 0 };
+    buf.extend_from_slice(&piece[taken..]);
+}
+
+/// Feeds `wire` to a decoder in pieces ending at `cuts` (through `extend`
+/// when asked) and collects whole frames.
+fn decode_split(wire: &[u8], cuts: &[usize], extend: bool) -> Vec<DecodedFrame> {
     let mut decoder = FrameDecoder::new();
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
     for piece in pieces(wire, cuts) {
-        buf.extend_from_slice(piece);
+        take_in(&mut decoder, &mut buf, piece, extend);
         while let Some(frame) = decoder.decode(&mut buf).unwrap() {
             frames.push(frame);
         }
@@ -57,13 +65,13 @@ fn decode_split(wire: &[u8], cuts: &[usize]) -> Vec<DecodedFrame> {
 }
 
 /// The same through `decode_chunk`, reassembling each frame from its chunks.
-fn decode_chunks_split(wire: &[u8], cuts: &[usize]) -> Vec<DecodedFrame> {
+fn decode_chunks_split(wire: &[u8], cuts: &[usize], extend: bool) -> Vec<DecodedFrame> {
     let mut decoder = FrameDecoder::new();
     let mut buf = BytesMut::new();
     let mut frames = Vec::new();
     let mut parts: Vec<FrameChunk> = Vec::new();
     for piece in pieces(wire, cuts) {
-        buf.extend_from_slice(piece);
+        take_in(&mut decoder, &mut buf, piece, extend);
         while let Some(chunk) = decoder.decode_chunk(&mut buf).unwrap() {
             let last = chunk.is_last();
             parts.push(chunk);
@@ -141,15 +149,19 @@ proptest! {
     #[test]
     fn frame_encode_then_decode_is_identity(frame in frame()) {
         let wire = encode(std::slice::from_ref(&frame));
-        prop_assert_eq!(decode_split(&wire, &[]), vec![frame]);
+        prop_assert_eq!(decode_split(&wire, &[], false), vec![frame]);
     }
 
     #[test]
     fn any_split_gives_the_same_frames(frames in prop::collection::vec(frame(), 1..8),
                                        cuts in prop::collection::vec(any::<usize>(), 0..40)) {
         let wire = encode(&frames);
-        prop_assert_eq!(&decode_split(&wire, &cuts), &frames);
-        prop_assert_eq!(&decode_chunks_split(&wire, &cuts), &frames);
+        // Appended as they are, or through `extend` (payloads unmasked as
+        // they are copied in): the same frames either way.
+        for extend in [false, true] {
+            prop_assert_eq!(&decode_split(&wire, &cuts, extend), &frames);
+            prop_assert_eq!(&decode_chunks_split(&wire, &cuts, extend), &frames);
+        }
     }
 
     #[test]

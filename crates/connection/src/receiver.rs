@@ -61,6 +61,10 @@ pub(crate) struct Receiver {
     /// without them and they are never moved; they become `input` once the
     /// frame is taken. Empty unless `input` holds just that frame's rest.
     next: BytesMut,
+    /// The decoder of `next`, which starts decoding (unmasking as it copies)
+    /// a frame that begins in `next` while `decoder` still holds the frame
+    /// in `input`; it becomes `decoder` with `next`.
+    next_decoder: FrameDecoder,
     /// Bytes at the front of `input` that make up the frame last lent out
     /// by reference (`next_message_ref`): dropped when the receiver is next
     /// used, as the borrow has ended by then.
@@ -93,6 +97,7 @@ impl Receiver {
             decoder: FrameDecoder::with_max_frame_len(config.max_frame_len),
             input: BytesMut::new(),
             next: BytesMut::new(),
+            next_decoder: FrameDecoder::with_max_frame_len(config.max_frame_len),
             lent: 0,
             read_len: FIRST_READ.min(config.max_read_len).max(1),
             incoming: None,
@@ -111,15 +116,35 @@ impl Receiver {
     /// Drops the frame lent out last, whose borrow has ended, and moves on
     /// to the bytes after a frame once it is taken. Every method that reads
     /// or changes `input` calls this first.
-    #[inline]
+    #[inline(always)]
     fn settle(&mut self) {
         if self.lent > 0 {
             self.input.advance(self.lent);
             self.lent = 0;
         }
-        if self.input.is_empty() && !self.next.is_empty() {
-            self.input = core::mem::take(&mut self.next);
+        if self.input.is_empty() {
+            self.move_to_next();
         }
+    }
+
+    /// Makes `next` the input once the frame in `input` is taken. Out of
+    /// line: `settle` runs for every message, this once for each read.
+    #[inline(never)]
+    fn move_to_next(&mut self) {
+        if self.decoder.is_between_frames() && self.has_next() {
+            // `input`'s frame is taken, so `decoder` is between frames: it
+            // becomes the next buffer's decoder, for its next frame.
+            self.input = core::mem::take(&mut self.next);
+            core::mem::swap(&mut self.decoder, &mut self.next_decoder);
+        }
+    }
+
+    /// True while bytes received after the frame in `input` wait in `next`:
+    /// some of them, or a header `next_decoder` took (the frame's payload
+    /// yet to come).
+    #[inline]
+    fn has_next(&self) -> bool {
+        !self.next.is_empty() || !self.next_decoder.is_between_frames()
     }
 
     /// Makes room for `additional` more bytes. The buffer grows with what
@@ -138,12 +163,15 @@ impl Receiver {
 
     /// Appends received bytes. Those past the end of a frame part way in
     /// start a buffer of their own (`next`): copied once, from `bytes`, and
-    /// never moved when the frame is split off.
+    /// never moved when the frame is split off. A frame arriving over
+    /// several reads is unmasked as it is copied in (`FrameDecoder::extend`):
+    /// its bytes are read and written once.
     pub(crate) fn take_in(&mut self, bytes: &[u8]) {
         self.settle();
-        if !self.next.is_empty() {
+        if self.has_next() {
             reserve_bounded(&mut self.next, bytes.len(), usize::MAX);
-            self.next.extend_from_slice(bytes);
+            let taken = self.next_decoder.extend(&mut self.next, bytes);
+            self.next.extend_from_slice(&bytes[taken..]);
             return;
         }
         let rest = self.decoder.partial_remaining(&self.input).and_then(|rest| usize::try_from(rest).ok());
@@ -156,10 +184,12 @@ impl Receiver {
         } else {
             self.reserve(this.len());
         }
-        self.input.extend_from_slice(this);
+        let taken = self.decoder.extend(&mut self.input, this);
+        self.input.extend_from_slice(&this[taken..]);
         if !after.is_empty() {
             self.next = BytesMut::with_capacity(room_for(after));
-            self.next.extend_from_slice(after);
+            let taken = self.next_decoder.extend(&mut self.next, after);
+            self.next.extend_from_slice(&after[taken..]);
         }
     }
 
@@ -189,7 +219,7 @@ impl Receiver {
         let lend = self.read_len;
         self.settle();
         // After a frame's end, reads go on in `next`.
-        let buf = if self.next.is_empty() {
+        let buf = if !self.has_next() {
             self.reserve(lend);
             &mut self.input
         } else {
@@ -221,6 +251,7 @@ impl Receiver {
     pub(crate) fn stop(&mut self) {
         self.input = BytesMut::new();
         self.next = BytesMut::new();
+        self.next_decoder = FrameDecoder::with_max_frame_len(self.decoder.max_frame_len());
         self.lent = 0;
         self.incoming = None;
         self.pending = None;

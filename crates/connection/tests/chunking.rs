@@ -157,3 +157,21 @@ proptest! {
         prop_assert_eq!(frames(receiver, &wire, &cuts), frames(receiver, &wire, &[]));
     }
 }
+
+/// Regression: a read that ends one frame and carries the next frame's
+/// header alone. The header was taken by the decoder of the buffer for the
+/// bytes after the frame, which stayed empty, and an empty buffer was taken
+/// for "nothing after the frame": the header was lost and the payload after
+/// it read as frames (a fragmented control frame, here).
+#[test]
+fn a_header_alone_after_a_frames_end_is_kept() {
+    let actions = [Action::Binary(vec![7; 40], 1), Action::Binary(vec![8; 40], 1)];
+    let wire = session(Role::Client, &actions);
+    let whole = receive(Role::Server, Delivery::WholeMessages, &wire, &[]);
+    // Masked frames of 6 + 40 bytes: the second read ends the first frame
+    // and holds the second's header exactly.
+    for delivery in [Delivery::WholeMessages, Delivery::Streaming, Delivery::Frames] {
+        assert_eq!(receive(Role::Server, delivery, &wire, &[6, 52]), whole, "{delivery:?}");
+    }
+    assert_eq!(receive_ref(Role::Server, &wire, &[6, 52]), whole);
+}

@@ -26,8 +26,10 @@ fn main() {
     let size = size_of::<Connection>();
     println!("size_of::<Connection>() = {size} bytes");
     // 648 since the receiver keeps the bytes after a frame's end in a buffer
-    // of their own (32 bytes), so they are never moved when it is split off.
-    assert!(size <= 656, "the connection grew to {size} bytes");
+    // of their own (32 bytes), so they are never moved when it is split off;
+    // 688 since that buffer has a decoder of its own (40 bytes), so a frame
+    // starting there is unmasked as it is copied in.
+    assert!(size <= 696, "the connection grew to {size} bytes");
     let event = size_of::<Event>();
     println!("size_of::<Event>() = {event} bytes");
     assert!(event <= 96, "the event grew to {event} bytes");
