@@ -290,7 +290,7 @@ impl FrameDecoder {
             usize::try_from(header.payload_len - *done).map_or(rest.len(), |left| left.min(rest.len()));
         match header.mask {
             // Only the key's phase matters; a u64 offset modulo 4 fits any usize.
-            Some(mask) => crate::mask::extend_masked_at(buf, &rest[..take], mask, (*done % 4) as usize),
+            Some(mask) => crate::extend_masked(buf, &rest[..take], mask, (*done % 4) as usize),
             None => buf.extend_from_slice(&rest[..take]),
         }
         *done += take as u64;

@@ -91,7 +91,7 @@ impl FrameEncoder {
         dst.extend_from_slice(&bytes[..len]);
         match header.mask {
             // Masked on the way in: the payload is read once and written once.
-            Some(mask) => crate::mask::extend_masked(dst, payload, mask),
+            Some(mask) => crate::extend_masked(dst, payload, mask, 0),
             None => dst.put_slice(payload),
         }
         Ok(())

@@ -12,8 +12,8 @@
 //! - [`FrameEncoder`] writes frames for a [`Role`], or only their headers for
 //!   a vectored `[header, payload]` write.
 //! - [`apply_mask`] masks or unmasks a payload, whole or piece by piece, with
-//!   the widest vector instructions the CPU has; [`apply_mask_copy`] masks
-//!   while copying.
+//!   the widest vector instructions the CPU has; [`apply_mask_copy`] and
+//!   [`extend_masked`] mask while copying.
 //! - [`OpCode`], [`CloseCode`] and [`Rsv`] are open newtypes: unknown
 //!   values are kept for the layers above to judge.
 //!
@@ -78,7 +78,7 @@ pub use encoder::FrameEncoder;
 pub use error::{ClosePayloadError, DecodeError, EncodeError};
 pub use frame::{DecodedFrame, FrameChunk};
 pub use header::{FrameHeader, HeaderStatus, MAX_HEADER_LEN, MAX_PAYLOAD_LEN};
-pub use mask::{Mask, apply_mask, apply_mask_copy};
+pub use mask::{Mask, apply_mask, apply_mask_copy, extend_masked};
 pub use opcode::{InvalidOpCode, OpCode};
 pub use role::Role;
 pub use rsv::Rsv;

@@ -109,19 +109,21 @@ pub fn apply_mask_copy(dst: &mut [u8], src: &[u8], mask: Mask, offset: usize) {
     }
 }
 
-/// Appends `src` masked from payload offset 0 to `dst`, reading `src` and
-/// writing `dst` once: the encoder's masked payload of a frame too long for
-/// [`extend_masked_short_frame`].
+/// Appends `src` XORed with `mask` to `dst`, where `src` starts `offset`
+/// bytes into the payload: copying and masking in one pass over memory, into
+/// `dst`'s spare capacity (no zeroing first). The encoder writes a client's
+/// payload this way; a receiver can unmask a payload as it copies it in.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use noio_ws_codec::{Mask, extend_masked};
+///
+/// let mut out = BytesMut::from(&b"> "[..]);
+/// extend_masked(&mut out, &[0x7f, 0x9f, 0x4d, 0x51, 0x58], Mask([0x37, 0xfa, 0x21, 0x3d]), 0);
+/// assert_eq!(&out[..], b"> Hello");
+/// ```
 #[inline]
-pub(crate) fn extend_masked(dst: &mut BytesMut, src: &[u8], mask: Mask) {
-    extend_long(dst, src, mask.0);
-}
-
-/// Appends `src` masked from payload offset `offset` to `dst` in one pass:
-/// the payload of a frame arriving over several reads, unmasked as it is
-/// copied in.
-#[inline]
-pub(crate) fn extend_masked_at(dst: &mut BytesMut, src: &[u8], mask: Mask, offset: usize) {
+pub fn extend_masked(dst: &mut BytesMut, src: &[u8], mask: Mask, offset: usize) {
     extend_long(dst, src, mask.phased(offset));
 }
 
@@ -139,7 +141,13 @@ pub(crate) fn extend_masked_short_frame(dst: &mut BytesMut, head: [u8; 2], src: 
 // Out of line so the short paths inline into their callers without them.
 #[inline(never)]
 fn xor_long(buf: &mut [u8], key: [u8; 4]) {
-    simd::xor(buf, key);
+    // XOR with a zero key leaves the bytes as they are. A receiver that
+    // unmasked a payload as it copied it in gives its frame a zero key so
+    // that the decoder does not pass over it again. Checked here, out of
+    // line, so the short path stays small enough to inline.
+    if key != [0; 4] {
+        simd::xor(buf, key);
+    }
 }
 
 #[inline(never)]

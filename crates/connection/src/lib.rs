@@ -54,6 +54,7 @@ mod event;
 mod frame;
 mod growth;
 mod incoming;
+mod input_copy;
 mod mask_keys;
 mod pipeline;
 mod receiver;

@@ -20,13 +20,12 @@ use core::ops::Range;
 use core::time::Duration;
 
 use noio_ws_codec::bytes::{Buf, Bytes, BytesMut};
-use noio_ws_codec::{
-    CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameHeader, HeaderStatus, OpCode, Role,
-};
+use noio_ws_codec::{CloseCode, ClosePayload, FrameChunk, FrameDecoder, FrameHeader, OpCode, Role};
 use noio_ws_registry::Registry;
 
 use crate::growth::reserve_bounded;
 use crate::incoming::IncomingMessage;
+use crate::input_copy::{append_unmasking, room_for};
 use crate::pipeline::{self, ActiveExtensions};
 use crate::utf8::Utf8Validator;
 use crate::{
@@ -163,15 +162,14 @@ impl Receiver {
 
     /// Appends received bytes. Those past the end of a frame part way in
     /// start a buffer of their own (`next`): copied once, from `bytes`, and
-    /// never moved when the frame is split off. A frame arriving over
-    /// several reads is unmasked as it is copied in (`FrameDecoder::extend`):
-    /// its bytes are read and written once.
+    /// never moved when the frame is split off. Payloads are unmasked as they
+    /// are copied in where that can be known ([`append`]): their bytes are
+    /// read and written once.
     pub(crate) fn take_in(&mut self, bytes: &[u8]) {
         self.settle();
         if self.has_next() {
             reserve_bounded(&mut self.next, bytes.len(), usize::MAX);
-            let taken = self.next_decoder.extend(&mut self.next, bytes);
-            self.next.extend_from_slice(&bytes[taken..]);
+            append(&mut self.next_decoder, &mut self.next, bytes);
             return;
         }
         let rest = self.decoder.partial_remaining(&self.input).and_then(|rest| usize::try_from(rest).ok());
@@ -184,12 +182,10 @@ impl Receiver {
         } else {
             self.reserve(this.len());
         }
-        let taken = self.decoder.extend(&mut self.input, this);
-        self.input.extend_from_slice(&this[taken..]);
+        append(&mut self.decoder, &mut self.input, this);
         if !after.is_empty() {
             self.next = BytesMut::with_capacity(room_for(after));
-            let taken = self.next_decoder.extend(&mut self.next, after);
-            self.next.extend_from_slice(&after[taken..]);
+            append(&mut self.next_decoder, &mut self.next, after);
         }
     }
 
@@ -621,35 +617,17 @@ impl Receiver {
     }
 }
 
-/// How many frame headers [`room_for`] follows into a read to find the frame
-/// it ends part way in. Past this many frames they are short, and so is the
-/// rest of the last one: moving it costs little.
-const ROOM_SCAN: usize = 8;
-
-/// The room a fresh buffer starting with `bytes` (which begin a frame) is
-/// given: `bytes`, or, when their last frame goes on past them by no more
-/// than what has arrived, up to that frame's end (growth bounded by what
-/// arrived, as everywhere). The rest of a frame spanning two reads then lands
-/// where its first bytes are, instead of those moving to the buffer's front
-/// to make room: with 16 KiB messages in 64 KiB reads, a quarter of every
-/// byte was copied twice. Longer frames grow by doubling, where large
-/// reallocations remap rather than copy.
-fn room_for(bytes: &[u8]) -> usize {
-    let mut at = 0;
-    for _ in 0..ROOM_SCAN {
-        let Ok(HeaderStatus::Complete(header, header_len)) = FrameHeader::decode(&bytes[at..]) else {
-            break;
-        };
-        let end = usize::try_from(header.payload_len)
-            .ok()
-            .and_then(|len| at.checked_add(header_len)?.checked_add(len));
-        match end {
-            Some(end) if end <= bytes.len() => at = end,
-            Some(end) if end - bytes.len() <= bytes.len() => return end,
-            _ => break,
-        }
+/// Appends `bytes` to `buf`, the buffer `decoder` decodes, unmasking what
+/// it can on the way: the frame spanning reads through the decoder
+/// (`FrameDecoder::extend`), or, into an empty buffer between frames, the
+/// long whole frames the bytes begin with ([`append_unmasking`]). The rest
+/// goes in as it is, to be unmasked in place by the decoder.
+fn append(decoder: &mut FrameDecoder, buf: &mut BytesMut, bytes: &[u8]) {
+    let mut taken = decoder.extend(buf, bytes);
+    if taken == 0 && buf.is_empty() && decoder.is_between_frames() {
+        taken = append_unmasking(buf, bytes, decoder.max_frame_len());
     }
-    bytes.len()
+    buf.extend_from_slice(&bytes[taken..]);
 }
 
 /// True when the 7- or 16-bit length of the frame at the front of `input`
@@ -676,70 +654,4 @@ fn single_frame_message(
         Utf8Validator::check_whole(&payload).map_err(|_| ProtocolError::InvalidUtf8)?;
     }
     Ok(Event::Message(Message { opcode: header.opcode, payload, rsv: header.rsv, time: cx.time }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::vec::Vec;
-
-    /// An unmasked binary frame of `len` payload bytes, its header as short
-    /// as the length allows.
-    fn frame(len: usize) -> Vec<u8> {
-        let mut out = match len {
-            0..=125 => alloc::vec![0x82, len as u8],
-            126..=0xFFFF => alloc::vec![0x82, 126, (len >> 8) as u8, len as u8],
-            _ => {
-                let mut head = alloc::vec![0x82, 127];
-                head.extend_from_slice(&(len as u64).to_be_bytes());
-                head
-            }
-        };
-        out.resize(out.len() + len, 7);
-        out
-    }
-
-    #[test]
-    fn room_for_reaches_the_end_of_the_frame_a_read_ends_in() {
-        // Three whole 16 KiB frames and the start of a fourth: room up to
-        // its end, so its rest lands behind its first bytes.
-        let mut read: Vec<u8> = (0..4).flat_map(|_| frame(16 << 10)).collect();
-        let whole = read.len();
-        read.truncate(whole - 100);
-        assert_eq!(room_for(&read), whole);
-    }
-
-    #[test]
-    fn room_for_is_bounded_by_what_arrived() {
-        // A frame declaring far more than arrived gets no room for it.
-        let read = &frame(1 << 20)[..64 << 10];
-        assert_eq!(room_for(read), 64 << 10);
-        // One declaring u64::MAX neither overflows nor reserves.
-        let mut huge = alloc::vec![0x82, 127];
-        huge.extend_from_slice(&u64::MAX.to_be_bytes());
-        huge.resize(4096, 0);
-        assert_eq!(room_for(&huge), 4096);
-    }
-
-    #[test]
-    fn room_for_a_read_of_whole_frames_or_a_split_header_is_the_read() {
-        let whole: Vec<u8> = (0..3).flat_map(|_| frame(200)).collect();
-        assert_eq!(room_for(&whole), whole.len());
-        let mut split = whole.clone();
-        split.extend_from_slice(&frame(300)[..1]);
-        assert_eq!(room_for(&split), split.len());
-        assert_eq!(room_for(&[]), 0);
-    }
-
-    #[test]
-    fn room_for_stops_following_short_frames() {
-        // Past ROOM_SCAN frames the last one's rest is not looked for.
-        // Frames of 12 bytes (2 of header), then 20 of a 52-byte frame.
-        let mut read: Vec<u8> = (0..ROOM_SCAN).flat_map(|_| frame(10)).collect();
-        read.extend_from_slice(&frame(50)[..20]);
-        assert_eq!(room_for(&read), read.len());
-        // One frame fewer before it, and it is found.
-        let read = &read[12..];
-        assert_eq!(room_for(read), read.len() + 32);
-    }
 }

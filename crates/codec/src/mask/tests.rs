@@ -134,12 +134,10 @@ fn public_functions_match_the_reference() {
             let mut dst = alloc::vec![0; len];
             apply_mask_copy(&mut dst, &src, KEY, offset);
             assert_eq!(dst, want, "apply_mask_copy len {len} offset {offset}");
-            if offset == 0 {
-                let mut out = BytesMut::from(&b"head"[..]);
-                extend_masked(&mut out, &src, KEY);
-                assert_eq!(out[..4], *b"head");
-                assert_eq!(out[4..], want, "extend_masked len {len}");
-            }
+            let mut out = BytesMut::from(&b"head"[..]);
+            extend_masked(&mut out, &src, KEY, offset);
+            assert_eq!(out[..4], *b"head");
+            assert_eq!(out[4..], want, "extend_masked len {len} offset {offset}");
         }
     }
 }
@@ -204,5 +202,15 @@ proptest! {
             path.extend(&mut out, src, phased);
             prop_assert_eq!(&out[..], &want[..], "{:?} extend", path);
         }
+    }
+}
+
+#[test]
+fn a_zero_key_leaves_bytes_as_they_are() {
+    for len in [0, 3, 63, 64, 65, 1000] {
+        let src = data(len);
+        let mut buf = src.clone();
+        apply_mask(&mut buf, Mask([0; 4]), 1);
+        assert_eq!(buf, src, "len {len}");
     }
 }
