@@ -161,10 +161,10 @@ impl IncomingRequest {
     /// and returns the 101 response to write with what the connection needs.
     pub fn accept(self, mut accept: Accept) -> Result<(Bytes, Accepted), HandshakeError> {
         let key = self.validate()?;
-        if let Some(protocol) = &accept.protocol {
-            if !self.protocols()?.contains(&protocol.as_str()) {
-                return Err(HandshakeError::ProtocolNotOffered(protocol.clone()));
-            }
+        if let Some(protocol) = &accept.protocol
+            && !self.protocols()?.contains(&protocol.as_str())
+        {
+            return Err(HandshakeError::ProtocolNotOffered(protocol.clone()));
         }
         let responses = accept.extensions.server_negotiate(&self.extension_offers()?)?;
         let mut headers = HeaderMap::new();
