@@ -15,8 +15,14 @@
 //! variants, where `rep movsb` runs) and the rest, with each total's ratio to
 //! the best peer's. The counts are deterministic, unlike the times.
 //!
-//! Both save what they measured in `<target>/noio-bench/` (`criterion.json`,
-//! `instructions.json`; see [`crate::bench_results`]), merged cell by cell
+//! `cargo xtask bench --paired [FILTER...] [--seconds S]` times every
+//! library of each cell in rounds instead, each round running every library
+//! once, and reports each of ours against the round's best peer, median and
+//! quartiles over rounds (see [`crate::paired`]): a ratio that drift between
+//! criterion's one-library-after-another turns cannot move.
+//!
+//! All three save what they measured in `<target>/noio-bench/` (`criterion.json`,
+//! `instructions.json`, `paired.json`; see [`crate::bench_results`]), merged cell by cell
 //! into what earlier runs saved, each cell with its run's command, commit,
 //! date and machine.
 //!
@@ -63,6 +69,9 @@ fn measure(args: &[String]) -> Result<(), String> {
     let run = Provenance::now(args);
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--instructions") {
         return instructions(filters, &run);
+    }
+    if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--paired") {
+        return crate::paired::run(filters, &run);
     }
     let mut bench = Cmd::new("cargo").args(["bench", "--workspace", "--bench", "*"]);
     if !args.is_empty() {
@@ -269,7 +278,7 @@ fn instructions(filters: &[String], run: &Provenance) -> Result<(), String> {
             return Ok(());
         }
     }
-    let counter = build_counter()?;
+    let counter = build_example("instructions")?;
     let cells = list_cells(&counter)?;
     // The filters of each kind: library, workload, size.
     let mut by_kind: [Vec<&str>; 3] = Default::default();
@@ -319,7 +328,9 @@ fn instructions(filters: &[String], run: &Provenance) -> Result<(), String> {
 
 /// Builds the counting example in the bench profile (optimised, with debug
 /// info so callgrind names every function) and returns its path.
-fn build_counter() -> Result<PathBuf, String> {
+/// Builds an example of `crates/bench` in the bench profile (optimised,
+/// with symbols) and returns its path.
+pub(crate) fn build_example(name: &str) -> Result<PathBuf, String> {
     let args = [
         "build",
         "--profile",
@@ -327,7 +338,7 @@ fn build_counter() -> Result<PathBuf, String> {
         "-p",
         "noio-ws-bench",
         "--example",
-        "instructions",
+        name,
         "--message-format=json-render-diagnostics",
     ];
     eprintln!("$ cargo {}", args.join(" "));
@@ -337,14 +348,14 @@ fn build_counter() -> Result<PathBuf, String> {
         .output()
         .map_err(|e| format!("cargo build: {e}"))?;
     if !output.status.success() {
-        return Err(format!("building the instruction counter failed: {}", output.status));
+        return Err(format!("building the {name} example failed: {}", output.status));
     }
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["target"]["name"] == "instructions")
+        .filter(|m| m["target"]["name"] == name)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo build named no executable for the instructions example".to_string())
+        .ok_or_else(|| format!("cargo build named no executable for the {name} example"))
 }
 
 fn list_cells(counter: &Path) -> Result<Vec<Cell>, String> {

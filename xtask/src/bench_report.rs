@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::bench::{human, is_ours};
-use crate::bench_results::{self, Counted, Echo, EchoRun, Timed};
+use crate::bench_results::{self, Counted, Echo, EchoRun, Paired, Timed};
 use crate::provenance::Provenance;
 use crate::svg::{self, BarChart, LineChart, Series};
 
@@ -27,6 +27,7 @@ const PLOTS: &str = "docs/benchmarks";
 pub(crate) struct Sources {
     pub(crate) timed: Option<Vec<Timed>>,
     pub(crate) counted: Option<Vec<Counted>>,
+    pub(crate) paired: Option<Vec<Paired>>,
     pub(crate) echo: Option<Echo>,
 }
 
@@ -35,6 +36,7 @@ pub(crate) fn run() -> Result<(), String> {
     let sources = Sources {
         timed: bench_results::load(&dir.join(bench_results::CRITERION))?,
         counted: bench_results::load(&dir.join(bench_results::INSTRUCTIONS))?,
+        paired: bench_results::load(&dir.join(bench_results::PAIRED))?,
         echo: bench_results::load_echo(&dir.join(bench_results::ECHO))?,
     };
     let (page, plots) = render(&sources);
@@ -73,6 +75,7 @@ pub(crate) fn render(sources: &Sources) -> (String, Vec<(String, String)>) {
         .map(|t| t.iter().filter(|c| PEER_WORKLOADS.contains(&c.workload.as_str())).cloned().collect())
         .filter(|t: &Vec<Timed>| !t.is_empty());
     let timed = peers.as_deref().unwrap_or_default();
+    paired(&mut page, sources.paired.as_deref());
     summary(&mut page, peers.as_deref());
     medians(&mut page, &mut plots, peers.as_deref());
     instructions(&mut page, sources.counted.as_deref());
@@ -81,6 +84,42 @@ pub(crate) fn render(sources: &Sources) -> (String, Vec<(String, String)>) {
     machine(&mut page, sources, timed);
     page.push_str(REPRODUCE);
     (page, plots)
+}
+
+/// The paired ratios: each of ours against the best peer of every round.
+fn paired(page: &mut String, paired: Option<&[Paired]>) {
+    page.push_str("\n## Paired ratios: noio-ws against the best peer, round by round\n\n");
+    let Some(paired) = paired else {
+        page.push_str(
+            "Not measured yet: run `cargo xtask bench --paired`, then `cargo xtask bench --report`.\n",
+        );
+        return;
+    };
+    page.push_str(
+        "Each round runs every library once on the same input, in an order that rotates from round \
+         to round; the round's ratio is its fastest peer's time ÷ ours (above 1 ours is faster). \
+         Shown: the median over rounds, with the quartiles, and the rounds run. Load that changes \
+         more slowly than a round cancels out, which criterion's one-library-then-the-next medians \
+         below cannot promise.\n\n",
+    );
+    let ours = libraries(paired.iter().map(|c| c.library.as_str()).filter(|l| is_ours(l)));
+    table_head(page, ["workload", "size"].into_iter().chain(ours.iter().copied()));
+    for (workload, size) in workload_sizes(paired.iter().map(|c| (c.workload.as_str(), c.size.as_str()))) {
+        let _ = write!(page, "| {workload} | {size} |");
+        for library in &ours {
+            let cell = paired.iter().find(|c| {
+                (c.workload.as_str(), c.size.as_str(), c.library.as_str()) == (workload, size, library)
+            });
+            match cell.and_then(|c| c.ratio.map(|r| (r, c.rounds))) {
+                Some(([median, q1, q3], rounds)) => {
+                    let _ = write!(page, " {median:.2}× ({q1:.2}–{q3:.2}, {rounds} rounds) |");
+                }
+                None => page.push_str(" — |"),
+            }
+        }
+        page.push('\n');
+    }
+    runs(page, paired.iter().map(|c| &c.run));
 }
 
 const NOT_TIMED: &str = "Not measured yet: run `cargo xtask bench`, then `cargo xtask bench --report`.\n";
@@ -379,8 +418,9 @@ const REPRODUCE: &str = "\n## Reproduce\n\n\
 ```sh\n\
 cargo xtask bench                  # criterion: every workload, size and library\n\
 cargo xtask bench --instructions   # callgrind counts (needs valgrind)\n\
+cargo xtask bench --paired         # paired wall-clock ratios, round by round\n\
 cargo xtask bench --echo           # the echo bench\n\
-cargo xtask bench --report         # this page, from the results saved by the three above\n\
+cargo xtask bench --report         # this page, from the results saved by the four above\n\
 ```\n\n\
 A filtered run (`cargo xtask bench decode/binary`, `cargo xtask bench --instructions 16B`) \
 replaces only the cells it measured. `--report` may follow any of them on the same line, \
@@ -551,9 +591,31 @@ mod tests {
                 counted("16B", "tungstenite", 10.0, 400.0),
                 counted("16B", "fastwebsockets", 100.0, 340.0),
             ]),
+            paired: Some(vec![paired("noio-ws", Some([1.25, 1.1, 1.4])), paired("tungstenite", None)]),
             // What `cargo xtask bench --echo` writes, as its schema says.
             echo: Some(bench_results::parse_echo(ECHO_JSON, None).unwrap()),
         }
+    }
+
+    fn paired(library: &str, ratio: Option<[f64; 3]>) -> Paired {
+        Paired {
+            workload: "decode/binary".into(),
+            size: "16B".into(),
+            library: library.into(),
+            min_ns: 900.0,
+            median_ns: 1000.0,
+            ratio,
+            rounds: 300,
+            run: run("cargo xtask bench --paired", "abc1234"),
+        }
+    }
+
+    #[test]
+    fn paired_ratios_show_the_median_and_quartiles_of_ours() {
+        let (page, _) = render(&fixtures());
+        assert!(page.contains("| decode/binary | 16B | 1.25× (1.10–1.40, 300 rounds) |"), "{page}");
+        let (empty, _) = render(&Sources { timed: None, counted: None, paired: None, echo: None });
+        assert!(empty.contains("Not measured yet: run `cargo xtask bench --paired`"));
     }
 
     #[test]
@@ -609,7 +671,7 @@ mod tests {
 
     #[test]
     fn missing_sources_say_how_to_measure_them() {
-        let (page, plots) = render(&Sources { timed: None, counted: None, echo: None });
+        let (page, plots) = render(&Sources { timed: None, counted: None, paired: None, echo: None });
         assert!(plots.is_empty());
         assert_eq!(page.matches("Not measured yet: run `cargo xtask bench`, then").count(), 2);
         assert!(page.contains("Not measured yet: run `cargo xtask bench --instructions`, then"));
@@ -621,7 +683,8 @@ mod tests {
     #[test]
     fn criterion_results_without_peer_workloads_are_not_measured_yet() {
         let own = timed("mask", "16", "noio-ws apply_mask", 5.0, Some(("memcpy", 1.5)));
-        let (page, plots) = render(&Sources { timed: Some(vec![own]), counted: None, echo: None });
+        let (page, plots) =
+            render(&Sources { timed: Some(vec![own]), counted: None, paired: None, echo: None });
         assert!(plots.is_empty());
         assert_eq!(page.matches("Not measured yet: run `cargo xtask bench`, then").count(), 2);
     }

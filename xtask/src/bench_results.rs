@@ -1,7 +1,7 @@
 //! The results `cargo xtask bench` keeps for `--report`, in
 //! `<target>/noio-bench/`: `criterion.json` (median times) and
-//! `instructions.json` (callgrind counts), which every run merges its cells
-//! into, and `echo.json`, which `cargo xtask bench --echo` writes whole.
+//! `instructions.json` (callgrind counts) and `paired.json` (paired
+//! wall-clock ratios), which every run merges its cells into, and `echo.json`, which `cargo xtask bench --echo` writes whole.
 //!
 //! A cell is one library on one workload at one size; a run replaces the
 //! cells it measured and keeps the rest, so a filtered run updates only what
@@ -17,6 +17,7 @@ use crate::provenance::{self, Provenance};
 
 pub(crate) const CRITERION: &str = "criterion.json";
 pub(crate) const INSTRUCTIONS: &str = "instructions.json";
+pub(crate) const PAIRED: &str = "paired.json";
 pub(crate) const ECHO: &str = "echo.json";
 
 /// Where the results live: `<target>/noio-bench`.
@@ -51,6 +52,23 @@ pub(crate) struct Counted {
     pub(crate) copy: f64,
     /// Everything else.
     pub(crate) rest: f64,
+    pub(crate) run: Provenance,
+}
+
+/// One library's paired wall-clock measurement on one workload at one size
+/// (`cargo xtask bench --paired`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Paired {
+    pub(crate) workload: String,
+    pub(crate) size: String,
+    pub(crate) library: String,
+    /// The fastest round and the median round, per iteration.
+    pub(crate) min_ns: f64,
+    pub(crate) median_ns: f64,
+    /// For ours: the median and quartiles over rounds of the round's best
+    /// peer time divided by ours (>1: ours is faster).
+    pub(crate) ratio: Option<[f64; 3]>,
+    pub(crate) rounds: u64,
     pub(crate) run: Provenance,
 }
 
@@ -132,6 +150,37 @@ impl Cell for Counted {
             library: text(value, "library")?,
             copy: value["copy"].as_f64()?,
             rest: value["rest"].as_f64()?,
+            run: run_from_json(&value["run"])?,
+        })
+    }
+}
+
+impl Cell for Paired {
+    fn key(&self) -> (&str, &str, &str) {
+        (&self.workload, &self.size, &self.library)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "workload": self.workload, "size": self.size, "library": self.library,
+            "min_ns": self.min_ns, "median_ns": self.median_ns, "ratio": self.ratio,
+            "rounds": self.rounds, "run": run_to_json(&self.run),
+        })
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        let ratio = match value["ratio"].as_array() {
+            Some(r) => Some([r.first()?.as_f64()?, r.get(1)?.as_f64()?, r.get(2)?.as_f64()?]),
+            None => None,
+        };
+        Some(Paired {
+            workload: text(value, "workload")?,
+            size: text(value, "size")?,
+            library: text(value, "library")?,
+            min_ns: value["min_ns"].as_f64()?,
+            median_ns: value["median_ns"].as_f64()?,
+            ratio,
+            rounds: value["rounds"].as_u64()?,
             run: run_from_json(&value["run"])?,
         })
     }
