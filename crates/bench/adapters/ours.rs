@@ -2,13 +2,12 @@
 //! second entry, reading them itself with `recv_with`), taking messages with
 //! `next_event_ref` (a message under 64 KiB in one frame is lent out of the
 //! input buffer; others come owned), and a client `Connection` drained with
-//! `poll_output_into`.
+//! `poll_output_with`.
 
 use std::io::{Read, Write};
 
 use noio_ws_bench::{Input, READ_LEN};
 use noio_ws_codec::Role;
-use noio_ws_codec::bytes::BytesMut;
 use noio_ws_connection::{Config, Connection, Event, EventRef};
 
 use super::Memory;
@@ -73,18 +72,14 @@ fn decode_from(
 }
 
 /// Queues each payload with `send_binary` (masked while copied into the
-/// queue, no `Bytes` or `Frame` made) and moves the bytes out with
-/// `poll_output_into`, which hands the connection's buffer over when `dst`
-/// is empty; each frame is written to the transport as it is made, and
-/// `dst` cleared for the next.
+/// queue, no `Bytes` or `Frame` made) and writes it to the transport with
+/// `poll_output_with`, which lends the queue to the write: one copy, into
+/// the transport, as each frame is made.
 pub(super) fn encode(input: &Input, out: &mut Vec<u8>) {
     let mut memory = Memory::new(&[], out);
     let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(0x006b_6579);
-    let mut dst = BytesMut::new();
     for payload in &input.payloads {
         client.send_binary(payload).expect("a client may send while open");
-        client.poll_output_into(&mut dst);
-        memory.write_all(&dst).expect("memory writes never fail");
-        dst.clear();
+        client.poll_output_with(|bytes| memory.write(bytes)).expect("memory writes never fail");
     }
 }

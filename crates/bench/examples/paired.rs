@@ -1,6 +1,10 @@
 //! Paired wall-clock ratios for `cargo xtask bench --paired`: `paired
 //! [FILTER...] [--seconds S]`, where a filter names a workload or a size (a
-//! cell runs when it matches a filter of each kind given).
+//! cell runs when it matches a filter of each kind given); `paired --list
+//! [FILTER...]` prints the cells, `WORKLOAD SIZE` a line, tab-separated.
+//! xtask runs each cell in a process of its own: what earlier cells left in
+//! the allocator (the sizes it maps rather than serves from its heap, the
+//! free lists) changed large cells' times by a third.
 //!
 //! Criterion measures one library after another, so on a shared machine a
 //! drift between their turns lands in the ratio. Here every round runs each
@@ -30,7 +34,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("paired: {e}");
-            eprintln!("usage: paired [WORKLOAD|SIZE...] [--seconds S]");
+            eprintln!("usage: paired [WORKLOAD|SIZE...] [--seconds S] | --list [WORKLOAD|SIZE...]");
             ExitCode::from(2)
         }
     }
@@ -38,10 +42,13 @@ fn main() -> ExitCode {
 
 fn run(args: Vec<String>) -> Result<(), String> {
     let mut seconds = 1.0;
+    let mut list = false;
     let (mut workloads, mut sizes) = (Vec::new(), Vec::new());
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        if arg == "--seconds" {
+        if arg == "--list" {
+            list = true;
+        } else if arg == "--seconds" {
             let s = args.next().ok_or("--seconds needs a number")?;
             seconds = s.parse::<f64>().map_err(|e| format!("--seconds {s}: {e}"))?;
         } else if let Some(workload) = Workload::from_name(&arg) {
@@ -55,7 +62,11 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let budget = Duration::from_secs_f64(seconds.max(0.0));
     for workload in Workload::ALL.into_iter().filter(|w| workloads.is_empty() || workloads.contains(w)) {
         for len in SIZES.into_iter().filter(|len| sizes.is_empty() || sizes.contains(len)) {
-            cell(workload, len, budget)?;
+            if list {
+                println!("{}\t{}", workload.name(), size_name(len));
+            } else {
+                cell(workload, len, budget)?;
+            }
         }
     }
     Ok(())

@@ -534,11 +534,39 @@ impl Connection {
 
     /// Appends all the queued output to `dst` and returns how many bytes.
     /// When `dst` is empty the connection's buffer is handed over instead,
-    /// and `dst`'s room kept for the next frames: a driver that writes `dst`
-    /// out and clears it sends with no copy and, once warm, no allocation.
+    /// and `dst`'s room kept for the next frames, unless what is queued is
+    /// short (512 bytes at most) and fits `dst`'s room, which a copy of those
+    /// few bytes fills faster: a driver that writes `dst` out and clears it
+    /// sends large output with no copy and, once warm, allocates nothing.
     #[inline]
     pub fn poll_output_into(&mut self, dst: &mut BytesMut) -> usize {
         self.sender.poll_into(dst)
+    }
+
+    /// Lends the queued output, in wire order, to `write`, which returns how
+    /// many of the bytes it was lent it took, as `io::Write::write` does: the
+    /// output goes straight from the connection's buffer to the transport,
+    /// with no copy in between and nothing to clear. Stops once everything
+    /// is out, when `write` takes less than it was lent (the transport is
+    /// full: call again when it can take more) or when it fails; the error
+    /// is returned and what `write` did not take stays queued. Returns how
+    /// many bytes were taken.
+    ///
+    /// ```
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_connection::{Config, Connection};
+    ///
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// server.send_text("hi")?;
+    /// let mut socket = Vec::new();
+    /// let written = server.poll_output_with(|bytes| std::io::Write::write(&mut socket, bytes))?;
+    /// assert_eq!((written, &socket[..]), (4, &[0x81, 2, b'h', b'i'][..]));
+    /// assert_eq!(server.queued_output_len(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn poll_output_with<E>(&mut self, write: impl FnMut(&[u8]) -> Result<usize, E>) -> Result<usize, E> {
+        self.sender.poll_with(write)
     }
 
     /// How many bytes of output are queued. Automatic pongs queue one per

@@ -12,7 +12,7 @@
 use alloc::collections::VecDeque;
 use core::mem;
 
-use noio_ws_codec::bytes::{Bytes, BytesMut};
+use noio_ws_codec::bytes::{Buf, Bytes, BytesMut};
 use noio_ws_codec::{ClosePayload, FrameEncoder, FrameHeader, MAX_CONTROL_PAYLOAD, Mask, OpCode, Role, Rsv};
 use noio_ws_registry::Registry;
 
@@ -30,6 +30,10 @@ const PONG_QUEUE: usize = 1 << 10;
 /// The smallest unmasked payload queued as the caller's `Bytes` rather than
 /// copied: below it a copy costs less than keeping one more part.
 const ZERO_COPY_MIN: usize = 4 << 10;
+
+/// From this many queued bytes, [`Sender::poll_into`] hands its buffer to
+/// an empty `dst` rather than copying into it.
+const SWAP_FROM: usize = 512;
 
 /// The most output room the queue keeps for reuse once drained: enough for
 /// a burst of small frames, so a warm connection sending small messages
@@ -284,9 +288,75 @@ impl Sender {
         Some(mem::take(&mut self.output).freeze())
     }
 
+    /// Lends the queue, in wire order, to `write`, which returns how many
+    /// bytes of what it was lent it took (as `io::Write::write` does); those
+    /// leave the queue. Stops when the queue is empty, `write` takes less
+    /// than it was lent (the transport is full) or fails (the error is
+    /// returned, nothing it did not take is lost). Returns how many bytes
+    /// were taken.
+    #[inline]
+    pub(crate) fn poll_with<E>(
+        &mut self,
+        mut write: impl FnMut(&[u8]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        if self.pending_pong.is_some() {
+            self.queue_pending_pong();
+        }
+        let mut taken = 0;
+        if !self.parts.is_empty() {
+            let (n, all) = self.poll_parts_with(&mut write)?;
+            if !all {
+                return Ok(n);
+            }
+            taken = n;
+        }
+        if !self.output.is_empty() {
+            let n = write(&self.output)?.min(self.output.len());
+            taken += n;
+            if n < self.output.len() {
+                self.output.advance(n);
+                return Ok(taken);
+            }
+            // Cleared rather than advanced: the room is reused from its start.
+            self.output.clear();
+        }
+        if self.output.capacity() > KEEP {
+            self.output = BytesMut::new();
+        }
+        self.own_len = 0;
+        Ok(taken)
+    }
+
+    /// [`poll_with`](Sender::poll_with) for the parts ahead of `output`:
+    /// how many bytes `write` took, and whether it took them all. Out of
+    /// line: only large server payloads make parts.
+    #[inline(never)]
+    fn poll_parts_with<E>(
+        &mut self,
+        write: &mut impl FnMut(&[u8]) -> Result<usize, E>,
+    ) -> Result<(usize, bool), E> {
+        let mut taken = 0;
+        while let Some(part) = self.parts.front_mut() {
+            // A writer claiming more than it was lent took only that.
+            let n = write(part)?.min(part.len());
+            taken += n;
+            self.parts_len -= n;
+            if n < part.len() {
+                part.advance(n);
+                return Ok((taken, false));
+            }
+            self.parts.pop_front();
+        }
+        // Parts are for large payloads: hold no room for them idle.
+        self.parts = VecDeque::new();
+        Ok((taken, true))
+    }
+
     /// Appends the whole queue to `dst`; returns how many bytes. An empty
-    /// `dst` and the queue's buffer swap places instead, with no copy; the
-    /// queue then keeps `dst`'s room for the next frames, up to [`KEEP`].
+    /// `dst` and the queue's buffer swap places instead, with no copy, when
+    /// more than [`SWAP_FROM`] bytes are queued or they do not fit `dst`'s
+    /// room; the queue then keeps `dst`'s room for the next frames, up to
+    /// [`KEEP`].
     #[inline]
     pub(crate) fn poll_into(&mut self, dst: &mut BytesMut) -> usize {
         if self.pending_pong.is_some() {
@@ -299,7 +369,11 @@ impl Sender {
             }
             self.parts_len = 0;
         }
-        if dst.is_empty() {
+        // An empty `dst` and the buffer swap places, unless what is queued
+        // is short and fits `dst`'s room: then a copy of a few bytes costs
+        // less than the swap, whose reads of the just-written fields stall
+        // (16-byte frames: a fifth slower to send, measured side by side).
+        if dst.is_empty() && (self.output.len() > SWAP_FROM || self.output.len() > dst.capacity()) {
             mem::swap(dst, &mut self.output);
         } else {
             dst.extend_from_slice(&self.output);

@@ -84,22 +84,83 @@ fn a_clients_payload_is_masked_into_the_queue() -> Result<(), UsageError> {
 #[test]
 fn poll_output_into_hands_its_buffer_over_to_an_empty_one() -> Result<(), UsageError> {
     let mut server = Connection::new(Role::Server, Config::default());
-    let mut dst = BytesMut::with_capacity(256);
-    let spare = dst.as_ptr();
+    // An empty buffer with no room takes the connection's.
+    let mut dst = BytesMut::new();
     server.send(Frame::text("one"))?;
     assert_eq!(server.poll_output_into(&mut dst), 5);
     assert_eq!(&dst[..], b"\x81\x03one");
-    // The connection now builds in the buffer `dst` had: no allocation
-    // once both are warm.
+    // Short output that fits the room of an empty buffer is copied into it,
+    // which costs less than trading buffers: no allocation either way.
     dst.clear();
+    let room = dst.as_ptr();
     server.send(Frame::text("two"))?;
     assert_eq!(server.poll_output_into(&mut dst), 5);
-    assert_eq!(dst.as_ptr(), spare, "the buffers trade places");
+    assert_eq!((&dst[..], dst.as_ptr()), (&b"\x81\x03two"[..], room));
+    // Longer output trades places with an empty buffer: no copy.
+    dst.clear();
+    server.send(Frame::binary(vec![9; 1000]))?;
+    assert_eq!(server.poll_output_into(&mut dst), 1004);
+    assert_ne!(dst.as_ptr(), room, "the buffers trade places");
     // Into a buffer that already holds bytes, the queue is appended.
     server.send(Frame::binary(vec![9; 5000]))?;
     assert_eq!(server.poll_output_into(&mut dst), 5004);
-    assert_eq!(dst.len(), 5 + 5004);
-    assert_eq!(&dst[5..9], [0x82, 126, 0x13, 0x88]);
+    assert_eq!(dst.len(), 1004 + 5004);
+    assert_eq!(&dst[1004..1008], [0x82, 126, 0x13, 0x88]);
+    assert_eq!(server.queued_output_len(), 0);
+    Ok(())
+}
+
+#[test]
+fn poll_output_with_lends_the_queue_in_wire_order_to_the_writer() -> Result<(), UsageError> {
+    // A server's queue of bytes built, a zero-copy part and bytes built.
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.send(Frame::text("a"))?;
+    server.send(Frame::binary(Bytes::from(vec![7; 5000])))?;
+    server.send(Frame::text("b"))?;
+    let mut reference = Connection::new(Role::Server, Config::default());
+    reference.send(Frame::text("a"))?;
+    reference.send(Frame::binary(Bytes::from(vec![7; 5000])))?;
+    reference.send(Frame::text("b"))?;
+    let want = drain(&mut reference);
+    // A transport taking at most 700 bytes a write, full after three writes.
+    let mut wire = Vec::new();
+    loop {
+        let mut writes = 0;
+        let taken = server.poll_output_with(|bytes| {
+            writes += 1;
+            let n = if writes > 3 { 0 } else { bytes.len().min(700) };
+            wire.extend_from_slice(&bytes[..n]);
+            Ok::<_, ()>(n)
+        });
+        assert!(writes <= 4, "it stops at the first short write");
+        if taken == Ok(0) {
+            break;
+        }
+    }
+    assert_eq!(wire, want);
+    assert_eq!(server.queued_output_len(), 0);
+    Ok(())
+}
+
+#[test]
+fn poll_output_with_keeps_what_a_failing_or_boastful_writer_did_not_take() -> Result<(), UsageError> {
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.send(Frame::text("hello"))?;
+    assert_eq!(server.poll_output_with(|_| Err::<usize, _>("broken pipe")), Err("broken pipe"));
+    assert_eq!(server.queued_output_len(), 7, "nothing lost on an error");
+    // A writer claiming more than it was lent took only what it was lent.
+    let mut wire = Vec::new();
+    let taken = server.poll_output_with(|bytes| {
+        wire.extend_from_slice(&bytes[..2]);
+        Ok::<_, ()>(if wire.len() == 2 { 2 } else { usize::MAX })
+    });
+    assert_eq!(taken, Ok(2));
+    let taken = server.poll_output_with(|bytes| {
+        wire.extend_from_slice(bytes);
+        Ok::<_, ()>(usize::MAX)
+    });
+    assert_eq!(taken, Ok(5));
+    assert_eq!(wire, b"\x81\x05hello");
     assert_eq!(server.queued_output_len(), 0);
     Ok(())
 }
