@@ -1,8 +1,8 @@
 //! `cargo xtask bench --paired [FILTER...] [--seconds S]`: paired wall-clock
 //! ratios. Builds the `paired` example of `crates/bench` (which runs every
 //! library of a cell once per round, in rotating order, and compares each of
-//! ours with the round's best peer), prints each cell and saves it to
-//! `paired.json` for `--report`.
+//! ours with the round's best peer), runs it once per cell, in a fresh
+//! process, prints each cell and saves it to `paired.json` for `--report`.
 //!
 //! Criterion's medians come from one library's turn after another's; on a
 //! shared machine the load can change between turns. A ratio taken within
@@ -16,18 +16,40 @@ use crate::provenance::Provenance;
 
 pub(crate) fn run(args: &[String], run: &Provenance) -> Result<(), String> {
     let example = crate::bench::build_example("paired")?;
-    eprintln!("$ {} {}", example.display(), args.join(" "));
-    let output =
-        Command::new(&example).args(args).output().map_err(|e| format!("{}: {e}", example.display()))?;
+    // The filters pick the cells; `--seconds S` goes to every cell's run.
+    let (mut filters, mut per_cell) = (Vec::new(), Vec::new());
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--seconds" {
+            per_cell.push(arg.clone());
+            per_cell.push(args.next().ok_or("--seconds needs a number")?.clone());
+        } else {
+            filters.push(arg.clone());
+        }
+    }
+    let listed = output(Command::new(&example).arg("--list").args(&filters))?;
+    let mut cells = Vec::new();
+    // A process per cell, so no cell runs in an allocator shaped by another.
+    for cell in listed.lines() {
+        let (workload, size) = cell.split_once('\t').ok_or_else(|| format!("paired --list: {cell:?}"))?;
+        eprintln!("paired: {workload} {size}");
+        let lines = output(Command::new(&example).args([workload, size]).args(&per_cell))?;
+        for line in lines.lines() {
+            cells.push(parse(line, run).ok_or_else(|| format!("paired: unexpected line {line:?}"))?);
+        }
+    }
+    print(&cells);
+    bench_results::save(bench_results::PAIRED, cells)
+}
+
+/// Runs `command` and returns its standard output, or its error output as
+/// the error.
+fn output(command: &mut Command) -> Result<String, String> {
+    let output = command.output().map_err(|e| format!("paired: {e}"))?;
     if !output.status.success() {
         return Err(format!("paired: {}", String::from_utf8_lossy(&output.stderr)));
     }
-    let cells = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| parse(line, run).ok_or_else(|| format!("paired: unexpected line {line:?}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    print(&cells);
-    bench_results::save(bench_results::PAIRED, cells)
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// One line of the example's output: `workload size library min_ns
