@@ -14,6 +14,10 @@
 //! work alone, split into copying (memcpy, memmove, memset and their
 //! variants, where `rep movsb` runs) and the rest, with each total's ratio to
 //! the best peer's. The counts are deterministic, unlike the times.
+//!
+//! `cargo xtask bench --echo [FILTERS]` runs the loopback echo benchmark
+//! instead (messages/s and latency over real sockets, each library's server
+//! on one core and our load generator on the other): see `echo.rs`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,6 +32,9 @@ use crate::cmd::{self, Cmd};
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if args.iter().any(|a| a == "--deflate-backends") {
         return crate::deflate_backends::run();
+    }
+    if let Some((_, rest)) = args.split_first().filter(|(first, _)| *first == "--echo") {
+        return crate::echo::run(rest);
     }
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--instructions") {
         return instructions(filters);

@@ -7,8 +7,10 @@
 //! - `bench [CRITERION ARGS...]`: runs the criterion benches and prints each
 //!   of ours against the best peer; `bench --instructions [FILTER...]` counts
 //!   instructions per message under callgrind for each library, workload and
-//!   size of `crates/bench` (copies apart); `bench --deflate-backends`
-//!   compares the deflate backends flate2 offers.
+//!   size of `crates/bench` (copies apart); `bench --echo [FILTERS]` runs
+//!   the loopback echo benchmark (messages/s, p50 and p99 latency, 1 and 64
+//!   connections); `bench --deflate-backends` compares the deflate backends
+//!   flate2 offers.
 //! - `autobahn [--full] [--all-modes]`: the Autobahn Testsuite against both roles;
 //!   fails unless strict (`--full`: all 517 cases, else the slowest compression
 //!   cases are left out; the server runs in every delivery mode, with `--full`
@@ -19,6 +21,7 @@ mod autobahn;
 mod bench;
 mod cmd;
 mod deflate_backends;
+mod echo;
 mod fuzz;
 
 use std::process::ExitCode;
@@ -37,7 +40,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --deflate-backends] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --echo [FILTERS] | --deflate-backends] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }
