@@ -24,13 +24,14 @@
 //!
 //! Every socket has `TCP_NODELAY`: ping-pong measures latency, not Nagle.
 
-use std::io::{self, Read, Write};
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{TcpListener, TcpStream};
 
 use futures_util::{SinkExt, StreamExt};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::{Buf, Bytes, BytesMut};
-use noio_ws_connection::{Config, Connection, Event, Frame, TransportAction};
+use noio_ws_connection::{CloseState, Config, Connection, Event, Frame, TransportAction};
 use noio_ws_handshake::{Accept, IncomingRequest, ServerHandshake};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 
@@ -81,28 +82,133 @@ fn echo_std(mut stream: TcpStream) -> io::Result<()> {
     let request = read_request_std(&mut stream)?;
     let (response, mut conn) = accept(request)?;
     stream.write_all(&response)?;
-    let mut out = BytesMut::with_capacity(64 << 10);
+    let mut output = Output::new();
     loop {
-        loop {
-            match conn.next_event() {
-                Ok(Event::Message(m)) => {
-                    conn.send(Frame::new(m.opcode, m.payload)).map_err(io::Error::other)?;
-                }
-                Ok(Event::NeedData) => break,
-                Ok(Event::AbnormalClosure) => return Ok(()),
-                Ok(_) => {}
-                Err(e) => return Err(io::Error::other(e)),
-            }
+        let echoed = echo_events(&mut conn)?;
+        if conn.state() == CloseState::Closed {
+            return Ok(());
         }
-        conn.poll_output_into(&mut out);
-        if !out.is_empty() {
-            stream.write_all(&out)?;
-            out.clear();
-        }
+        output.take(&mut conn, echoed.large);
+        output.write_all(&mut stream)?;
         if conn.transport_action() != TransportAction::Keep {
             return Ok(());
         }
-        conn.recv_with(|buf| stream.read(buf))?;
+        if echoed.need_data {
+            conn.recv_with(|buf| stream.read(buf))?;
+        }
+    }
+}
+
+/// Echoes every message complete so far, each queued back as it came (its
+/// payload split off the input, no copy), until the connection needs data
+/// or its queue is full (then the driver writes before taking more).
+fn echo_events(conn: &mut Connection) -> io::Result<Echoed> {
+    let mut echoed = Echoed { large: false, need_data: false };
+    while !conn.output_is_full() {
+        match conn.next_event() {
+            Ok(Event::Message(m)) => {
+                echoed.large |= m.payload.len() >= ZERO_COPY_FROM;
+                conn.send(Frame::new(m.opcode, m.payload)).map_err(io::Error::other)?;
+            }
+            Ok(Event::NeedData | Event::AbnormalClosure) => {
+                echoed.need_data = true;
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => return Err(io::Error::other(e)),
+        }
+    }
+    Ok(echoed)
+}
+
+/// What [`echo_events`] did.
+struct Echoed {
+    /// A payload large enough to go out as a part of its own was echoed.
+    large: bool,
+    /// Every event was taken: reading comes next (else the queue filled up,
+    /// and writing it comes first).
+    need_data: bool,
+}
+
+/// The payload size from which our core queues a server's payload as a
+/// part of its own, not copied (`ZERO_COPY_MIN` in the connection's
+/// sender): such output goes out in one vectored write of its parts, where
+/// `poll_output_into` would copy each payload once more.
+const ZERO_COPY_FROM: usize = 4 << 10;
+
+/// The most parts one vectored write takes.
+const MAX_SLICES: usize = 64;
+
+/// What our servers have taken from the connection and not yet written:
+/// small frames in one buffer kept for the connection's life (filled by
+/// `poll_output_into`, which swaps buffers with an empty one: no copy, and
+/// no allocation once warm), or the parts of output with large payloads.
+struct Output {
+    buf: BytesMut,
+    parts: VecDeque<Bytes>,
+}
+
+impl Output {
+    fn new() -> Output {
+        Output { buf: BytesMut::with_capacity(64 << 10), parts: VecDeque::new() }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.buf.is_empty() && self.parts.is_empty()
+    }
+
+    /// Takes everything `conn` queued, once what was taken before is
+    /// written (it stays in order so); `large` says to take it in parts.
+    fn take(&mut self, conn: &mut Connection, large: bool) {
+        if !self.is_empty() {
+            return;
+        }
+        if large {
+            self.parts.extend(std::iter::from_fn(|| conn.poll_output()));
+        } else {
+            conn.poll_output_into(&mut self.buf);
+        }
+    }
+
+    /// One write of as much as `write` takes (a vectored write of up to
+    /// [`MAX_SLICES`] parts); the bytes written are dropped.
+    fn write_once(&mut self, write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            let n = write(&[IoSlice::new(&self.buf)])?;
+            self.buf.advance(n);
+            if self.buf.is_empty() {
+                // Its room back at the front, for the next frames.
+                self.buf.clear();
+            }
+            return Ok(());
+        }
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = self.parts.len().min(MAX_SLICES);
+        for (slice, part) in slices.iter_mut().zip(&self.parts) {
+            *slice = IoSlice::new(part);
+        }
+        let mut n = write(&slices[..count])?;
+        while n > 0 {
+            let front = self.parts.front_mut().expect("no more written than given");
+            let step = n.min(front.len());
+            front.advance(step);
+            n -= step;
+            if front.is_empty() {
+                self.parts.pop_front();
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes everything taken, blocking.
+    fn write_all(&mut self, stream: &mut TcpStream) -> io::Result<()> {
+        while !self.is_empty() {
+            self.write_once(|slices| match stream.write_vectored(slices)? {
+                0 => Err(io::ErrorKind::WriteZero.into()),
+                n => Ok(n),
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -180,53 +286,43 @@ async fn read_request_tokio(stream: &mut tokio::net::TcpStream) -> io::Result<In
     }
 }
 
-/// Our core under a readiness loop: read while there is room to, echo
-/// every message read, write what is queued when the socket takes it.
+/// Our core under a readiness loop: read while the connection's queue
+/// has room, echo every message read, write what is queued as the socket
+/// takes it (reading meanwhile), and wait for the socket only when neither
+/// can go on.
 async fn echo_noio_tokio(mut stream: tokio::net::TcpStream) -> io::Result<()> {
     let request = read_request_tokio(&mut stream).await?;
     let (response, mut conn) = accept(request)?;
     stream.write_all(&response).await?;
-    let mut out = BytesMut::with_capacity(64 << 10);
+    let mut output = Output::new();
     loop {
-        loop {
-            match conn.next_event() {
-                Ok(Event::Message(m)) => {
-                    conn.send(Frame::new(m.opcode, m.payload)).map_err(io::Error::other)?;
-                }
-                Ok(Event::NeedData) => break,
-                Ok(Event::AbnormalClosure) => return Ok(()),
-                Ok(_) => {}
-                Err(e) => return Err(io::Error::other(e)),
-            }
-            // Write before taking more when the peer is slow to read.
-            if conn.output_is_full() {
-                break;
-            }
+        let echoed = echo_events(&mut conn)?;
+        if conn.state() == CloseState::Closed {
+            return Ok(());
         }
-        conn.poll_output_into(&mut out);
-        while !out.is_empty() {
-            match stream.try_write(&out) {
-                Ok(n) => out.advance(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if out.len() < Config::DEFAULT.output_high_water {
-                        // Read meanwhile: the rest goes out on the next pass.
-                        break;
-                    }
-                    stream.writable().await?;
-                }
+        output.take(&mut conn, echoed.large);
+        while !output.is_empty() {
+            match output.write_once(|slices| stream.try_write_vectored(slices)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) => return Err(e),
             }
         }
-        if out.is_empty() {
-            out.clear();
-        }
-        if conn.transport_action() != TransportAction::Keep {
+        if output.is_empty() && conn.transport_action() != TransportAction::Keep {
             return Ok(());
         }
-        let interest =
-            if out.is_empty() { Interest::READABLE } else { Interest::READABLE | Interest::WRITABLE };
+        if !echoed.need_data && !conn.output_is_full() {
+            continue; // events are waiting: take them before reading
+        }
+        // With the queue full, only writing lets it go on.
+        let read = !conn.output_is_full();
+        let interest = match (read, output.is_empty()) {
+            (true, true) => Interest::READABLE,
+            (true, false) => Interest::READABLE | Interest::WRITABLE,
+            (false, _) => Interest::WRITABLE,
+        };
         let ready = stream.ready(interest).await?;
-        if ready.is_readable() {
+        if read && ready.is_readable() {
             match conn.recv_with(|buf| stream.try_read(buf)) {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
