@@ -31,6 +31,10 @@
 //! it measures nothing, beside other arguments it runs them first:
 //! `cargo xtask bench --instructions 16B --report`, or
 //! `cargo xtask bench --report -- [CRITERION ARGS...]` for criterion.
+//!
+//! `cargo xtask bench --echo [FILTERS]` runs the loopback echo benchmark
+//! instead (messages/s and latency over real sockets, each library's server
+//! on one core and our load generator on the other): see `echo.rs`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -67,6 +71,9 @@ fn measure(args: &[String]) -> Result<(), String> {
     // A leading `--` (`cargo xtask bench --report -- FILTER`) only separates.
     let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
     let run = Provenance::now(args);
+    if let Some((_, rest)) = args.split_first().filter(|(first, _)| *first == "--echo") {
+        return crate::echo::run(rest);
+    }
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--instructions") {
         return instructions(filters, &run);
     }

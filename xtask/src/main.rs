@@ -8,8 +8,9 @@
 //!   of ours against the best peer; `bench --instructions [FILTER...]` counts
 //!   instructions per message under callgrind for each library, workload and
 //!   size of `crates/bench` (copies apart); `bench --paired [FILTER...]` times
-//!   the libraries in alternating rounds for paired ratios; each saves its
-//!   results, and
+//!   the libraries in alternating rounds for paired ratios; `bench --echo
+//!   [FILTERS]` runs the loopback echo benchmark (messages/s, p50 and p99
+//!   latency, 1 and 64 connections); each saves its results, and
 //!   `bench --report` writes `docs/benchmarks.md` from them (after running
 //!   whatever else the line names); `bench --deflate-backends` compares the
 //!   deflate backends flate2 offers.
@@ -25,6 +26,7 @@ mod bench_report;
 mod bench_results;
 mod cmd;
 mod deflate_backends;
+mod echo;
 mod fuzz;
 mod paired;
 mod provenance;
@@ -46,7 +48,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --paired [FILTER...] [--seconds S] | --deflate-backends] [--report] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --paired [FILTER...] [--seconds S] | --echo [FILTERS] | --deflate-backends] [--report] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }
