@@ -102,23 +102,11 @@ fn paired(page: &mut String, paired: Option<&[Paired]>) {
          more slowly than a round cancels out, which criterion's one-library-then-the-next medians \
          below cannot promise.\n\n",
     );
-    let ours = libraries(paired.iter().map(|c| c.library.as_str()).filter(|l| is_ours(l)));
-    table_head(page, ["workload", "size"].into_iter().chain(ours.iter().copied()));
-    for (workload, size) in workload_sizes(paired.iter().map(|c| (c.workload.as_str(), c.size.as_str()))) {
-        let _ = write!(page, "| {workload} | {size} |");
-        for library in &ours {
-            let cell = paired.iter().find(|c| {
-                (c.workload.as_str(), c.size.as_str(), c.library.as_str()) == (workload, size, library)
-            });
-            match cell.and_then(|c| c.ratio.map(|r| (r, c.rounds))) {
-                Some(([median, q1, q3], rounds)) => {
-                    let _ = write!(page, " {median:.2}× ({q1:.2}–{q3:.2}, {rounds} rounds) |");
-                }
-                None => page.push_str(" — |"),
-            }
-        }
-        page.push('\n');
-    }
+    let cells: Vec<_> =
+        paired.iter().map(|c| ((c.workload.as_str(), c.size.as_str(), c.library.as_str()), c)).collect();
+    ours_table(page, &cells, |c| {
+        c.ratio.map(|[median, q1, q3]| format!("{median:.2}× ({q1:.2}–{q3:.2}, {} rounds)", c.rounds))
+    });
     runs(page, paired.iter().map(|c| &c.run));
 }
 
@@ -134,24 +122,31 @@ fn summary(page: &mut String, timed: Option<&[Timed]>) {
         "Each of ours against the fastest other library of the same run and criterion group: \
          the peer's median time ÷ ours, so above 1 ours is faster.\n\n",
     );
-    let ours = libraries(timed.iter().map(|c| c.library.as_str()).filter(|l| is_ours(l)));
+    let cells: Vec<_> =
+        timed.iter().map(|c| ((c.workload.as_str(), c.size.as_str(), c.library.as_str()), c)).collect();
+    ours_table(page, &cells, |c| c.vs_best.as_ref().map(|(peer, ratio)| format!("{ratio:.2}× vs {peer}")));
+    runs(page, timed.iter().map(|c| &c.run));
+}
+
+/// A table with a row per workload and size and a column per library of
+/// ours, each entry `entry` of the cell keyed (workload, size, library),
+/// `—` where there is none.
+fn ours_table<C>(
+    page: &mut String,
+    cells: &[((&str, &str, &str), &C)],
+    entry: impl Fn(&C) -> Option<String>,
+) {
+    let ours = libraries(cells.iter().map(|((_, _, library), _)| *library).filter(|l| is_ours(l)));
     table_head(page, ["workload", "size"].into_iter().chain(ours.iter().copied()));
-    for (workload, size) in workload_sizes(timed.iter().map(|c| (c.workload.as_str(), c.size.as_str()))) {
+    for (workload, size) in workload_sizes(cells.iter().map(|((workload, size, _), _)| (*workload, *size))) {
         let _ = write!(page, "| {workload} | {size} |");
         for library in &ours {
-            let cell = timed.iter().find(|c| {
-                (c.workload.as_str(), c.size.as_str(), c.library.as_str()) == (workload, size, library)
-            });
-            match cell.and_then(|c| c.vs_best.as_ref()) {
-                Some((peer, ratio)) => {
-                    let _ = write!(page, " {ratio:.2}× vs {peer} |");
-                }
-                None => page.push_str(" — |"),
-            }
+            let text =
+                cells.iter().find(|(key, _)| *key == (workload, size, *library)).and_then(|(_, c)| entry(c));
+            let _ = write!(page, " {} |", text.as_deref().unwrap_or("—"));
         }
         page.push('\n');
     }
-    runs(page, timed.iter().map(|c| &c.run));
 }
 
 /// Per workload, a plot of throughput by size and a table of medians.
