@@ -71,7 +71,7 @@ const BLOCK: usize = 64;
 /// `offset % 4` matters.
 ///
 /// Long buffers are masked with the widest vector instructions the CPU has
-/// (AVX2 when `std` can detect it, SSE2 on any other x86-64, NEON on
+/// (AVX-512 or AVX2 when `std` can detect them, SSE2 on any other x86-64, NEON on
 /// AArch64), short ones and other targets with a portable loop.
 #[inline]
 pub fn apply_mask(buf: &mut [u8], mask: Mask, offset: usize) {

@@ -51,7 +51,8 @@ const FUSE_MIN: u64 = 512;
 /// each payload unmasked as it is copied and its header's key written as
 /// zeros, the key whose XOR leaves bytes as they are: the decoder then
 /// passes over them once, to judge and split them off, not to unmask them
-/// again. No event shows a key, so none changes. Returns how many bytes of
+/// again. No event shows a key, and extensions are shown headers without
+/// one (`pipeline::begin_decode`), so nothing observable changes. Returns how many bytes of
 /// `src` it took; it stops at the first frame it cannot take whole (a short
 /// one, an unmasked one, one whose header is incomplete or that goes on past
 /// `src`), which the caller appends as it is.

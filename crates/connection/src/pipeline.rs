@@ -52,14 +52,18 @@ impl ActiveExtensions {
 }
 
 /// Asks each extension whether it transforms the message whose first
-/// frame has `header`.
+/// frame has `header`. Extensions see the header without its key: the
+/// payload they get is unmasked, and the receive path may have written the
+/// key as zeros when it unmasked the payload on the way in, which would make
+/// what they see depend on how the input was cut.
 pub(crate) fn begin_decode(
     stack: &mut ExtensionStack,
     header: &FrameHeader,
 ) -> Result<ActiveExtensions, ExtensionError> {
+    let header = header.with_mask(None);
     let mut active = 0;
     for (i, extension) in stack.iter_mut().enumerate().take(32) {
-        if extension.begin_decode(header)? {
+        if extension.begin_decode(&header)? {
             active |= 1 << i;
         }
     }

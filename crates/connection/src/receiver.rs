@@ -127,7 +127,8 @@ impl Receiver {
     }
 
     /// Makes `next` the input once the frame in `input` is taken. Out of
-    /// line: `settle` runs for every message, this once for each read.
+    /// line: `settle` runs for every message, this only once `input` is
+    /// empty.
     #[inline(never)]
     fn move_to_next(&mut self) {
         if self.decoder.is_between_frames() && self.has_next() {
@@ -215,7 +216,15 @@ impl Receiver {
         let lend = self.read_len;
         self.settle();
         // After a frame's end, reads go on in `next`.
-        let buf = if !self.has_next() {
+        let into_input = !self.has_next();
+        // What the frame part way in still needs: bytes read past it start
+        // `next`, as in `take_in`, so the frame is split off `input` alone.
+        let rest = if into_input {
+            self.decoder.partial_remaining(&self.input).and_then(|rest| usize::try_from(rest).ok())
+        } else {
+            None
+        };
+        let buf = if into_input {
             self.reserve(lend);
             &mut self.input
         } else {
@@ -232,6 +241,10 @@ impl Receiver {
         };
         let kept = if keep { filled } else { 0 };
         buf.truncate(start + kept);
+        if let Some(rest) = rest.filter(|&rest| rest < kept) {
+            // Shares `input`'s allocation: nothing is copied.
+            self.next = self.input.split_off(start + rest);
+        }
         self.read_len = if filled == lend {
             lend.saturating_mul(2).min(max)
         } else if filled < lend / 4 {

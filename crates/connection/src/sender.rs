@@ -31,7 +31,7 @@ const PONG_QUEUE: usize = 1 << 10;
 /// copied: below it a copy costs less than keeping one more part.
 const ZERO_COPY_MIN: usize = 4 << 10;
 
-/// From this many queued bytes, [`Sender::poll_into`] hands its buffer to
+/// Past this many queued bytes, [`Sender::poll_into`] hands its buffer to
 /// an empty `dst` rather than copying into it.
 const SWAP_FROM: usize = 512;
 

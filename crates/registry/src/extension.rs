@@ -73,7 +73,8 @@ pub trait Extension: Send {
     fn client_accept(&mut self, response: &ExtensionResponse) -> Result<(), NegotiationError>;
 
     /// Starts decoding a received data message whose first frame has
-    /// `header`; returns whether this extension transforms the message.
+    /// `header` (shown without its masking key: the payload is unmasked
+    /// already); returns whether this extension transforms the message.
     fn begin_decode(&mut self, header: &FrameHeader) -> Result<bool, ExtensionError>;
 
     /// Transforms received payload: consumes a prefix of `input` and appends
