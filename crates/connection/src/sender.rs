@@ -317,14 +317,21 @@ impl Sender {
                 self.output.advance(n);
                 return Ok(taken);
             }
-            // Cleared rather than advanced: the room is reused from its start.
-            self.output.clear();
         }
+        self.drained();
+        Ok(taken)
+    }
+
+    /// Once everything queued is out: the buffer is emptied from its start
+    /// (cleared, not advanced, so its room is reused whole), let go if it
+    /// grew past [`KEEP`], and the connection's own output count restarts.
+    #[inline]
+    fn drained(&mut self) {
+        self.output.clear();
         if self.output.capacity() > KEEP {
             self.output = BytesMut::new();
         }
         self.own_len = 0;
-        Ok(taken)
     }
 
     /// [`poll_with`](Sender::poll_with) for the parts ahead of `output`:
@@ -378,11 +385,7 @@ impl Sender {
         } else {
             dst.extend_from_slice(&self.output);
         }
-        self.output.clear();
-        if self.output.capacity() > KEEP {
-            self.output = BytesMut::new();
-        }
-        self.own_len = 0;
+        self.drained();
         written
     }
 }
