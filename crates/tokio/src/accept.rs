@@ -166,8 +166,11 @@ impl ServerBuilder {
             Err(error @ Error::HandshakeTimeout(_)) => {
                 let mut headers = HeaderMap::new();
                 headers.insert(CONNECTION, HeaderValue::from_static("close"));
-                let response =
-                    plain_response(StatusCode::REQUEST_TIMEOUT, &headers, b"the request head came too slowly\n");
+                let response = plain_response(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &headers,
+                    b"the request head came too slowly\n",
+                );
                 // Best effort: the peer is slow, and gets only the linger time.
                 let _ = self.timed_answer(&mut stream, &response).await;
                 return Err(error);
@@ -207,7 +210,11 @@ impl ServerBuilder {
     }
 
     /// Sends an HTTP answer that ends the connection, within the linger time.
-    async fn timed_answer<S: AsyncWrite + Unpin>(&self, stream: &mut S, response: &[u8]) -> Result<(), Error> {
+    async fn timed_answer<S: AsyncWrite + Unpin>(
+        &self,
+        stream: &mut S,
+        response: &[u8],
+    ) -> Result<(), Error> {
         match tokio::time::timeout(self.options.linger, send_and_shut(stream, response)).await {
             Ok(result) => result,
             Err(_) => Err(Error::HandshakeTimeout(self.options.linger)),

@@ -73,7 +73,9 @@ impl IntoClientRequest for String {
 /// ws.close(noio_ws_tokio::CloseCode::NORMAL, "").await?;
 /// # Ok(()) }
 /// ```
-pub async fn connect(request: impl IntoClientRequest) -> Result<(WebSocket<ClientStream>, Response<()>), Error> {
+pub async fn connect(
+    request: impl IntoClientRequest,
+) -> Result<(WebSocket<ClientStream>, Response<()>), Error> {
     ClientBuilder::new().connect(request).await
 }
 
@@ -178,8 +180,9 @@ impl ClientBuilder {
         for (name, value) in &self.headers {
             request.headers_mut().append(name, value.clone());
         }
-        let mut client =
-            ClientRequest::from_request(request).extensions(self.options.extensions()?).limits(self.options.limits);
+        let mut client = ClientRequest::from_request(request)
+            .extensions(self.options.extensions()?)
+            .limits(self.options.limits);
         for protocol in &self.protocols {
             client = client.protocol(protocol);
         }

@@ -275,7 +275,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 Stage::Flushing => {
                     let mut fan_out = Context::from_waker(self.wakers.fan_out());
                     match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
-                        Poll::Ready(Ok(())) if self.conn.transport_action() == TransportAction::AwaitPeerClose => {
+                        Poll::Ready(Ok(()))
+                            if self.conn.transport_action() == TransportAction::AwaitPeerClose =>
+                        {
                             Some(Stage::AwaitingPeer)
                         }
                         Poll::Ready(Ok(())) => Some(Stage::ShuttingDown),
@@ -440,4 +442,3 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 }
-

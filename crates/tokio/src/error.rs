@@ -111,8 +111,14 @@ mod tests {
         let protocol = Error::from(ProtocolError::InvalidUtf8);
         assert_eq!(protocol.close_code(), Some(CloseCode::INVALID_PAYLOAD));
         assert_eq!(Error::AbnormalClosure.close_code(), Some(CloseCode::ABNORMAL_CLOSURE));
-        assert_eq!(Error::from(HandshakeError::UnsupportedVersion).status(), Some(StatusCode::UPGRADE_REQUIRED));
-        assert_eq!(Error::RequestRejected { status: StatusCode::FORBIDDEN }.status(), Some(StatusCode::FORBIDDEN));
+        assert_eq!(
+            Error::from(HandshakeError::UnsupportedVersion).status(),
+            Some(StatusCode::UPGRADE_REQUIRED)
+        );
+        assert_eq!(
+            Error::RequestRejected { status: StatusCode::FORBIDDEN }.status(),
+            Some(StatusCode::FORBIDDEN)
+        );
         assert!(Error::UnsupportedScheme("wss".into()).to_string().contains("wss://"));
         assert_eq!((Error::Closed.close_code(), Error::Closed.status()), (None, None));
     }

@@ -72,14 +72,14 @@ pub use websocket::WebSocket;
 
 /// The core, for everything this crate does not re-export by name.
 pub use noio_ws;
+#[cfg(feature = "deflate")]
+pub use noio_ws::DeflateConfig;
 /// The HTTP types of the handshake (`Request`, `StatusCode`, headers).
 pub use noio_ws::handshake::http;
 pub use noio_ws::{
     CloseCode, CloseFrame, CloseState, Config, ControlFrame, DataFrame, Delivery, Event, Frame, Message,
     MessageChunk, OpCode, ProtocolError, Role, UsageError,
 };
-#[cfg(feature = "deflate")]
-pub use noio_ws::DeflateConfig;
 
 #[cfg(test)]
 mod tests {
@@ -105,6 +105,10 @@ mod tests {
         // heap (the Sleep only once a timer runs).
         let adapter = size_of::<WebSocket<()>>() - size_of::<noio_ws::Connection>();
         assert!(adapter <= 160, "{adapter} bytes beside the connection");
-        assert!(size_of::<noio_ws::Connection>() <= 1024, "the core grew: {}", size_of::<noio_ws::Connection>());
+        assert!(
+            size_of::<noio_ws::Connection>() <= 1024,
+            "the core grew: {}",
+            size_of::<noio_ws::Connection>()
+        );
     }
 }

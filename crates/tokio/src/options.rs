@@ -50,7 +50,10 @@ impl Options {
     }
 
     /// Runs `handshake` within the handshake timeout, if there is one.
-    pub(crate) async fn timed<T>(&self, handshake: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    pub(crate) async fn timed<T>(
+        &self,
+        handshake: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
         match self.handshake_timeout {
             Some(limit) => {
                 tokio::time::timeout(limit, handshake).await.map_err(|_| Error::HandshakeTimeout(limit))?

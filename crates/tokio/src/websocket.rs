@@ -11,10 +11,10 @@ use futures_sink::Sink;
 use noio_ws::{CloseCode, CloseFrame, Connection, Delivery, Event, Frame, Message, UsageError};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::Error;
 use crate::driver::{DEFAULT_LINGER, Driver};
 use crate::events::{EventSource, Events};
 use crate::split::{self, ReadHalf, WriteHalf};
-use crate::Error;
 
 /// A WebSocket connection over the transport `S` (a `TcpStream`, a TLS
 /// stream, a `DuplexStream` ...): a thin layer over one sans-io
@@ -74,7 +74,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// Like [`from_connection`](WebSocket::from_connection), noting the
     /// subprotocol the handshake agreed on.
-    pub(crate) fn from_handshake(connection: Connection, stream: S, linger: Duration, protocol: Option<String>) -> Self {
+    pub(crate) fn from_handshake(
+        connection: Connection,
+        stream: S,
+        linger: Duration,
+        protocol: Option<String>,
+    ) -> Self {
         WebSocket { driver: Driver::new(connection, stream, linger, protocol) }
     }
 

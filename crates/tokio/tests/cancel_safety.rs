@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::{ours_server_raw_client, pattern};
-use noio_ws_tokio::noio_ws::Frame;
 use noio_ws_tokio::ServerBuilder;
+use noio_ws_tokio::noio_ws::Frame;
 use tokio::io::AsyncWriteExt;
 
 const MESSAGES: u32 = 2000;

@@ -9,7 +9,9 @@ use std::time::Duration;
 use common::{RawPeer, SOON, ours_pair, tcp_pair};
 use futures_util::SinkExt;
 use noio_ws_tokio::noio_ws::{Accept, ServerHandshake};
-use noio_ws_tokio::{ClientBuilder, CloseCode, Config, Error, Event, Frame, ProtocolError, Role, ServerBuilder, accept};
+use noio_ws_tokio::{
+    ClientBuilder, CloseCode, Config, Error, Event, Frame, ProtocolError, Role, ServerBuilder, accept,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{Instant, timeout};
 
@@ -59,7 +61,8 @@ async fn a_transport_that_just_ends_is_an_abnormal_closure() {
 async fn our_client_waits_for_the_server_to_close_the_transport_first() {
     let (client_io, mut server_io) = tokio::io::duplex(4096);
     let client = tokio::spawn(async move {
-        let (mut ws, _) = ClientBuilder::new().deflate(false).client_async("ws://x/", client_io).await.unwrap();
+        let (mut ws, _) =
+            ClientBuilder::new().deflate(false).client_async("ws://x/", client_io).await.unwrap();
         let reply = ws.close(CloseCode::NORMAL, "").await.unwrap();
         (reply.map(|close| close.code), ws.is_closed())
     });

@@ -19,7 +19,11 @@ struct Counting<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counting<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
@@ -44,7 +48,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counting<S> {
 
 /// A client and an echo server; returns the client, whether the server
 /// agreed to deflate, and the counter of the bytes the client writes.
-async fn echo_pair(client: ClientBuilder, server: ServerBuilder) -> (WebSocket<Counting<tokio::io::DuplexStream>>, bool, Arc<AtomicUsize>) {
+async fn echo_pair(
+    client: ClientBuilder,
+    server: ServerBuilder,
+) -> (WebSocket<Counting<tokio::io::DuplexStream>>, bool, Arc<AtomicUsize>) {
     let (client_io, server_io) = tokio::io::duplex(64 << 10);
     let written = Arc::new(AtomicUsize::new(0));
     let client_io = Counting { inner: client_io, written: Arc::clone(&written) };
@@ -65,7 +72,8 @@ async fn echo_pair(client: ClientBuilder, server: ServerBuilder) -> (WebSocket<C
 
 /// 1 MiB of text that compresses well.
 fn text() -> String {
-    (0..1 << 20).map(|i| ["alpha ", "beta ", "gamma ", "delta\n"][i % 4]).collect::<String>()[..1 << 20].to_owned()
+    (0..1 << 20).map(|i| ["alpha ", "beta ", "gamma ", "delta\n"][i % 4]).collect::<String>()[..1 << 20]
+        .to_owned()
 }
 
 #[tokio::test]

@@ -55,7 +55,11 @@ async fn frame_delivery_keeps_the_fragments() {
     }
     assert_eq!(
         frames,
-        [(OpCode::TEXT, "a".into(), false), (OpCode::CONTINUATION, "b".into(), false), (OpCode::CONTINUATION, "c".into(), true)]
+        [
+            (OpCode::TEXT, "a".into(), false),
+            (OpCode::CONTINUATION, "b".into(), false),
+            (OpCode::CONTINUATION, "c".into(), true)
+        ]
     );
     // Back to whole messages between messages.
     server.set_delivery(Delivery::WholeMessages).unwrap();

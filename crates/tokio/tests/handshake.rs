@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use common::{ours_pair, tcp_pair};
 use noio_ws_tokio::http::{HeaderName, HeaderValue, StatusCode};
-use noio_ws_tokio::{ClientBuilder, Error, Reject, ServerBuilder, Upgrade, accept, accept_with, client_async};
+use noio_ws_tokio::{
+    ClientBuilder, Error, Reject, ServerBuilder, Upgrade, accept, accept_with, client_async,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

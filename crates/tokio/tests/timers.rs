@@ -68,7 +68,9 @@ async fn a_close_the_peer_never_answers_times_out() {
     let started = Instant::now();
     let server = tokio::spawn(async move { server.close(CloseCode::NORMAL, "bye").await });
     match peer.next_event().await {
-        Some(Event::Close(close)) => assert_eq!((close.code, close.reason.as_str()), (CloseCode::NORMAL, "bye")),
+        Some(Event::Close(close)) => {
+            assert_eq!((close.code, close.reason.as_str()), (CloseCode::NORMAL, "bye"))
+        }
         other => panic!("expected our close, got {other:?}"),
     }
     // The peer never writes its reply: after 5 s the server closes the transport.
