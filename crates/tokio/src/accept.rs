@@ -90,14 +90,15 @@ impl Upgrade {
 #[derive(Clone, Debug)]
 pub struct Reject {
     status: StatusCode,
-    headers: HeaderMap,
+    /// Boxed: a callback's `Result` stays small for the common `Ok`.
+    headers: Box<HeaderMap>,
     body: Bytes,
 }
 
 impl Reject {
     /// A refusal with `status` and `body`.
     pub fn new(status: StatusCode, body: impl Into<Bytes>) -> Self {
-        Reject { status, headers: HeaderMap::new(), body: body.into() }
+        Reject { status, headers: Box::default(), body: body.into() }
     }
 
     /// Adds a header to the response.
@@ -180,7 +181,7 @@ impl ServerBuilder {
         let upgrade = match callback(request.request()) {
             Ok(upgrade) => upgrade,
             Err(reject) => {
-                let mut headers = reject.headers;
+                let mut headers = *reject.headers;
                 headers.entry(CONNECTION).or_insert(HeaderValue::from_static("close"));
                 let response = request.respond(reject.status, &headers, &reject.body);
                 self.timed_answer(&mut stream, &response).await?;

@@ -392,6 +392,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             return Err(Error::Closed);
         }
         let close = frame.opcode() == OpCode::CLOSE;
+        if close {
+            // The close timeout counts from the connection's latest time:
+            // make it now, not the last read of a long-silent connection.
+            self.conn.handle_timeout(self.clock.now());
+        }
         self.conn.send(frame)?;
         if close {
             // The closing handshake began (or ended): the receiver waits

@@ -77,6 +77,7 @@ macro_rules! option_setters {
         /// permessage-deflate (RFC 7692) on or off; on by default with
         /// the `deflate` feature. Without the feature it cannot be turned
         /// on, and this does nothing.
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
         pub fn deflate(mut self, on: bool) -> Self {
             #[cfg(feature = "deflate")]
             {

@@ -56,7 +56,8 @@ use crate::split::{self, ReadHalf, WriteHalf};
 /// and drops what still comes until the peer's end of stream, all within the
 /// linger time (2 s by default, [`with_linger`](WebSocket::with_linger)).
 /// Only then does receiving return the failure, if there was one, and then
-/// `None`.
+/// `None`. Dropping a `WebSocket` drops its transport at once: call
+/// [`close`](WebSocket::close) (or receive until `None`) for a clean end.
 ///
 /// [`Config`]: noio_ws::Config
 #[derive(Debug)]

@@ -28,7 +28,7 @@ async fn feeding_a_peer_that_never_reads_waits_at_the_high_water_mark() {
     let queued = server.connection().queued_output_len();
     // What the pipe took (16 KiB) is out of the queue; the queue stopped at
     // the mark, passing it by one message at most.
-    assert!(queued >= HIGH_WATER && queued < HIGH_WATER + MESSAGE + 16, "{queued} bytes queued");
+    assert!((HIGH_WATER..HIGH_WATER + MESSAGE + 16).contains(&queued), "{queued} bytes queued");
     assert!(fed * (MESSAGE + 4) <= queued + (16 << 10) + MESSAGE + 4, "{fed} messages fed");
 
     // `send` waits too (for its flush), and a Sink's poll_ready likewise.

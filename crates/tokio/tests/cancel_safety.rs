@@ -14,7 +14,7 @@ const MESSAGES: u32 = 2000;
 
 fn nth_message(i: u32) -> Frame {
     let payload = pattern((i as usize * 37) % 700 + 1, i);
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         // Text: the payload in hex, valid UTF-8.
         Frame::text(payload.iter().map(|b| format!("{b:02x}")).collect::<String>())
     } else {

@@ -1,5 +1,6 @@
 //! permessage-deflate between our own client and server: negotiated by
 //! default, compressing on the wire, and off when either end says so.
+#![cfg(feature = "deflate")]
 
 mod common;
 

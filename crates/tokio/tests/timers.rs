@@ -88,3 +88,19 @@ async fn a_connection_without_timers_waits_quietly() {
     peer.send(noio_ws_tokio::Frame::text("still here")).await;
     assert_eq!(server.recv().await.unwrap().unwrap().as_text(), Some("still here"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_close_after_an_hour_of_silence_still_waits_for_the_reply() {
+    // The default 10 s close timeout counts from the close, not from the
+    // last byte read an hour before.
+    let (mut server, mut peer) = ours_server_raw_client(64 << 10, ServerBuilder::new()).await;
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    let server = tokio::spawn(async move { server.close(CloseCode::NORMAL, "").await });
+    let Some(Event::Close(_)) = peer.next_event().await else { panic!("expected our close") };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    peer.flush().await; // the reply, a second later
+    assert_eq!(peer.next_event().await, None);
+    drop(peer);
+    let reply = server.await.unwrap().unwrap();
+    assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
+}
