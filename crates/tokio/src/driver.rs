@@ -1,0 +1,449 @@
+//! The IO loop around one [`Connection`], as poll functions: everything a
+//! [`WebSocket`](crate::WebSocket) and its split halves do. All protocol
+//! state lives in the connection; this holds only the transport, the
+//! clock, who to wake and where the closing of the transport stands, so
+//! dropping any future built on these polls loses nothing.
+//!
+//! Receiving ([`poll_event`](Driver::poll_event)): hand out what the
+//! connection has, then write what it queued (pongs, close replies,
+//! keepalive pings) as far as the transport takes it without waiting, then
+//! read. Sending ([`poll_ready`](Driver::poll_ready),
+//! [`poll_flush`](Driver::poll_flush)): queue in the connection, and wait,
+//! writing, while its output is at or past `Config::output_high_water`.
+//! When the connection says the transport is done
+//! ([`TransportAction`]), or it failed, the receiving side closes the
+//! transport as `examples/support/graceful_close.rs` does: write out what is
+//! queued, let a client wait for the server's end first, shut down the write
+//! side, read and drop what still comes until the peer's end, all within
+//! the linger time.
+
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use noio_ws::{CloseFrame, Connection, Delivery, Event, Frame, Message, OpCode, TransportAction};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::Error;
+use crate::clock::Clock;
+use crate::transfer::{read_in, write_out};
+use crate::wakers::{Half, Wakers};
+
+/// How long closing the transport may take by default: writing out the
+/// last bytes, the peer's end of stream. Long enough for a peer to read our
+/// close and answer it, short enough that a peer that never closes holds
+/// the connection only briefly.
+pub(crate) const DEFAULT_LINGER: Duration = Duration::from_secs(2);
+
+/// Timers run per look at the clock at most; each moves its deadline on,
+/// so this only guards against a loop.
+const MAX_TIMERS_PER_POLL: usize = 8;
+
+/// Where the transport stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// The connection says keep it.
+    Open,
+    /// Closing: writing out what is queued (our close, a reply to theirs).
+    Flushing,
+    /// A client after the closing handshake waits for the server to close
+    /// the transport first (RFC 6455 section 7.1.1), dropping what it reads.
+    AwaitingPeer,
+    /// Shutting down our write side: a FIN after our last bytes.
+    ShuttingDown,
+    /// Reading and dropping what the peer still sends, until its end: a
+    /// socket closed with unread bytes sends a reset, which may destroy our
+    /// last bytes before the peer reads them.
+    Draining,
+    /// The transport is closed, or broken.
+    Done,
+}
+
+/// One connection and its transport.
+#[derive(Debug)]
+pub(crate) struct Driver<S> {
+    conn: Connection,
+    io: S,
+    clock: Clock,
+    wakers: Wakers,
+    stage: Stage,
+    /// How long closing the transport may take.
+    linger: Duration,
+    /// When closing the transport gives up, on the clock; set when it starts.
+    give_up_at: Option<Duration>,
+    /// The give-up time has come.
+    gave_up: bool,
+    /// The transport reported its end of stream.
+    eof: bool,
+    /// What to hand the receiver once the transport is closed: a violation
+    /// by the peer, an abnormal closure, a failed read. Boxed, as the next
+    /// one: every connection holds the field, few ever fill it.
+    report: Option<Box<Error>>,
+    /// The peer's close frame, once it came.
+    peer_close: Option<Box<CloseFrame>>,
+    /// The subprotocol the handshake agreed on.
+    protocol: Option<Box<str>>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    /// Drives `conn` over `io`; the clock starts now.
+    pub(crate) fn new(mut conn: Connection, io: S, linger: Duration, protocol: Option<String>) -> Self {
+        let clock = Clock::start();
+        conn.handle_timeout(clock.now());
+        Driver {
+            conn,
+            io,
+            clock,
+            wakers: Wakers::new(),
+            stage: Stage::Open,
+            linger,
+            give_up_at: None,
+            gave_up: false,
+            eof: false,
+            report: None,
+            peer_close: None,
+            protocol: protocol.map(String::into_boxed_str),
+        }
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn set_delivery(&mut self, delivery: Delivery) -> Result<(), Error> {
+        Ok(self.conn.set_delivery(delivery)?)
+    }
+
+    pub(crate) fn set_linger(&mut self, linger: Duration) {
+        self.linger = linger;
+    }
+
+    pub(crate) fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    pub(crate) fn peer_close(&self) -> Option<&CloseFrame> {
+        self.peer_close.as_deref()
+    }
+
+    /// True once the transport is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.stage == Stage::Done
+    }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.io
+    }
+
+    // ---- receiving ---------------------------------------------------------
+
+    /// The next event but [`Event::NeedData`]; `None` once the transport is
+    /// closed. A violation, an abnormal closure or a failed read comes as
+    /// one error after the transport is closed, then `None`.
+    pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Event, Error>>> {
+        self.wakers.register(Half::Read, cx.waker());
+        loop {
+            if self.stage != Stage::Open {
+                ready!(self.poll_closing(cx));
+                return Poll::Ready(self.report.take().map(|error| Err(*error)));
+            }
+            self.poll_timers();
+            match self.conn.next_event() {
+                Ok(Event::NeedData) => {}
+                Ok(Event::AbnormalClosure) => {
+                    self.report = Some(Box::new(Error::AbnormalClosure));
+                    self.begin_closing();
+                    continue;
+                }
+                Ok(event) => {
+                    if let Event::Close(close) = &event {
+                        self.peer_close = Some(Box::new(close.clone()));
+                    }
+                    // A pong or close reply just queued goes out now, even if
+                    // the application never sends.
+                    self.flush_opportunistically();
+                    return Poll::Ready(Some(Ok(event)));
+                }
+                Err(violation) => {
+                    // The close frame with its code is queued: closing writes it.
+                    self.report = Some(Box::new(Error::Protocol(violation)));
+                    self.begin_closing();
+                    continue;
+                }
+            }
+            if self.conn.transport_action() != TransportAction::Keep {
+                self.begin_closing();
+                continue;
+            }
+            self.flush_opportunistically();
+            if self.stage != Stage::Open {
+                continue; // the write failed
+            }
+            match read_in(&mut self.conn, &mut self.io, cx) {
+                Poll::Ready(Ok(n)) => self.after_read(n),
+                Poll::Ready(Err(error)) => {
+                    self.report.get_or_insert(Box::new(Error::Io(error)));
+                    self.finish();
+                }
+                Poll::Pending => {
+                    if !self.poll_timers() {
+                        return Poll::Pending;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next whole message, the control frames in between answered by
+    /// the connection and skipped.
+    pub(crate) fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        let delivery = self.conn.config().delivery;
+        if delivery != Delivery::WholeMessages {
+            return Poll::Ready(Some(Err(Error::NotWholeMessages(delivery))));
+        }
+        loop {
+            match ready!(self.poll_event(cx)) {
+                Some(Ok(Event::Message(message))) => return Poll::Ready(Some(Ok(message))),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+
+    /// Notes a read of `n` bytes: the end of the stream, or the peer heard from now.
+    fn after_read(&mut self, n: usize) {
+        if n == 0 {
+            self.eof = true;
+        } else {
+            // The bytes came with no time: this dates them for the timers.
+            self.conn.handle_timeout(self.clock.now());
+        }
+    }
+
+    /// Writes what is queued as far as the transport takes it now, never
+    /// waiting; the fan-out waker brings the receiver back when the
+    /// transport takes more. A sender waiting for room is woken when there is.
+    fn flush_opportunistically(&mut self) {
+        if self.conn.queued_output_len() == 0 {
+            return;
+        }
+        let was_full = self.conn.output_is_full();
+        let mut fan_out = Context::from_waker(self.wakers.fan_out());
+        if let Poll::Ready(Err(error)) = write_out(&mut self.conn, &mut self.io, &mut fan_out) {
+            self.report.get_or_insert(Box::new(Error::Io(error)));
+            self.finish();
+            return;
+        }
+        if was_full && !self.conn.output_is_full() {
+            self.wakers.wake(Half::Write);
+        }
+    }
+
+    // ---- closing the transport ---------------------------------------------
+
+    /// The transport is to be closed: starts the procedure, bounded by the linger time.
+    fn begin_closing(&mut self) {
+        if self.stage == Stage::Open {
+            self.stage = Stage::Flushing;
+            self.give_up_at = Some(self.clock.now().saturating_add(self.linger));
+            self.wakers.wake(Half::Write);
+        }
+    }
+
+    /// The transport is closed (or broken): both halves look again.
+    fn finish(&mut self) {
+        self.set_stage(Stage::Done);
+    }
+
+    fn set_stage(&mut self, stage: Stage) {
+        if stage == Stage::Done && self.stage != Stage::Done {
+            self.wakers.fan_out().wake_by_ref();
+        }
+        self.stage = stage;
+    }
+
+    /// Closes the transport, step by step; ready once it is closed.
+    fn poll_closing(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            self.poll_timers();
+            if self.gave_up {
+                self.finish();
+            }
+            let next = match self.stage {
+                Stage::Open | Stage::Done => return Poll::Ready(()),
+                Stage::Flushing => {
+                    let mut fan_out = Context::from_waker(self.wakers.fan_out());
+                    match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
+                        Poll::Ready(Ok(()))
+                            if self.conn.transport_action() == TransportAction::AwaitPeerClose =>
+                        {
+                            Some(Stage::AwaitingPeer)
+                        }
+                        Poll::Ready(Ok(())) => Some(Stage::ShuttingDown),
+                        Poll::Ready(Err(_)) => Some(Stage::Done),
+                        Poll::Pending => None,
+                    }
+                }
+                Stage::AwaitingPeer if self.eof || self.conn.transport_action() == TransportAction::Close => {
+                    Some(Stage::ShuttingDown)
+                }
+                Stage::Draining if self.eof => Some(Stage::Done),
+                // Read and dropped: the connection takes no more input.
+                stage @ (Stage::AwaitingPeer | Stage::Draining) => {
+                    match read_in(&mut self.conn, &mut self.io, cx) {
+                        Poll::Ready(Ok(n)) => {
+                            self.after_read(n);
+                            Some(stage)
+                        }
+                        // A reset while closing: nothing left to close.
+                        Poll::Ready(Err(_)) => Some(Stage::Done),
+                        Poll::Pending => None,
+                    }
+                }
+                Stage::ShuttingDown => {
+                    let mut fan_out = Context::from_waker(self.wakers.fan_out());
+                    match Pin::new(&mut self.io).poll_shutdown(&mut fan_out) {
+                        Poll::Ready(Ok(())) if !self.eof => Some(Stage::Draining),
+                        Poll::Ready(_) => Some(Stage::Done),
+                        Poll::Pending => None,
+                    }
+                }
+            };
+            match next {
+                Some(stage) => self.set_stage(stage),
+                None if self.poll_timers() => {}
+                None => return Poll::Pending,
+            }
+        }
+    }
+
+    // ---- timers ------------------------------------------------------------
+
+    /// Runs what is due on the clock (the connection's timers, the linger
+    /// bound) and arms the `Sleep` for the next deadline, waking both halves
+    /// through the fan-out waker. True when something was due: the caller
+    /// looks at the connection again.
+    fn poll_timers(&mut self) -> bool {
+        let mut ran = false;
+        for _ in 0..MAX_TIMERS_PER_POLL {
+            let core = self.conn.poll_timeout();
+            let give_up = self.give_up_at.filter(|_| !self.gave_up);
+            let Some(deadline) = [core, give_up].into_iter().flatten().min() else {
+                return ran;
+            };
+            let now = self.clock.now();
+            if deadline > now {
+                let mut fan_out = Context::from_waker(self.wakers.fan_out());
+                if self.clock.poll_until(deadline, &mut fan_out).is_pending() {
+                    return ran;
+                }
+            }
+            // The Sleep may fire a hair before the clock reads its deadline.
+            let now = now.max(deadline);
+            ran = true;
+            if give_up.is_some_and(|at| at <= now) {
+                self.gave_up = true;
+            }
+            if core.is_some_and(|at| at <= now) && self.conn.handle_timeout(now).is_some() {
+                // A ping to write, a failure or a release to act on: the
+                // receiver does; if this was the sender, wake it.
+                self.wakers.wake(Half::Read);
+            }
+        }
+        ran
+    }
+
+    // ---- sending -----------------------------------------------------------
+
+    /// Ready when a frame may be queued: the queued output is under the
+    /// high-water mark (written down to it if need be). An error once
+    /// nothing more can be sent.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.wakers.register(Half::Write, cx.waker());
+        loop {
+            self.poll_timers();
+            if self.stage == Stage::Done || !self.conn.state().can_send_data() {
+                return Poll::Ready(Err(Error::Closed));
+            }
+            if !self.conn.output_is_full() {
+                return Poll::Ready(Ok(()));
+            }
+            let mut fan_out = Context::from_waker(self.wakers.fan_out());
+            match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => {
+                    self.finish();
+                    return Poll::Ready(Err(Error::Io(error)));
+                }
+                Poll::Pending if !self.conn.output_is_full() => return Poll::Ready(Ok(())),
+                Poll::Pending => {
+                    if !self.poll_timers() {
+                        return Poll::Pending;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Queues `frame` (after [`poll_ready`](Driver::poll_ready) said so).
+    pub(crate) fn start_send(&mut self, frame: Frame) -> Result<(), Error> {
+        if self.stage == Stage::Done {
+            return Err(Error::Closed);
+        }
+        let close = frame.opcode() == OpCode::CLOSE;
+        if close {
+            // The close timeout counts from the connection's latest time:
+            // make it now, not the last read of a long-silent connection.
+            self.conn.handle_timeout(self.clock.now());
+        }
+        self.conn.send(frame)?;
+        if close {
+            // The closing handshake began (or ended): the receiver waits
+            // for the reply, or closes the transport.
+            self.wakers.wake(Half::Read);
+        }
+        Ok(())
+    }
+
+    /// Queues a whole text message from a borrowed `str`.
+    pub(crate) fn start_send_text(&mut self, text: &str) -> Result<(), Error> {
+        if self.stage == Stage::Done {
+            return Err(Error::Closed);
+        }
+        Ok(self.conn.send_text(text)?)
+    }
+
+    /// Queues a whole binary message from borrowed bytes.
+    pub(crate) fn start_send_binary(&mut self, payload: &[u8]) -> Result<(), Error> {
+        if self.stage == Stage::Done {
+            return Err(Error::Closed);
+        }
+        Ok(self.conn.send_binary(payload)?)
+    }
+
+    /// Writes everything queued and flushes the transport.
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.wakers.register(Half::Write, cx.waker());
+        loop {
+            self.poll_timers();
+            if self.stage == Stage::Done {
+                let all_out = self.conn.queued_output_len() == 0;
+                return Poll::Ready(if all_out { Ok(()) } else { Err(Error::Closed) });
+            }
+            let mut fan_out = Context::from_waker(self.wakers.fan_out());
+            match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
+                Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
+                Poll::Ready(Err(error)) => {
+                    self.finish();
+                    return Poll::Ready(Err(Error::Io(error)));
+                }
+                Poll::Pending => {
+                    if !self.poll_timers() {
+                        return Poll::Pending;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! # noio-ws-tokio
+//!
+//! noio-ws on tokio: an async [`WebSocket`] over any `AsyncRead +
+//! AsyncWrite` transport, a thin layer over one sans-io
+//! [`Connection`](noio_ws::Connection) that holds all the protocol state.
+//!
+//! - Receive with [`WebSocket::recv`] or as a `Stream` of messages
+//!   (every event, in any delivery mode, with [`WebSocket::recv_event`]);
+//!   send with [`WebSocket::send`] or as a `Sink` of [`Frame`]s or
+//!   [`Message`]s; [`WebSocket::close`] for the closing handshake.
+//!   Receiving is cancel safe: dropping a `recv` in `tokio::select!` loses
+//!   nothing.
+//! - [`WebSocket::split`] gives a [`ReadHalf`] and a [`WriteHalf`] for two
+//!   tasks, neither waiting for the other.
+//! - The connection's keepalive pings, dead-peer and idle timeouts and its
+//!   close timeout run on `tokio::time`; the transport is closed
+//!   gracefully (and lingers after a failure, so the peer reads our close
+//!   code); `send` waits while the output is past its high-water mark.
+//! - [`connect`] (`ws://`), [`client_async`] and [`ClientBuilder`] for
+//!   clients; [`accept`], [`accept_with`] and [`ServerBuilder`] for
+//!   servers. permessage-deflate is on by default (feature `deflate`).
+//!
+//! ```
+//! use noio_ws_tokio::{CloseCode, accept, client_async};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), noio_ws_tokio::Error> {
+//! let (client_io, server_io) = tokio::io::duplex(64 << 10);
+//! let server = tokio::spawn(async move {
+//!     let mut ws = accept(server_io).await?;
+//!     while let Some(message) = ws.recv().await {
+//!         let message = message?;
+//!         ws.send(noio_ws_tokio::Frame::new(message.opcode, message.payload)).await?;
+//!     }
+//!     Ok::<_, noio_ws_tokio::Error>(ws.close_frame().map(|close| close.code))
+//! });
+//!
+//! let (mut ws, _response) = client_async("ws://localhost/echo", client_io).await?;
+//! ws.send_text("hello").await?;
+//! let echo = ws.recv().await.expect("an echo")?;
+//! assert_eq!(echo.as_text(), Some("hello"));
+//! let reply = ws.close(CloseCode::NORMAL, "bye").await?;
+//! assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
+//! assert_eq!(server.await.unwrap()?, Some(CloseCode::NORMAL));
+//! # Ok(()) }
+//! ```
+//!
+//! This is phase 1 of the adapter: `ws://` only (no TLS, so no `wss://`),
+//! and no hyper or axum integration yet.
+#![forbid(unsafe_code)]
+
+mod accept;
+mod clock;
+mod connect;
+mod driver;
+mod error;
+mod events;
+mod options;
+mod split;
+mod stream;
+mod transfer;
+mod wakers;
+mod websocket;
+
+pub use accept::{Reject, ServerBuilder, Upgrade, accept, accept_with};
+pub use connect::{ClientBuilder, IntoClientRequest, client_async, connect};
+pub use error::Error;
+pub use events::{EventSource, Events};
+pub use split::{ReadHalf, ReuniteError, WriteHalf, reunite};
+pub use stream::ClientStream;
+pub use websocket::WebSocket;
+
+/// The core, for everything this crate does not re-export by name.
+pub use noio_ws;
+#[cfg(feature = "deflate")]
+pub use noio_ws::DeflateConfig;
+/// The HTTP types of the handshake (`Request`, `StatusCode`, headers).
+pub use noio_ws::handshake::http;
+pub use noio_ws::{
+    CloseCode, CloseFrame, CloseState, Config, ControlFrame, DataFrame, Delivery, Event, Frame, Message,
+    MessageChunk, OpCode, ProtocolError, Role, UsageError,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send<T: Send>() {}
+    fn send_and_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn the_connection_types_cross_tasks() {
+        // Extensions are Send, not Sync: the WebSocket moves between tasks,
+        // and its halves share it behind a mutex.
+        send::<WebSocket<tokio::net::TcpStream>>();
+        send_and_sync::<ReadHalf<tokio::net::TcpStream>>();
+        send_and_sync::<WriteHalf<tokio::net::TcpStream>>();
+        send_and_sync::<Error>();
+    }
+
+    #[test]
+    fn the_adapter_adds_little_to_the_connection() {
+        // The WebSocket is the connection plus a transport, a clock and a
+        // few words of state; the Sleep and the wakers' slots are on the
+        // heap (the Sleep only once a timer runs).
+        let adapter = size_of::<WebSocket<()>>() - size_of::<noio_ws::Connection>();
+        assert!(adapter <= 160, "{adapter} bytes beside the connection");
+        assert!(
+            size_of::<noio_ws::Connection>() <= 1024,
+            "the core grew: {}",
+            size_of::<noio_ws::Connection>()
+        );
+    }
+}

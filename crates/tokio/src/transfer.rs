@@ -1,0 +1,115 @@
+//! The two IO moves between a [`Connection`] and a transport, as poll
+//! functions: read straight into the connection's buffer, write straight
+//! out of its queue. Neither keeps a buffer of its own, and a `Pending`
+//! leaves everything where it was: bytes not read stay in the socket, bytes
+//! not written stay queued in the connection.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use noio_ws::Connection;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Why a lent read or write stopped without taking bytes.
+enum Stop {
+    /// The transport cannot go on now; its waker is registered.
+    Pending,
+    /// The transport failed.
+    Io(io::Error),
+}
+
+/// One read from `io` into the slice `conn` lends (no copy, no buffer
+/// here). `Ready(Ok(0))` is the end of the stream, which `recv_with` has
+/// already handed to the connection.
+pub(crate) fn read_in<S: AsyncRead + Unpin>(
+    conn: &mut Connection,
+    io: &mut S,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    let result = conn.recv_with(|buf| {
+        let mut buf = ReadBuf::new(buf);
+        match Pin::new(&mut *io).poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) => Ok(buf.filled().len()),
+            Poll::Ready(Err(error)) => Err(Stop::Io(error)),
+            Poll::Pending => Err(Stop::Pending),
+        }
+    });
+    match result {
+        Ok(n) => Poll::Ready(Ok(n)),
+        Err(Stop::Pending) => Poll::Pending,
+        Err(Stop::Io(error)) => Poll::Ready(Err(error)),
+    }
+}
+
+/// Writes everything `conn` has queued to `io`, then flushes `io`.
+/// `Pending` once the transport takes no more, with what it did not take
+/// still queued.
+pub(crate) fn write_out<S: AsyncWrite + Unpin>(
+    conn: &mut Connection,
+    io: &mut S,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
+    while conn.queued_output_len() > 0 {
+        let result = conn.poll_output_with(|bytes| match Pin::new(&mut *io).poll_write(cx, bytes) {
+            Poll::Ready(Ok(0)) if !bytes.is_empty() => Err(Stop::Io(io::ErrorKind::WriteZero.into())),
+            Poll::Ready(Ok(n)) => Ok(n),
+            Poll::Ready(Err(error)) => Err(Stop::Io(error)),
+            Poll::Pending => Err(Stop::Pending),
+        });
+        match result {
+            // A short write stops the lending; the next round finds out
+            // whether the transport takes more now.
+            Ok(_) => {}
+            Err(Stop::Pending) => return Poll::Pending,
+            Err(Stop::Io(error)) => return Poll::Ready(Err(error)),
+        }
+    }
+    Pin::new(io).poll_flush(cx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use noio_ws::{Config, Event, Role};
+    use std::task::Waker;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn a_write_that_pends_keeps_the_rest_queued() {
+        // A pipe of 64 bytes whose far end reads nothing until asked.
+        let (mut near, mut far) = tokio::io::duplex(64);
+        let mut conn = Connection::new(Role::Server, Config::default());
+        conn.send_binary(&[7; 1000]).unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(write_out(&mut conn, &mut near, &mut cx).is_pending());
+        assert_eq!(conn.queued_output_len(), 1004 - 64, "only what the pipe took left the queue");
+        let mut wire = vec![0; 64];
+        far.read_exact(&mut wire).await.unwrap();
+        assert_eq!(&wire[..4], [0x82, 126, 0x03, 0xe8]);
+        while conn.queued_output_len() > 0 {
+            let _ = write_out(&mut conn, &mut near, &mut cx);
+            let mut more = [0; 64];
+            let n = far.read(&mut more).await.unwrap();
+            wire.extend_from_slice(&more[..n]);
+        }
+        assert_eq!(wire.len(), 1004);
+        assert!(wire[4..].iter().all(|&b| b == 7));
+    }
+
+    #[tokio::test]
+    async fn a_read_lands_in_the_connection_and_end_of_stream_reaches_it() {
+        let (mut near, far) = tokio::io::duplex(64);
+        let mut conn = Connection::new(Role::Client, Config::default());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(read_in(&mut conn, &mut near, &mut cx).is_pending());
+        {
+            let mut far = far;
+            tokio::io::AsyncWriteExt::write_all(&mut far, &[0x81, 2, b'h', b'i']).await.unwrap();
+        } // dropped: end of stream
+        assert!(matches!(read_in(&mut conn, &mut near, &mut cx), Poll::Ready(Ok(4))));
+        assert!(matches!(read_in(&mut conn, &mut near, &mut cx), Poll::Ready(Ok(0))));
+        assert!(matches!(conn.next_event(), Ok(Event::Message(m)) if m.as_text() == Some("hi")));
+        assert_eq!(conn.next_event(), Ok(Event::AbnormalClosure));
+    }
+}

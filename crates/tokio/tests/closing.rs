@@ -1,0 +1,125 @@
+//! Closing the transport: the lingering close after a violation (the peer
+//! reads our close code, not a reset), an abnormal closure, a client
+//! waiting for the server to close first, and the Sink's close.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{RawPeer, SOON, ours_pair, tcp_pair};
+use futures_util::SinkExt;
+use noio_ws_tokio::noio_ws::{Accept, ServerHandshake};
+use noio_ws_tokio::{
+    ClientBuilder, CloseCode, Config, Error, Event, Frame, ProtocolError, Role, ServerBuilder, accept,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::{Instant, timeout};
+
+const REQUEST: &str = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                       Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+#[tokio::test]
+async fn a_violation_is_answered_with_its_code_and_the_transport_lingers() {
+    let (mut client, server_tcp) = tcp_pair().await;
+    let server = tokio::spawn(async move {
+        let mut ws = accept(server_tcp).await.unwrap();
+        let first = ws.recv().await;
+        let after = ws.recv().await;
+        (first, after.is_none())
+    });
+    client.write_all(REQUEST.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(client.read_u8().await.unwrap());
+    }
+    // An unmasked frame from a client (1002), then 1 MiB more the server
+    // has not read when it fails: closing with those unread would reset the
+    // connection, and the reset may destroy our close frame.
+    client.write_all(&[0x81, 0x01, b'x']).await.unwrap();
+    client.write_all(&vec![0x82; 1 << 20]).await.unwrap();
+    client.shutdown().await.unwrap();
+    let mut rest = Vec::new();
+    timeout(SOON, client.read_to_end(&mut rest)).await.unwrap().expect("an orderly end, no reset");
+    assert_eq!(rest, [0x88, 0x02, 0x03, 0xea], "the close frame with 1002, then the end");
+    let (first, then_none) = server.await.unwrap();
+    assert!(matches!(first, Some(Err(Error::Protocol(ProtocolError::UnmaskedFrame)))), "{first:?}");
+    assert!(then_none);
+}
+
+#[tokio::test]
+async fn a_transport_that_just_ends_is_an_abnormal_closure() {
+    let (client, mut server) = ours_pair(4096, ClientBuilder::new(), ServerBuilder::new()).await;
+    drop(client);
+    let error = server.recv().await.unwrap().unwrap_err();
+    assert!(matches!(error, Error::AbnormalClosure));
+    assert_eq!(error.close_code(), Some(CloseCode::ABNORMAL_CLOSURE));
+    assert!(server.recv().await.is_none());
+    assert!(matches!(server.send_text("late").await, Err(Error::Closed)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn our_client_waits_for_the_server_to_close_the_transport_first() {
+    let (client_io, mut server_io) = tokio::io::duplex(4096);
+    let client = tokio::spawn(async move {
+        let (mut ws, _) =
+            ClientBuilder::new().deflate(false).client_async("ws://x/", client_io).await.unwrap();
+        let reply = ws.close(CloseCode::NORMAL, "").await.unwrap();
+        (reply.map(|close| close.code), ws.is_closed())
+    });
+    // A raw server: the handshake by hand, then the core's connection.
+    let mut handshake = ServerHandshake::default();
+    let request = loop {
+        let mut buf = [0; 1024];
+        let n = server_io.read(&mut buf).await.unwrap();
+        if let Some(request) = handshake.recv(&buf[..n]).unwrap() {
+            break request;
+        }
+    };
+    let (response, _) = request.accept(Accept::default()).unwrap();
+    server_io.write_all(&response).await.unwrap();
+    let mut server = RawPeer::new(Role::Server, Config::default(), server_io);
+    let Some(Event::Close(_)) = server.next_event().await else { panic!("expected the client's close") };
+    server.flush().await; // the reply
+    let replied = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!client.is_finished(), "the client waits for the server's end of the transport");
+    drop(server); // the server closes TCP first
+    let (code, closed) = client.await.unwrap();
+    assert_eq!(code, Some(CloseCode::NORMAL));
+    assert!(closed);
+    assert!(replied.elapsed() < Duration::from_millis(1100));
+}
+
+#[tokio::test]
+async fn the_sinks_close_is_the_closing_handshake() {
+    let (mut client, mut server) = ours_pair(4096, ClientBuilder::new(), ServerBuilder::new()).await;
+    let server = tokio::spawn(async move {
+        let mut got = Vec::new();
+        while let Some(message) = server.recv().await {
+            got.push(message.unwrap().payload);
+        }
+        (got, server.close_frame().map(|c| c.code))
+    });
+    SinkExt::<Frame>::send(&mut client, Frame::text("one")).await.unwrap();
+    SinkExt::<Frame>::close(&mut client).await.unwrap();
+    assert!(client.is_closed());
+    assert_eq!(client.close_frame().map(|c| c.code), Some(CloseCode::NORMAL));
+    let (got, code) = server.await.unwrap();
+    assert_eq!(got, ["one"]);
+    assert_eq!(code, Some(CloseCode::NORMAL));
+    // Closing again is no error, and sends nothing.
+    SinkExt::<Frame>::close(&mut client).await.unwrap();
+}
+
+#[tokio::test]
+async fn nothing_is_sent_after_our_close() {
+    let (mut client, mut server) = ours_pair(4096, ClientBuilder::new(), ServerBuilder::new()).await;
+    client.feed(Frame::close(CloseCode::NORMAL, "").unwrap()).await.unwrap();
+    assert!(matches!(client.send_text("late").await, Err(Error::Closed)));
+    assert!(matches!(client.feed(Frame::close_empty()).await, Err(Error::Closed)));
+    client.flush().await.unwrap();
+    let (server_end, client_end) = tokio::join!(server.recv(), client.recv());
+    assert!(server_end.is_none() && client_end.is_none());
+    // Misuse is an error, never a panic: an invalid close code.
+    assert!(matches!(server.close(CloseCode(1005), "").await, Err(Error::Usage(_))));
+}
