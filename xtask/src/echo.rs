@@ -1,6 +1,6 @@
 //! `cargo xtask bench --echo [FILTERS] [--seconds S] [--warmup S] [--rounds N]`:
 //! the loopback echo benchmark of issue 11. An echo server (noio-ws on its
-//! std driver and under a bench-local tokio loop, tokio-websockets,
+//! std driver and on its tokio adapter, tokio-websockets,
 //! fastwebsockets) runs pinned to core 0, our own load generator pinned to
 //! core 1, both processes of `crates/bench/examples/echo`, over 127.0.0.1 on
 //! a port the server picks. Every configuration (1 and 64 connections;
@@ -38,7 +38,7 @@ use crate::cmd;
 /// with `noio-ws`, as the other reports' do).
 const LIBRARIES: [(&str, &str); 4] = [
     ("noio-ws-std", "noio-ws (std)"),
-    ("noio-ws-tokio", "noio-ws (tokio loop)"),
+    ("noio-ws-tokio", "noio-ws (tokio adapter)"),
     ("tokio-websockets", "tokio-websockets"),
     ("fastwebsockets", "fastwebsockets"),
 ];
@@ -414,7 +414,7 @@ mod tests {
         let options = parse(&args).unwrap();
         assert_eq!(
             options.libraries.iter().map(|l| l.1).collect::<Vec<_>>(),
-            ["noio-ws (std)", "noio-ws (tokio loop)"]
+            ["noio-ws (std)", "noio-ws (tokio adapter)"]
         );
         assert_eq!(options.sizes, [1024, 300]);
         assert_eq!(options.modes, ["pipelined"]);

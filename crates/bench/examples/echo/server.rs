@@ -10,10 +10,9 @@
 //!   buffer kept for the connection's life). Once warm nothing is allocated
 //!   per message (`crates/connection/tests/steady_state.rs` proves the core
 //!   loop so).
-//! - `noio-ws-tokio`: the same core under a bench-local loop on tokio's
-//!   current-thread runtime (a task per connection, readiness and
-//!   non-blocking reads and writes). It is not the async adapter (issue 12),
-//!   only this benchmark's loop.
+//! - `noio-ws-tokio`: our async adapter (`noio-ws-tokio`) on tokio's
+//!   current-thread runtime, a task per connection: `accept`, then `recv`
+//!   and `send` per message, as its echo example.
 //! - `tokio-websockets`: `ServerBuilder::accept`, then its `Stream` and
 //!   `Sink` (`send` per message), as its `echo_server` example, on a
 //!   current-thread runtime.
@@ -33,7 +32,7 @@ use noio_ws_codec::Role;
 use noio_ws_codec::bytes::{Buf, Bytes, BytesMut};
 use noio_ws_connection::{CloseState, Config, Connection, Event, Frame, TransportAction};
 use noio_ws_handshake::{Accept, IncomingRequest, ServerHandshake};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::Flags;
 
@@ -243,8 +242,10 @@ fn accept(request: IncomingRequest) -> io::Result<(Bytes, Connection)> {
 
 fn serve_tokio(listener: TcpListener, library: &str) -> Result<(), String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    // Timers too: our adapter bounds its handshake and closing with them.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
+        .enable_time()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
     let library = library.to_string();
@@ -286,50 +287,16 @@ async fn read_request_tokio(stream: &mut tokio::net::TcpStream) -> io::Result<In
     }
 }
 
-/// Our core under a readiness loop: read while the connection's queue
-/// has room, echo every message read, write what is queued as the socket
-/// takes it (reading meanwhile), and wait for the socket only when neither
-/// can go on.
-async fn echo_noio_tokio(mut stream: tokio::net::TcpStream) -> io::Result<()> {
-    let request = read_request_tokio(&mut stream).await?;
-    let (response, mut conn) = accept(request)?;
-    stream.write_all(&response).await?;
-    let mut output = Output::new();
-    loop {
-        let echoed = echo_events(&mut conn)?;
-        if conn.state() == CloseState::Closed {
-            return Ok(());
-        }
-        output.take(&mut conn, echoed.large);
-        while !output.is_empty() {
-            match output.write_once(|slices| stream.try_write_vectored(slices)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e),
-            }
-        }
-        if output.is_empty() && conn.transport_action() != TransportAction::Keep {
-            return Ok(());
-        }
-        if !echoed.need_data && !conn.output_is_full() {
-            continue; // events are waiting: take them before reading
-        }
-        // With the queue full, only writing lets it go on.
-        let read = !conn.output_is_full();
-        let interest = match (read, output.is_empty()) {
-            (true, true) => Interest::READABLE,
-            (true, false) => Interest::READABLE | Interest::WRITABLE,
-            (false, _) => Interest::WRITABLE,
-        };
-        let ready = stream.ready(interest).await?;
-        if read && ready.is_readable() {
-            match conn.recv_with(|buf| stream.try_read(buf)) {
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
-        }
+/// Our async adapter as its documentation shows an echo server:
+/// `accept`, then `recv` each message and `send` it back (queued with its
+/// payload as it came, no copy, and written before `send` returns).
+async fn echo_noio_tokio(stream: tokio::net::TcpStream) -> Result<(), noio_ws_tokio::Error> {
+    let mut ws = noio_ws_tokio::ServerBuilder::new().deflate(false).accept(stream).await?;
+    while let Some(message) = ws.recv().await {
+        let message = message?;
+        ws.send(Frame::new(message.opcode, message.payload)).await?;
     }
+    Ok(())
 }
 
 /// tokio-websockets' own echo server loop.
