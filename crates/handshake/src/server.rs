@@ -161,8 +161,11 @@ impl IncomingRequest {
     /// and returns the 101 response to write with what the connection needs.
     pub fn accept(self, mut accept: Accept) -> Result<(Bytes, Accepted), HandshakeError> {
         let key = self.validate()?;
+        // Parsed whether or not a subprotocol is chosen: a malformed header
+        // is a handshake that does not match section 4.2.1, refused with 400.
+        let offered = self.protocols()?;
         if let Some(protocol) = &accept.protocol
-            && !self.protocols()?.contains(&protocol.as_str())
+            && !offered.contains(&protocol.as_str())
         {
             return Err(HandshakeError::ProtocolNotOffered(protocol.clone()));
         }

@@ -46,6 +46,14 @@ fn picks_an_offered_subprotocol_and_refuses_others() {
 }
 
 #[test]
+fn a_malformed_subprotocol_header_is_refused_even_when_none_is_chosen() {
+    // Found by the async echo server, which chose none and answered 101.
+    let err = request("Sec-WebSocket-Protocol: echo, chat/2\r\n").accept(Accept::default()).unwrap_err();
+    assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    assert!(err.to_string().contains("sec-websocket-protocol"), "{err}");
+}
+
+#[test]
 fn negotiates_extensions_through_the_stack() {
     let mut extensions = ExtensionStack::new();
     extensions.push(Xor::new("xor", Rsv::RSV3)).unwrap();

@@ -1,5 +1,8 @@
 //! Test helpers for noio-ws: a client and a server [`Connection`] wired
-//! together in memory, and builders for raw (possibly malformed) frames.
+//! together in memory, builders for raw (possibly malformed) frames, and
+//! the tests every echo server example passes ([`echo_examples`]).
+
+pub mod echo_examples;
 
 use noio_ws_codec::bytes::BytesMut;
 use noio_ws_codec::{FrameHeader, Mask, OpCode, Role, Rsv};

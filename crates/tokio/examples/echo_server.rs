@@ -1,18 +1,31 @@
-//! An async WebSocket echo server: every connection a task on one runtime,
-//! at most `--max-connections` at once (more get 503), 10 s to send the
-//! request head (then 408), and a connection silent for `--idle-timeout`
-//! seconds closed with 1001 (a keepalive ping goes out halfway).
+//! An async WebSocket echo server: `cargo run -p noio-ws-tokio --example echo_server [-- --addr HOST:PORT]`.
 //!
-//! ```sh
-//! cargo run -p noio-ws-tokio --example echo_server -- [ADDR] [--max-connections N] [--idle-timeout SECS]
-//! cargo run -p noio-ws-tokio --example client -- ws://127.0.0.1:9001/
-//! ```
+//! Accepts upgrades on any path and echoes text and binary messages with
+//! their type; pings are answered and closes echoed by the connection. It
+//! selects the subprotocol `echo` when a client offers it and accepts
+//! permessage-deflate (`--no-deflate` turns that off). A plain GET of `/`
+//! returns a page whose script chats with the server, to try in a browser.
+//! Every connection is a task on one tokio runtime.
+//!
+//! It keeps its peers in bounds, each with a flag: at most 1,024
+//! connections at once (`--max-connections`; more get 503), 10 s for the
+//! whole request head (`--handshake-timeout`; 408 after), 60 s of silence
+//! on a connection (`--idle-timeout`; a ping goes out halfway, and a peer
+//! that answers nothing is closed with 1001) and 10 s for a write the peer
+//! does not read (`--write-timeout`). A connection that ends badly (a
+//! refused handshake, a protocol error, a timeout) gets one line on standard
+//! error with the peer's address, the status or close code and the reason.
+//!
+//! `echo_server_blocking` of the `noio-ws` crate is the same server on the
+//! sans-io core and `std::net`, with no runtime; both pass the same tests.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use noio_ws_tokio::http::StatusCode;
-use noio_ws_tokio::{Config, Error, Frame, Reject, ServerBuilder};
+use noio_ws_tokio::http::header::{CONTENT_TYPE, SEC_WEBSOCKET_KEY};
+use noio_ws_tokio::http::{HeaderValue, Request, StatusCode};
+use noio_ws_tokio::{Config, Error, Frame, Reject, ServerBuilder, Upgrade};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -20,23 +33,32 @@ use tokio::sync::Semaphore;
 /// past that they are dropped, so a flood costs no more tasks.
 const MAX_REFUSING: usize = 64;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let max_connections = take_number(&mut args, "--max-connections")?.unwrap_or(1024);
-    let idle = Duration::from_secs(take_number(&mut args, "--idle-timeout")?.unwrap_or(60) as u64);
-    let addr = args.first().map_or("127.0.0.1:9001", String::as_str);
+/// The page a browser gets from `GET /`: a chat box talking to this server.
+const PAGE: &str = include_str!("echo_page.html");
 
-    let server = ServerBuilder::new().handshake_timeout(Some(Duration::from_secs(10))).config(Config {
-        ping_interval: Some(idle / 2),
-        // The idle timeout, not the pong's, decides when a silent peer goes.
-        pong_timeout: None,
-        idle_timeout: Some(idle),
-        ..Config::default()
+#[tokio::main]
+async fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let deflate = !take_switch(&mut args, "--no-deflate");
+    let limits = Limits::take_flags(&mut args).unwrap_or_else(|problem| usage(&problem));
+    let addr = match &args[..] {
+        [] => "127.0.0.1:9001".to_string(),
+        [flag, value] if flag == "--addr" => value.clone(),
+        _ => usage("unexpected arguments"),
+    };
+    let listener = TcpListener::bind(&addr).await.unwrap_or_else(|e| {
+        eprintln!("echo_server: cannot listen on {addr}: {e}");
+        std::process::exit(1);
     });
-    let listener = TcpListener::bind(addr).await?;
-    eprintln!("echo_server: ws://{}/ (at most {max_connections} connections)", listener.local_addr()?);
-    let serving = Arc::new(Semaphore::new(max_connections));
+    println!("echo server on ws://{addr}/ (open http://{addr}/ in a browser)");
+    let server = Arc::new(
+        ServerBuilder::new()
+            .protocols(["echo"])
+            .deflate(deflate)
+            .handshake_timeout(Some(limits.handshake_timeout))
+            .config(limits.connection_config()),
+    );
+    let serving = Arc::new(Semaphore::new(limits.max_connections));
     let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
     loop {
         let (tcp, peer) = match listener.accept().await {
@@ -48,45 +70,192 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
         };
-        let server = server.clone();
+        let _ = tcp.set_nodelay(true);
+        let server = Arc::clone(&server);
         if let Ok(slot) = Arc::clone(&serving).try_acquire_owned() {
             tokio::spawn(async move {
                 let _slot = slot;
-                if let Err(error) = echo(&server, tcp).await {
-                    eprintln!("echo_server: {peer}: {error}");
+                if let Err(failure) = serve(&server, tcp, &limits).await {
+                    eprintln!("echo_server: {peer}: {failure}");
                 }
             });
         } else if let Ok(slot) = Arc::clone(&refusing).try_acquire_owned() {
             tokio::spawn(async move {
                 let _slot = slot;
-                let busy =
-                    |_: &_| Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, "too many connections\n"));
-                let _ = server.accept_with(tcp, busy).await;
+                refuse_over_capacity(&server, tcp, peer, limits.max_connections).await;
             });
         }
     }
 }
 
-/// Echoes every message until the closing handshake is done.
-async fn echo(server: &ServerBuilder, tcp: TcpStream) -> Result<(), Error> {
-    tcp.set_nodelay(true)?;
-    let mut ws = server.accept(tcp).await?;
+fn usage(problem: &str) -> ! {
+    eprintln!("echo_server: {problem}");
+    eprintln!("usage: echo_server [--addr HOST:PORT] [--no-deflate] {}", Limits::USAGE);
+    std::process::exit(2);
+}
+
+/// Serves one connection: the page, or the echo until the closing
+/// handshake is done. `Err` is the line to log.
+async fn serve(server: &ServerBuilder, tcp: TcpStream, limits: &Limits) -> Result<(), String> {
+    let mut ws = match server.accept_with(tcp, route).await {
+        Ok(ws) => ws,
+        // The page, or its 404: answered, nothing to report.
+        Err(Error::RequestRejected { .. }) => return Ok(()),
+        // A client that left before its request is no failure either.
+        Err(Error::Io(error)) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+        Err(Error::HandshakeTimeout(after)) => {
+            return Err(format!(
+                "no whole request head within {after:?}: answered {}",
+                StatusCode::REQUEST_TIMEOUT
+            ));
+        }
+        Err(Error::Handshake(error)) => {
+            return Err(format!("handshake refused with {}: {error}", error.status()));
+        }
+        Err(error) => return Err(error.to_string()),
+    };
     while let Some(message) = ws.recv().await {
-        let message = message?;
-        ws.send(Frame::new(message.opcode, message.payload)).await?;
+        let message = message.map_err(|error| ending(&error))?;
+        let echo = ws.send(Frame::new(message.opcode, message.payload));
+        match tokio::time::timeout(limits.write_timeout, echo).await {
+            Ok(sent) => sent.map_err(|error| ending(&error))?,
+            Err(_) => {
+                return Err(format!(
+                    "a write stalled for {:?}: the peer reads nothing",
+                    limits.write_timeout
+                ));
+            }
+        }
     }
     Ok(())
 }
 
-/// Takes `flag` and its value, a positive number, out of `args`.
-fn take_number(args: &mut Vec<String>, flag: &str) -> Result<Option<usize>, String> {
-    let Some(at) = args.iter().position(|arg| arg == flag) else { return Ok(None) };
-    let value = args.get(at + 1).ok_or_else(|| format!("{flag} needs a value"))?;
-    let number = value
+/// How a connection that ran ended badly, with its close code.
+fn ending(error: &Error) -> String {
+    match (error, error.close_code()) {
+        // Its message says the code.
+        (Error::IdleTimeout(_) | Error::AbnormalClosure, _) | (_, None) => error.to_string(),
+        (_, Some(code)) => format!("failed with {code}: {error}"),
+    }
+}
+
+/// Upgrades a WebSocket handshake (the builder picks the subprotocol);
+/// answers anything else with the page or a 404, one request per
+/// connection.
+fn route(request: &Request<()>) -> Result<Upgrade, Reject> {
+    if wants_websocket(request) {
+        return Ok(Upgrade::new());
+    }
+    let answer = match request.uri().path() {
+        "/" => Reject::new(StatusCode::OK, PAGE)
+            .header(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+        _ => Reject::new(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    Err(answer)
+}
+
+/// True for a request to be handled as a WebSocket handshake: one asking
+/// for the upgrade, or carrying `Sec-WebSocket-Key`. A browser's plain GET
+/// never has the key, so a request with the key and no `Upgrade: websocket`
+/// is a broken handshake; it gets the handshake's 400 (RFC 6455 section
+/// 4.2.1), not the page.
+fn wants_websocket(request: &Request<()>) -> bool {
+    let upgrade = request.headers().get_all("upgrade").iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|value| value.split(',').any(|token| token.trim().eq_ignore_ascii_case("websocket")))
+    });
+    upgrade || request.headers().contains_key(SEC_WEBSOCKET_KEY)
+}
+
+/// Answers a connection over the cap with 503, and logs it.
+async fn refuse_over_capacity(server: &ServerBuilder, tcp: TcpStream, peer: SocketAddr, max: usize) {
+    let busy = |_: &Request<()>| {
+        Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, "too many connections; try again later\n"))
+    };
+    if let Err(Error::RequestRejected { status }) = server.accept_with(tcp, busy).await {
+        eprintln!("echo_server: {peer}: already {max} connections: answered {status}");
+    }
+}
+
+/// How much the server lets its peers hold: connections, and time.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    /// The most connections served at once; more get 503.
+    max_connections: usize,
+    /// How long a peer has to send its whole request head.
+    handshake_timeout: Duration,
+    /// How long an upgraded connection may go without a byte from the peer
+    /// (a ping goes out halfway).
+    idle_timeout: Duration,
+    /// How long one echo may wait for a peer that reads nothing.
+    write_timeout: Duration,
+}
+
+impl Limits {
+    /// The flags [`take_flags`](Limits::take_flags) understands, for a usage line.
+    const USAGE: &str =
+        "[--max-connections N] [--handshake-timeout SECS] [--idle-timeout SECS] [--write-timeout SECS]";
+
+    /// Takes the limit flags (each followed by its value; seconds may have
+    /// a fraction) out of `args`, leaving the rest; the defaults (1,024
+    /// connections, 10 s, 60 s, 10 s) for those not given.
+    fn take_flags(args: &mut Vec<String>) -> Result<Limits, String> {
+        let mut limits = Limits {
+            max_connections: 1024,
+            handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
+        };
+        let mut rest = Vec::new();
+        let mut args_iter = std::mem::take(args).into_iter();
+        while let Some(arg) = args_iter.next() {
+            let mut value = || args_iter.next().ok_or_else(|| format!("{arg} needs a value"));
+            match arg.as_str() {
+                "--max-connections" => limits.max_connections = count(&arg, &value()?)?,
+                "--handshake-timeout" => limits.handshake_timeout = seconds(&arg, &value()?)?,
+                "--idle-timeout" => limits.idle_timeout = seconds(&arg, &value()?)?,
+                "--write-timeout" => limits.write_timeout = seconds(&arg, &value()?)?,
+                _ => rest.push(arg),
+            }
+        }
+        *args = rest;
+        Ok(limits)
+    }
+
+    /// The connection's own timers keep the idle limit: a keepalive ping
+    /// after half of it in silence (a live peer's pong is traffic, and
+    /// browsers answer pings by themselves), and a close with 1001 after all
+    /// of it.
+    fn connection_config(&self) -> Config {
+        Config {
+            ping_interval: Some(self.idle_timeout / 2),
+            // The idle timeout, not the pong's, decides when a silent peer goes.
+            pong_timeout: None,
+            idle_timeout: Some(self.idle_timeout),
+            ..Config::default()
+        }
+    }
+}
+
+/// Takes `flag`, a switch without a value, out of `args`: true if it was there.
+fn take_switch(args: &mut Vec<String>, flag: &str) -> bool {
+    let before = args.len();
+    args.retain(|arg| arg != flag);
+    args.len() != before
+}
+
+/// A count of at least 1.
+fn count(flag: &str, value: &str) -> Result<usize, String> {
+    value.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{flag}: {value:?} is not a positive number"))
+}
+
+/// A positive number of seconds.
+fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
+    value
         .parse()
         .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| format!("{flag}: {value:?} is not a positive number"))?;
-    args.drain(at..at + 2);
-    Ok(Some(number))
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{flag}: {value:?} is not a positive number of seconds"))
 }

@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use noio_ws::{CloseFrame, Connection, Delivery, Event, Frame, Message, OpCode, TransportAction};
+use noio_ws::{CloseFrame, Connection, Delivery, Event, Frame, Message, OpCode, Timeout, TransportAction};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::Error;
@@ -345,7 +345,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             if give_up.is_some_and(|at| at <= now) {
                 self.gave_up = true;
             }
-            if core.is_some_and(|at| at <= now) && self.conn.handle_timeout(now).is_some() {
+            let expired = if core.is_some_and(|at| at <= now) { self.conn.handle_timeout(now) } else { None };
+            if expired == Some(Timeout::Idle) {
+                // Our close (1001) is queued. A peer silent this long will
+                // not answer it: close the transport now, as after a failure,
+                // rather than wait out the close timeout.
+                let idle = self.conn.config().idle_timeout.unwrap_or_default();
+                self.report.get_or_insert(Box::new(Error::IdleTimeout(idle)));
+                self.begin_closing();
+            }
+            if expired.is_some() {
                 // A ping to write, a failure or a release to act on: the
                 // receiver does; if this was the sender, wake it.
                 self.wakers.wake(Half::Read);

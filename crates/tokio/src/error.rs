@@ -64,6 +64,11 @@ pub enum Error {
     /// An extension could not be set up.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// Nothing came from the peer for `Config::idle_timeout`: the
+    /// connection sent its close (1001, "idle timeout") and closed the
+    /// transport without waiting for an answer a silent peer would not send.
+    #[error("silent for {0:?}: closed with {code}: idle timeout", code = CloseCode::GOING_AWAY)]
+    IdleTimeout(Duration),
     /// The transport ended without a closing handshake (1006).
     #[error("the transport ended without a closing handshake ({})", CloseCode::ABNORMAL_CLOSURE)]
     AbnormalClosure,
@@ -86,6 +91,7 @@ impl Error {
         match self {
             Error::Protocol(e) => Some(e.close_code()),
             Error::AbnormalClosure => Some(CloseCode::ABNORMAL_CLOSURE),
+            Error::IdleTimeout(_) => Some(CloseCode::GOING_AWAY),
             _ => None,
         }
     }

@@ -1,4 +1,8 @@
-//! A WebSocket echo server: `cargo run --example echo_server [-- --addr HOST:PORT]`.
+//! A blocking WebSocket echo server: `cargo run --example echo_server_blocking [-- --addr HOST:PORT]`.
+//!
+//! The sans-io core on plain `std::net`, no runtime: the async adapter's
+//! `echo_server` (`cargo run -p noio-ws-tokio --example echo_server`) does
+//! the same on tokio, and both pass the same tests (`noio_ws_test_support::echo_examples`).
 //!
 //! Accepts upgrades on any path and echoes text and binary messages with
 //! their type; pings are answered and closes echoed by the connection. It
@@ -51,16 +55,18 @@ fn main() {
         _ => usage("unexpected arguments"),
     };
     let listener = TcpListener::bind(&addr).unwrap_or_else(|e| {
-        eprintln!("echo_server: cannot listen on {addr}: {e}");
+        eprintln!("echo_server_blocking: cannot listen on {addr}: {e}");
         std::process::exit(1);
     });
     println!("echo server on ws://{addr}/ (open http://{addr}/ in a browser)");
-    accept_loop::run(listener, "echo_server", limits, move |stream, limits| serve(stream, limits, deflate));
+    accept_loop::run(listener, "echo_server_blocking", limits, move |stream, limits| {
+        serve(stream, limits, deflate)
+    });
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!("echo_server: {problem}");
-    eprintln!("usage: echo_server [--addr HOST:PORT] [--no-deflate] {}", ServerLimits::USAGE);
+    eprintln!("echo_server_blocking: {problem}");
+    eprintln!("usage: echo_server_blocking [--addr HOST:PORT] [--no-deflate] {}", ServerLimits::USAGE);
     std::process::exit(2);
 }
 

@@ -1,4 +1,7 @@
-//! A WebSocket client: `cargo run --example client -- ws://127.0.0.1:9001/`.
+//! A blocking WebSocket client: `cargo run --example client_blocking -- ws://127.0.0.1:9001/`.
+//!
+//! The sans-io core on plain `std::net`; `cargo run -p noio-ws-tokio --example client`
+//! is the same on tokio.
 //!
 //! Sends each line of standard input as a text message and prints each text
 //! message received as a line. On end of input it closes with 1000 and exits
@@ -30,7 +33,7 @@ fn main() {
         std::process::exit(2);
     };
     if let Err(error) = run(url, deflate) {
-        eprintln!("client: {error}");
+        eprintln!("client_blocking: {error}");
         std::process::exit(1);
     }
 }
@@ -92,7 +95,7 @@ fn run(url: &str, deflate: bool) -> Result<(), client_side::Error> {
                     None => writeln!(stdout.lock(), "<{} bytes of binary>", message.payload.len())?,
                 },
                 Event::Close(close) if close.code != CloseCode::NORMAL => {
-                    eprintln!("client: the server closed with {}: {}", close.code, close.reason);
+                    eprintln!("client_blocking: the server closed with {}: {}", close.code, close.reason);
                 }
                 Event::AbnormalClosure => {
                     return Err("the connection ended without a closing handshake".into());
