@@ -116,7 +116,10 @@ async fn serve(server: &ServerBuilder, tcp: TcpStream, limits: &Limits) -> Resul
     };
     while let Some(message) = ws.recv().await {
         let message = message.map_err(|error| ending(&error))?;
-        let echo = ws.send(Frame::new(message.opcode, message.payload));
+        // Queued, not yet written: `recv` writes the echoes of everything a
+        // read brought at once, before it waits for the next read. `feed`
+        // waits only while the peer is not reading what we queued.
+        let echo = ws.feed(Frame::new(message.opcode, message.payload));
         match tokio::time::timeout(limits.write_timeout, echo).await {
             Ok(sent) => sent.map_err(|error| ending(&error))?,
             Err(_) => {

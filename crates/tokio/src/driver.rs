@@ -160,8 +160,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         self.peer_close = Some(Box::new(close.clone()));
                     }
                     // A pong or close reply just queued goes out now, even if
-                    // the application never sends.
-                    self.flush_opportunistically();
+                    // the application never sends. What the application fed
+                    // waits for the read below: the replies to everything a
+                    // read brought go out in one write.
+                    if matches!(event, Event::Ping(_) | Event::Close(_)) {
+                        self.flush_opportunistically();
+                    }
                     return Poll::Ready(Some(Ok(event)));
                 }
                 Err(violation) => {

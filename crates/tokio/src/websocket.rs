@@ -134,9 +134,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// Waits until the queued output is under `Config::output_high_water`
     /// (writing it out meanwhile), then queues `frame` without writing it:
-    /// the next `send`, `flush` or `recv` does. A peer that reads nothing
-    /// makes this wait, so it cannot make the connection buffer without
-    /// bound.
+    /// the next `send` or `flush` does, or `recv` once it has handed out
+    /// every event already received and waits for the network. An echo loop
+    /// of `recv` and `feed` so writes what a read brought back in one go. A
+    /// peer that reads nothing makes this wait, so it cannot make the
+    /// connection buffer without bound.
     pub async fn feed(&mut self, frame: Frame) -> Result<(), Error> {
         poll_fn(|cx| self.driver.poll_ready(cx)).await?;
         self.driver.start_send(frame)

@@ -12,7 +12,7 @@
 //!   loop so).
 //! - `noio-ws-tokio`: our async adapter (`noio-ws-tokio`) on tokio's
 //!   current-thread runtime, a task per connection: `accept`, then `recv`
-//!   and `send` per message, as its echo example.
+//!   and `feed` per message, as its echo example.
 //! - `tokio-websockets`: `ServerBuilder::accept`, then its `Stream` and
 //!   `Sink` (`send` per message), as its `echo_server` example, on a
 //!   current-thread runtime.
@@ -287,14 +287,15 @@ async fn read_request_tokio(stream: &mut tokio::net::TcpStream) -> io::Result<In
     }
 }
 
-/// Our async adapter as its documentation shows an echo server:
-/// `accept`, then `recv` each message and `send` it back (queued with its
-/// payload as it came, no copy, and written before `send` returns).
+/// Our async adapter as its echo example runs: `accept`, then `recv` each
+/// message and `feed` it back (queued with its payload as it came, no
+/// copy); `recv` writes the echoes of everything a read brought in one go
+/// before it reads again.
 async fn echo_noio_tokio(stream: tokio::net::TcpStream) -> Result<(), noio_ws_tokio::Error> {
     let mut ws = noio_ws_tokio::ServerBuilder::new().deflate(false).accept(stream).await?;
     while let Some(message) = ws.recv().await {
         let message = message?;
-        ws.send(Frame::new(message.opcode, message.payload)).await?;
+        ws.feed(Frame::new(message.opcode, message.payload)).await?;
     }
     Ok(())
 }
