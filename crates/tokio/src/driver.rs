@@ -395,7 +395,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         if close {
             // The close timeout counts from the connection's latest time:
             // make it now, not the last read of a long-silent connection.
-            self.conn.handle_timeout(self.clock.now());
+            // Only the clock moves (no bytes, no timer run): a timer overdue
+            // because nobody polled (an idle close, a pong timeout) would
+            // otherwise close first, and our close fail as a usage error.
+            self.conn.recv_at(&[], self.clock.now());
         }
         self.conn.send(frame)?;
         if close {

@@ -104,3 +104,24 @@ async fn a_close_after_an_hour_of_silence_still_waits_for_the_reply() {
     let reply = server.await.unwrap().unwrap();
     assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_close_after_an_overdue_idle_timeout_sends_our_close() {
+    // The idle timeout passed while nobody polled the connection; closing
+    // now is no usage error, and our close (not the timer's) goes out.
+    let config = Config { idle_timeout: Some(Duration::from_secs(10)), ..Config::default() };
+    let (mut server, mut peer) = ours_server_raw_client(64 << 10, ServerBuilder::new().config(config)).await;
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let server = tokio::spawn(async move { server.close(CloseCode::NORMAL, "bye").await });
+    match peer.next_event().await {
+        Some(Event::Close(close)) => {
+            assert_eq!((close.code, close.reason.as_str()), (CloseCode::NORMAL, "bye"))
+        }
+        other => panic!("expected our close, got {other:?}"),
+    }
+    peer.flush().await; // the reply
+    assert_eq!(peer.next_event().await, None);
+    drop(peer);
+    let reply = server.await.unwrap().expect("close() is no error");
+    assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
+}
