@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use noio_ws::{CloseFrame, Connection, Delivery, Event, Frame, Message, OpCode, TransportAction};
+use noio_ws::{CloseFrame, CloseState, Connection, Delivery, Event, Frame, Message, OpCode, TransportAction};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::Error;
@@ -242,13 +242,35 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 
     // ---- closing the transport ---------------------------------------------
 
-    /// The transport is to be closed: starts the procedure, bounded by the linger time.
+    /// The transport is to be closed: starts the procedure, bounded by the
+    /// linger time, and wakes both halves (the receiver carries it out).
     fn begin_closing(&mut self) {
         if self.stage == Stage::Open {
+            if self.report.is_none() && self.conn.state() == CloseState::Failed {
+                // Begun by a sender, which takes no events: the receiver
+                // still gets the failure (the core repeats it, taking nothing).
+                if let Err(violation) = self.conn.next_event() {
+                    self.report = Some(Box::new(Error::Protocol(violation)));
+                }
+            }
             self.stage = Stage::Flushing;
             self.give_up_at = Some(self.clock.now().saturating_add(self.linger));
-            self.wakers.wake(Half::Write);
+            self.wakers.fan_out().wake_by_ref();
         }
+    }
+
+    /// A sender's write is pending: if the transport is to be closed (the
+    /// connection failed, say on a pong timeout, or its close timed out),
+    /// the wait is bounded by the linger time as closing is, even when no
+    /// receiver runs to close the transport. True once that time is up.
+    fn sender_gives_up(&mut self) -> bool {
+        if self.conn.transport_action() != TransportAction::Keep {
+            self.begin_closing();
+        }
+        if self.gave_up {
+            self.finish();
+        }
+        self.stage == Stage::Done
     }
 
     /// The transport is closed (or broken): both halves look again.
@@ -378,7 +400,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
                 Poll::Pending if !self.conn.output_is_full() => return Poll::Ready(Ok(())),
                 Poll::Pending => {
-                    if !self.poll_timers() {
+                    if !self.sender_gives_up() && !self.poll_timers() {
                         return Poll::Pending;
                     }
                 }
@@ -442,7 +464,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     return Poll::Ready(Err(Error::Io(error)));
                 }
                 Poll::Pending => {
-                    if !self.poll_timers() {
+                    if !self.sender_gives_up() && !self.poll_timers() {
                         return Poll::Pending;
                     }
                 }

@@ -106,6 +106,36 @@ async fn a_close_after_an_hour_of_silence_still_waits_for_the_reply() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_send_blocked_by_a_dead_peer_ends_after_the_pong_timeout() {
+    // The peer neither reads nor answers pings: the pipe fills, `send`
+    // waits to flush, the keepalive ping goes unanswered. The pong timeout
+    // fails the connection; the waiting `send` must end too, within the
+    // linger time, not wait for the dead peer forever.
+    let config = Config {
+        ping_interval: Some(Duration::from_secs(1)),
+        pong_timeout: Some(Duration::from_secs(1)),
+        ..Config::default()
+    };
+    let (mut server, _peer) = ours_server_raw_client(4 << 10, ServerBuilder::new().config(config)).await;
+    let started = Instant::now();
+    let sending = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Err(error) = server.send_binary(&[7; 1024]).await {
+                return error;
+            }
+        }
+    })
+    .await;
+    let error: Error = sending.expect("the send waited for a dead peer for a minute");
+    assert!(matches!(error, Error::Closed | Error::Io(_)), "{error:?}");
+    assert!(started.elapsed() <= Duration::from_secs(5), "{:?}", started.elapsed());
+    // The receiver still learns why.
+    let result = server.recv().await;
+    assert!(matches!(result, Some(Err(Error::Protocol(ProtocolError::PongTimeout)))), "{result:?}");
+    assert!(server.recv().await.is_none());
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_close_after_an_overdue_idle_timeout_sends_our_close() {
     // The idle timeout passed while nobody polled the connection; closing
     // now is no usage error, and our close (not the timer's) goes out.
