@@ -17,6 +17,7 @@
 //! side, read and drop what still comes until the peer's end, all within
 //! the linger time.
 
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -273,6 +274,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         self.stage == Stage::Done
     }
 
+    /// The transport failed under a sender, which gets `error`; the
+    /// receiver, which would otherwise end with a plain `None` as after a
+    /// clean close, gets one of the same kind.
+    fn sender_failed(&mut self, error: io::Error) -> Error {
+        let copy = io::Error::new(error.kind(), error.to_string());
+        self.report.get_or_insert(Box::new(Error::Io(copy)));
+        self.finish();
+        Error::Io(error)
+    }
+
     /// The transport is closed (or broken): both halves look again.
     fn finish(&mut self) {
         self.set_stage(Stage::Done);
@@ -394,10 +405,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             let mut fan_out = Context::from_waker(self.wakers.fan_out());
             match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
                 Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(error)) => {
-                    self.finish();
-                    return Poll::Ready(Err(Error::Io(error)));
-                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(self.sender_failed(error))),
                 Poll::Pending if !self.conn.output_is_full() => return Poll::Ready(Ok(())),
                 Poll::Pending => {
                     if !self.sender_gives_up() && !self.poll_timers() {
@@ -459,10 +467,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             let mut fan_out = Context::from_waker(self.wakers.fan_out());
             match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
                 Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
-                Poll::Ready(Err(error)) => {
-                    self.finish();
-                    return Poll::Ready(Err(Error::Io(error)));
-                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(self.sender_failed(error))),
                 Poll::Pending => {
                     if !self.sender_gives_up() && !self.poll_timers() {
                         return Poll::Pending;

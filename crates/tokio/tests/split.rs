@@ -120,3 +120,17 @@ async fn halves_of_two_connections_do_not_reunite() {
     assert!(error.0.reunite(a_write).is_ok());
     assert!(reunite(b_read, error.1).is_ok());
 }
+
+#[tokio::test]
+async fn a_writers_broken_transport_is_an_error_for_the_reader() {
+    // The peer is gone: the writer's send fails. The reader must not end
+    // with a plain `None`, which reads as a clean close.
+    let (server, peer) = ours_server_raw_client(4096, ServerBuilder::new()).await;
+    let (mut read, mut write) = server.split();
+    drop(peer);
+    let sent = write.send_text("anyone?").await;
+    assert!(matches!(sent, Err(noio_ws_tokio::Error::Io(_))), "{sent:?}");
+    let end = timeout(SOON, read.recv()).await.unwrap();
+    assert!(matches!(end, Some(Err(_))), "the reader saw {end:?}");
+    assert!(timeout(SOON, read.recv()).await.unwrap().is_none());
+}
