@@ -146,6 +146,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         loop {
             if self.stage != Stage::Open {
                 ready!(self.poll_closing(cx));
+                if let Some(event) = self.leftover_event() {
+                    return Poll::Ready(Some(Ok(event)));
+                }
                 return Poll::Ready(self.report.take().map(|error| Err(*error)));
             }
             self.poll_timers();
@@ -191,6 +194,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         return Poll::Pending;
                     }
                 }
+            }
+        }
+    }
+
+    /// An event the connection still holds once the transport is closed:
+    /// what arrived whole before the transport broke under a write or was
+    /// given up. None once the connection stopped receiving (a closing
+    /// handshake, a failure, the end of the stream), as it has after every
+    /// orderly close.
+    fn leftover_event(&mut self) -> Option<Event> {
+        if !self.conn.state().can_receive() {
+            return None;
+        }
+        match self.conn.next_event() {
+            Ok(Event::NeedData | Event::AbnormalClosure) => None,
+            Ok(event) => {
+                if let Event::Close(close) = &event {
+                    self.peer_close = Some(Box::new(close.clone()));
+                }
+                Some(event)
+            }
+            Err(violation) => {
+                self.report.get_or_insert(Box::new(Error::Protocol(violation)));
+                None
             }
         }
     }

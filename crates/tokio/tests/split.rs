@@ -134,3 +134,26 @@ async fn a_writers_broken_transport_is_an_error_for_the_reader() {
     assert!(matches!(end, Some(Err(_))), "the reader saw {end:?}");
     assert!(timeout(SOON, read.recv()).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn messages_received_before_the_writer_fails_are_still_handed_out() {
+    // Three messages arrive in one read; the application takes the first,
+    // then the writer finds the transport broken. The other two were
+    // received whole: the reader hands them out before the error.
+    let (server, mut peer) = ours_server_raw_client(4096, ServerBuilder::new()).await;
+    let (mut read, mut write) = server.split();
+    for i in 0..3 {
+        peer.conn.send(Frame::text(format!("message {i}"))).unwrap();
+    }
+    peer.flush().await;
+    let first = timeout(SOON, read.recv()).await.unwrap().unwrap().unwrap();
+    assert_eq!(first.as_text(), Some("message 0"));
+    drop(peer);
+    assert!(write.send_text("anyone?").await.is_err());
+    for i in 1..3 {
+        let message = timeout(SOON, read.recv()).await.unwrap();
+        let text = message.map(|m| m.map(|m| m.as_text().map(str::to_owned)));
+        assert!(matches!(&text, Some(Ok(Some(t))) if *t == format!("message {i}")), "message {i}: {text:?}");
+    }
+    assert!(matches!(timeout(SOON, read.recv()).await.unwrap(), Some(Err(_))));
+}
