@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::Error;
 use crate::clock::Clock;
-use crate::transfer::{read_in, write_out};
+use crate::transfer::{discard_in, read_in, write_out};
 use crate::wakers::{Half, Wakers};
 
 /// How long closing the transport may take by default: writing out the
@@ -349,9 +349,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Some(Stage::ShuttingDown)
                 }
                 Stage::Draining if self.eof => Some(Stage::Done),
-                // Read and dropped: the connection takes no more input.
+                // Read and dropped, never kept in the connection.
                 stage @ (Stage::AwaitingPeer | Stage::Draining) => {
-                    match read_in(&mut self.conn, &mut self.io, cx) {
+                    match discard_in(&mut self.conn, &mut self.io, cx) {
                         Poll::Ready(Ok(n)) => {
                             self.after_read(n);
                             Some(stage)
