@@ -192,7 +192,15 @@ impl ServerBuilder {
         let accept = Accept { protocol, extensions: self.options.extensions()?, headers: upgrade.headers };
         match request.accept(accept) {
             Ok((response, accepted)) => {
-                self.options.timed(async { Ok(stream.write_all(&response).await?) }).await?;
+                // Flushed: a transport that buffers writes (TLS, a
+                // BufStream, hyper's upgraded stream) would hold the 101
+                // while we wait for the client, which waits for it.
+                self.options
+                    .timed(async {
+                        stream.write_all(&response).await?;
+                        Ok(stream.flush().await?)
+                    })
+                    .await?;
                 let protocol = accepted.protocol.clone();
                 let connection = from_handshake(accepted, self.options.config);
                 Ok(WebSocket::from_handshake(connection, stream, self.options.linger, protocol))

@@ -17,16 +17,19 @@
 //! side, read and drop what still comes until the peer's end, all within
 //! the linger time.
 
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use noio_ws::{CloseFrame, Connection, Delivery, Event, Frame, Message, OpCode, Timeout, TransportAction};
+use noio_ws::{
+    CloseFrame, CloseState, Connection, Delivery, Event, Frame, Message, OpCode, Timeout, TransportAction,
+};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::Error;
 use crate::clock::Clock;
-use crate::transfer::{read_in, write_out};
+use crate::transfer::{discard_in, read_in, write_out};
 use crate::wakers::{Half, Wakers};
 
 /// How long closing the transport may take by default: writing out the
@@ -145,6 +148,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         loop {
             if self.stage != Stage::Open {
                 ready!(self.poll_closing(cx));
+                if let Some(event) = self.leftover_event() {
+                    return Poll::Ready(Some(Ok(event)));
+                }
                 return Poll::Ready(self.report.take().map(|error| Err(*error)));
             }
             self.poll_timers();
@@ -198,6 +204,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
+    /// An event the connection still holds once the transport is closed:
+    /// what arrived whole before the transport broke under a write or was
+    /// given up. None once the connection stopped receiving (a closing
+    /// handshake, a failure, the end of the stream), as it has after every
+    /// orderly close.
+    fn leftover_event(&mut self) -> Option<Event> {
+        if !self.conn.state().can_receive() {
+            return None;
+        }
+        match self.conn.next_event() {
+            Ok(Event::NeedData | Event::AbnormalClosure) => None,
+            Ok(event) => {
+                if let Event::Close(close) = &event {
+                    self.peer_close = Some(Box::new(close.clone()));
+                }
+                Some(event)
+            }
+            Err(violation) => {
+                self.report.get_or_insert(Box::new(Error::Protocol(violation)));
+                None
+            }
+        }
+    }
+
     /// The next whole message, the control frames in between answered by
     /// the connection and skipped.
     pub(crate) fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
@@ -246,13 +276,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 
     // ---- closing the transport ---------------------------------------------
 
-    /// The transport is to be closed: starts the procedure, bounded by the linger time.
+    /// The transport is to be closed: starts the procedure, bounded by the
+    /// linger time, and wakes both halves (the receiver carries it out).
     fn begin_closing(&mut self) {
         if self.stage == Stage::Open {
+            if self.report.is_none() && self.conn.state() == CloseState::Failed {
+                // Begun by a sender, which takes no events: the receiver
+                // still gets the failure (the core repeats it, taking nothing).
+                if let Err(violation) = self.conn.next_event() {
+                    self.report = Some(Box::new(Error::Protocol(violation)));
+                }
+            }
             self.stage = Stage::Flushing;
             self.give_up_at = Some(self.clock.now().saturating_add(self.linger));
-            self.wakers.wake(Half::Write);
+            self.wakers.fan_out().wake_by_ref();
         }
+    }
+
+    /// A sender's write is pending: if the transport is to be closed (the
+    /// connection failed, say on a pong timeout, or its close timed out),
+    /// the wait is bounded by the linger time as closing is, even when no
+    /// receiver runs to close the transport. True once that time is up.
+    fn sender_gives_up(&mut self) -> bool {
+        if self.conn.transport_action() != TransportAction::Keep {
+            self.begin_closing();
+        }
+        if self.gave_up {
+            self.finish();
+        }
+        self.stage == Stage::Done
+    }
+
+    /// The transport failed under a sender, which gets `error`; the
+    /// receiver, which would otherwise end with a plain `None` as after a
+    /// clean close, gets one of the same kind.
+    fn sender_failed(&mut self, error: io::Error) -> Error {
+        let copy = io::Error::new(error.kind(), error.to_string());
+        self.report.get_or_insert(Box::new(Error::Io(copy)));
+        self.finish();
+        Error::Io(error)
     }
 
     /// The transport is closed (or broken): both halves look again.
@@ -293,9 +355,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Some(Stage::ShuttingDown)
                 }
                 Stage::Draining if self.eof => Some(Stage::Done),
-                // Read and dropped: the connection takes no more input.
+                // Read and dropped, never kept in the connection.
                 stage @ (Stage::AwaitingPeer | Stage::Draining) => {
-                    match read_in(&mut self.conn, &mut self.io, cx) {
+                    match discard_in(&mut self.conn, &mut self.io, cx) {
                         Poll::Ready(Ok(n)) => {
                             self.after_read(n);
                             Some(stage)
@@ -385,13 +447,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             let mut fan_out = Context::from_waker(self.wakers.fan_out());
             match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
                 Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(error)) => {
-                    self.finish();
-                    return Poll::Ready(Err(Error::Io(error)));
-                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(self.sender_failed(error))),
                 Poll::Pending if !self.conn.output_is_full() => return Poll::Ready(Ok(())),
                 Poll::Pending => {
-                    if !self.poll_timers() {
+                    if !self.sender_gives_up() && !self.poll_timers() {
                         return Poll::Pending;
                     }
                 }
@@ -408,7 +467,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         if close {
             // The close timeout counts from the connection's latest time:
             // make it now, not the last read of a long-silent connection.
-            self.conn.handle_timeout(self.clock.now());
+            // Only the clock moves (no bytes, no timer run): a timer overdue
+            // because nobody polled (an idle close, a pong timeout) would
+            // otherwise close first, and our close fail as a usage error.
+            self.conn.recv_at(&[], self.clock.now());
         }
         self.conn.send(frame)?;
         if close {
@@ -447,12 +509,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             let mut fan_out = Context::from_waker(self.wakers.fan_out());
             match write_out(&mut self.conn, &mut self.io, &mut fan_out) {
                 Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
-                Poll::Ready(Err(error)) => {
-                    self.finish();
-                    return Poll::Ready(Err(Error::Io(error)));
-                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(self.sender_failed(error))),
                 Poll::Pending => {
-                    if !self.poll_timers() {
+                    if !self.sender_gives_up() && !self.poll_timers() {
                         return Poll::Pending;
                     }
                 }

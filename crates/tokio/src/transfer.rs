@@ -42,6 +42,34 @@ pub(crate) fn read_in<S: AsyncRead + Unpin>(
     }
 }
 
+/// One read from `io` into a scratch buffer on the stack, dropped: for
+/// closing the transport, when nothing more is decoded. Reading into the
+/// connection would keep the bytes wherever it still takes input (after a
+/// close timeout, say), with no frame limit to bound them. `Ready(Ok(0))`
+/// is the end of the stream, handed to the connection as `recv_with` does.
+pub(crate) fn discard_in<S: AsyncRead + Unpin>(
+    conn: &mut Connection,
+    io: &mut S,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    let mut scratch = [0; DISCARD_READ];
+    let mut buf = ReadBuf::new(&mut scratch);
+    match Pin::new(io).poll_read(cx, &mut buf) {
+        Poll::Ready(Ok(())) => {
+            let n = buf.filled().len();
+            if n == 0 {
+                conn.recv_eof();
+            }
+            Poll::Ready(Ok(n))
+        }
+        Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// The size of each read [`discard_in`] drops.
+const DISCARD_READ: usize = 4096;
+
 /// Writes everything `conn` has queued to `io`, then flushes `io`.
 /// `Pending` once the transport takes no more, with what it did not take
 /// still queued.

@@ -123,3 +123,39 @@ async fn nothing_is_sent_after_our_close() {
     // Misuse is an error, never a panic: an invalid close code.
     assert!(matches!(server.close(CloseCode(1005), "").await, Err(Error::Usage(_))));
 }
+
+#[tokio::test(start_paused = true)]
+async fn draining_after_a_close_timeout_keeps_none_of_what_it_reads() {
+    // The peer ignores our close and streams data. After the close timeout
+    // the transport is shut down and drained for the linger time; what is
+    // read then is dropped, not buffered in the connection (it is never
+    // decoded, so no frame limit bounds it).
+    let config = Config { close_timeout: Some(Duration::from_secs(1)), ..Config::default() };
+    let (mut server, mut peer) =
+        common::ours_server_raw_client(64 << 10, ServerBuilder::new().config(config)).await;
+    let streamer = tokio::spawn(async move {
+        let frame = vec![7; 8 << 10];
+        loop {
+            peer.conn.send(Frame::binary(frame.clone())).unwrap();
+            while let Some(bytes) = peer.conn.poll_output() {
+                if peer.io.write_all(&bytes).await.is_err() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+    server.feed(Frame::close(CloseCode::NORMAL, "").unwrap()).await.unwrap();
+    // Receiving for 2.5 s: the data before the close timeout (1 s), then
+    // the drain, which the linger time (2 s) ends at 3 s.
+    let receiving = timeout(Duration::from_millis(2500), async {
+        while let Some(event) = server.recv_event().await {
+            assert!(matches!(event, Ok(Event::Message(_))), "{event:?}");
+        }
+    });
+    assert!(receiving.await.is_err(), "still draining");
+    let buffered = server.connection().buffered();
+    assert!(buffered < 64 << 10, "{buffered} bytes kept from the drain");
+    assert!(timeout(SOON, server.recv_event()).await.unwrap().is_none());
+    streamer.abort();
+}

@@ -155,3 +155,19 @@ async fn a_peer_that_leaves_before_a_request_is_an_io_error() {
     drop(client);
     assert!(matches!(accept(server).await, Err(Error::Io(_))));
 }
+
+#[tokio::test]
+async fn accept_flushes_the_101_over_a_buffered_transport() {
+    // A transport that holds writes until flushed (a BufStream here; TLS
+    // and hyper's upgraded streams buffer too): the server goes straight to
+    // receiving, so an unflushed 101 would never reach the client.
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(async move {
+        let mut ws = accept(tokio::io::BufStream::new(server_io)).await.unwrap();
+        ws.recv().await.map(|message| message.unwrap().payload)
+    });
+    let client = ClientBuilder::new().handshake_timeout(Some(Duration::from_secs(2)));
+    let (mut ws, _) = client.client_async("ws://x/", client_io).await.expect("the 101 reached the client");
+    ws.send_text("hi").await.unwrap();
+    assert_eq!(server.await.unwrap().unwrap(), "hi");
+}

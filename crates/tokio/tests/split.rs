@@ -120,3 +120,40 @@ async fn halves_of_two_connections_do_not_reunite() {
     assert!(error.0.reunite(a_write).is_ok());
     assert!(reunite(b_read, error.1).is_ok());
 }
+
+#[tokio::test]
+async fn a_writers_broken_transport_is_an_error_for_the_reader() {
+    // The peer is gone: the writer's send fails. The reader must not end
+    // with a plain `None`, which reads as a clean close.
+    let (server, peer) = ours_server_raw_client(4096, ServerBuilder::new()).await;
+    let (mut read, mut write) = server.split();
+    drop(peer);
+    let sent = write.send_text("anyone?").await;
+    assert!(matches!(sent, Err(noio_ws_tokio::Error::Io(_))), "{sent:?}");
+    let end = timeout(SOON, read.recv()).await.unwrap();
+    assert!(matches!(end, Some(Err(_))), "the reader saw {end:?}");
+    assert!(timeout(SOON, read.recv()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn messages_received_before_the_writer_fails_are_still_handed_out() {
+    // Three messages arrive in one read; the application takes the first,
+    // then the writer finds the transport broken. The other two were
+    // received whole: the reader hands them out before the error.
+    let (server, mut peer) = ours_server_raw_client(4096, ServerBuilder::new()).await;
+    let (mut read, mut write) = server.split();
+    for i in 0..3 {
+        peer.conn.send(Frame::text(format!("message {i}"))).unwrap();
+    }
+    peer.flush().await;
+    let first = timeout(SOON, read.recv()).await.unwrap().unwrap().unwrap();
+    assert_eq!(first.as_text(), Some("message 0"));
+    drop(peer);
+    assert!(write.send_text("anyone?").await.is_err());
+    for i in 1..3 {
+        let message = timeout(SOON, read.recv()).await.unwrap();
+        let text = message.map(|m| m.map(|m| m.as_text().map(str::to_owned)));
+        assert!(matches!(&text, Some(Ok(Some(t))) if *t == format!("message {i}")), "message {i}: {text:?}");
+    }
+    assert!(matches!(timeout(SOON, read.recv()).await.unwrap(), Some(Err(_))));
+}

@@ -110,3 +110,54 @@ async fn a_close_after_an_hour_of_silence_still_waits_for_the_reply() {
     let reply = server.await.unwrap().unwrap();
     assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_send_blocked_by_a_dead_peer_ends_after_the_pong_timeout() {
+    // The peer neither reads nor answers pings: the pipe fills, `send`
+    // waits to flush, the keepalive ping goes unanswered. The pong timeout
+    // fails the connection; the waiting `send` must end too, within the
+    // linger time, not wait for the dead peer forever.
+    let config = Config {
+        ping_interval: Some(Duration::from_secs(1)),
+        pong_timeout: Some(Duration::from_secs(1)),
+        ..Config::default()
+    };
+    let (mut server, _peer) = ours_server_raw_client(4 << 10, ServerBuilder::new().config(config)).await;
+    let started = Instant::now();
+    let sending = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Err(error) = server.send_binary(&[7; 1024]).await {
+                return error;
+            }
+        }
+    })
+    .await;
+    let error: Error = sending.expect("the send waited for a dead peer for a minute");
+    assert!(matches!(error, Error::Closed | Error::Io(_)), "{error:?}");
+    assert!(started.elapsed() <= Duration::from_secs(5), "{:?}", started.elapsed());
+    // The receiver still learns why.
+    let result = server.recv().await;
+    assert!(matches!(result, Some(Err(Error::Protocol(ProtocolError::PongTimeout)))), "{result:?}");
+    assert!(server.recv().await.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_close_after_an_overdue_idle_timeout_sends_our_close() {
+    // The idle timeout passed while nobody polled the connection; closing
+    // now is no usage error, and our close (not the timer's) goes out.
+    let config = Config { idle_timeout: Some(Duration::from_secs(10)), ..Config::default() };
+    let (mut server, mut peer) = ours_server_raw_client(64 << 10, ServerBuilder::new().config(config)).await;
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let server = tokio::spawn(async move { server.close(CloseCode::NORMAL, "bye").await });
+    match peer.next_event().await {
+        Some(Event::Close(close)) => {
+            assert_eq!((close.code, close.reason.as_str()), (CloseCode::NORMAL, "bye"))
+        }
+        other => panic!("expected our close, got {other:?}"),
+    }
+    peer.flush().await; // the reply
+    assert_eq!(peer.next_event().await, None);
+    drop(peer);
+    let reply = server.await.unwrap().expect("close() is no error");
+    assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
+}
