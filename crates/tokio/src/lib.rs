@@ -56,8 +56,11 @@ mod driver;
 mod error;
 mod events;
 mod options;
+mod proxy;
 mod split;
 mod stream;
+#[cfg(feature = "rustls")]
+mod tls;
 mod transfer;
 mod wakers;
 mod websocket;
@@ -66,6 +69,7 @@ pub use accept::{Reject, ServerBuilder, Upgrade, accept, accept_with};
 pub use connect::{ClientBuilder, IntoClientRequest, client_async, connect};
 pub use error::Error;
 pub use events::{EventSource, Events};
+pub use proxy::ProxyError;
 pub use split::{ReadHalf, ReuniteError, WriteHalf, reunite};
 pub use stream::ClientStream;
 pub use websocket::WebSocket;
@@ -80,6 +84,13 @@ pub use noio_ws::{
     CloseCode, CloseFrame, CloseState, Config, ControlFrame, DataFrame, Delivery, Event, Frame, Message,
     MessageChunk, OpCode, ProtocolError, Role, UsageError,
 };
+/// rustls (with its `ring` provider), for [`ClientBuilder::tls_config`]
+/// and for servers' `ServerConfig`s.
+#[cfg(feature = "rustls")]
+pub use rustls;
+/// tokio-rustls, for a server's `TlsAcceptor` (see [`accept`]).
+#[cfg(feature = "rustls")]
+pub use tokio_rustls;
 
 #[cfg(test)]
 mod tests {
@@ -93,6 +104,9 @@ mod tests {
         // Extensions are Send, not Sync: the WebSocket moves between tasks,
         // and its halves share it behind a mutex.
         send::<WebSocket<tokio::net::TcpStream>>();
+        send::<WebSocket<ClientStream>>();
+        send_and_sync::<ClientStream>();
+        send_and_sync::<ClientBuilder>();
         send_and_sync::<ReadHalf<tokio::net::TcpStream>>();
         send_and_sync::<WriteHalf<tokio::net::TcpStream>>();
         send_and_sync::<Error>();
