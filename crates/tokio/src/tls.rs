@@ -128,6 +128,20 @@ mod tests {
         assert!(CryptoProvider::get_default().is_none());
     }
 
+    #[cfg(not(any(feature = "rustls-webpki-roots", feature = "rustls-native-roots")))]
+    #[test]
+    fn without_roots_the_error_says_where_to_get_them() {
+        match default_config() {
+            Err(Error::TlsConfig(message)) => {
+                assert!(
+                    message.contains("rustls-webpki-roots") && message.contains("tls_config"),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn io_errors_that_are_not_tls_stay_io() {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
