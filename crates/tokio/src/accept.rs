@@ -26,6 +26,10 @@ const HEAD_READ: usize = 1024;
 /// A request that is not a valid upgrade is answered with its error's
 /// status (`426` and `Sec-WebSocket-Version: 13` for another version) and
 /// the error returned.
+///
+/// `stream` may be of any kind: for `wss://`, accept TLS first (a
+/// `tokio_rustls::TlsAcceptor`) and pass its stream, as the crate docs'
+/// "TLS servers" example does.
 pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> Result<WebSocket<S>, Error> {
     ServerBuilder::new().accept(stream).await
 }

@@ -1,11 +1,13 @@
 //! The client's side of the opening handshake: [`connect`] to a `ws://`
-//! URL over TCP, [`client_async`] over a stream the caller opened, and
-//! [`ClientBuilder`] for headers, subprotocols and settings, on the sans-io
+//! or `wss://` URL over TCP (directly or through an HTTP proxy's tunnel),
+//! [`client_async`] over a stream the caller opened, and [`ClientBuilder`]
+//! for headers, subprotocols, TLS, the proxy and settings, on the sans-io
 //! [`ClientRequest`].
 //!
 //! The response head is read in small reads into a buffer on the
 //! handshake's own future, gone once it ends; the bytes after the head (the
-//! server's first frames) go into the connection.
+//! server's first frames) go into the connection. Likewise the bytes after
+//! a proxy's answer go to TLS or to the handshake.
 
 use noio_ws::handshake::http::uri::Uri;
 use noio_ws::handshake::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
@@ -14,6 +16,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::options::{Options, option_setters};
+use crate::proxy::{self, Proxy};
 use crate::{ClientStream, Error, WebSocket};
 
 /// The size of each read of the response head; most heads fit in one.
@@ -57,11 +60,17 @@ impl IntoClientRequest for String {
     }
 }
 
-/// Connects to a `ws://` URL over TCP and upgrades, with the defaults:
-/// permessage-deflate offered (with the `deflate` feature), 10 s for
-/// connecting and the handshake together. Returns the connection and the
-/// server's `101` response. `wss://` fails with
-/// [`Error::UnsupportedScheme`]: TLS is not in this version.
+/// Connects to a `ws://` or `wss://` URL over TCP and upgrades, with the
+/// defaults: permessage-deflate offered (with the `deflate` feature), 10 s
+/// for connecting, TLS and the handshake together, no proxy. Returns the
+/// connection and the server's `101` response.
+///
+/// `wss://` needs the `rustls` feature (on by default, through
+/// `rustls-webpki-roots`): the server's certificate is verified against the
+/// roots the features pick, for the URL's host (also sent as SNI), and ALPN
+/// offers `http/1.1`. Without it `wss://` fails with
+/// [`Error::UnsupportedScheme`], saying which feature to enable; a refused
+/// certificate fails with `Error::Tls`.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), noio_ws_tokio::Error> {
@@ -90,7 +99,8 @@ pub async fn client_async<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// A client's handshake settings: extra headers, subprotocols to offer,
-/// permessage-deflate, the connection's `Config`, limits and timeouts.
+/// permessage-deflate, TLS settings for `wss://`, an HTTP proxy, the
+/// connection's `Config`, limits and timeouts.
 ///
 /// ```no_run
 /// use noio_ws_tokio::ClientBuilder;
@@ -111,12 +121,16 @@ pub struct ClientBuilder {
     headers: HeaderMap,
     protocols: Vec<String>,
     options: Options,
+    proxy: Option<Proxy>,
+    #[cfg(feature = "rustls")]
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl ClientBuilder {
     /// The defaults: no extra header or subprotocol, permessage-deflate
-    /// offered (with the `deflate` feature), `Config::default()`, 10 s for
-    /// connecting and the handshake.
+    /// offered (with the `deflate` feature), the default TLS settings (see
+    /// [`connect`]), no proxy, `Config::default()`, 10 s for connecting and
+    /// the handshake.
     pub fn new() -> Self {
         ClientBuilder::default()
     }
@@ -133,32 +147,116 @@ impl ClientBuilder {
         self
     }
 
+    /// Connects through the HTTP proxy at `url`, `http://host[:port]` (port
+    /// 80 by default), with `CONNECT`; a userinfo (`http://user:pass@host`,
+    /// percent-encoded) is sent as basic credentials in
+    /// `Proxy-Authorization`. Only [`connect`](Self::connect) uses it.
+    /// A URL that cannot be used is an [`Error::Proxy`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), noio_ws_tokio::Error> {
+    /// let (ws, _) = noio_ws_tokio::ClientBuilder::new()
+    ///     .proxy("http://user:secret@proxy.internal:3128")?
+    ///     .connect("wss://example.com/socket")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn proxy(mut self, url: &str) -> Result<Self, Error> {
+        self.proxy = Some(Proxy::parse(url)?);
+        Ok(self)
+    }
+
+    /// The TLS settings for `wss://`, instead of the default ones: your own
+    /// roots, client certificates, protocol versions, ALPN. Build the
+    /// config with `ClientConfig::builder_with_provider` (the `rustls`
+    /// re-exported here has the `ring` provider) so it needs no
+    /// process-level `CryptoProvider`; offer `http/1.1` in
+    /// `alpn_protocols` if the server picks protocols by ALPN.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use noio_ws_tokio::rustls::{self, ClientConfig, RootCertStore};
+    ///
+    /// # fn run(my_ca: rustls::pki_types::CertificateDer<'static>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut roots = RootCertStore::empty();
+    /// roots.add(my_ca)?;
+    /// let mut config = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    /// let client = noio_ws_tokio::ClientBuilder::new().tls_config(Arc::new(config));
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "rustls")]
+    pub fn tls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     option_setters!();
 
-    /// Connects to a `ws://` URL over TCP and upgrades, as [`connect`] does,
-    /// with these settings.
+    /// Connects to a `ws://` or `wss://` URL over TCP (through the proxy,
+    /// if one is set) and upgrades, as [`connect`] does, with these
+    /// settings. The handshake timeout covers it all: connecting, the
+    /// proxy's answer, TLS and the upgrade.
     pub async fn connect(
         &self,
         request: impl IntoClientRequest,
     ) -> Result<(WebSocket<ClientStream>, Response<()>), Error> {
         let request = request.into_client_request()?;
         let uri = request.uri();
-        match uri.scheme_str() {
-            Some("ws") => {}
+        let secure = match uri.scheme_str() {
+            Some(scheme) if scheme.eq_ignore_ascii_case("ws") => false,
+            #[cfg(feature = "rustls")]
+            Some(scheme) if scheme.eq_ignore_ascii_case("wss") => true,
             Some(scheme) => return Err(Error::UnsupportedScheme(scheme.to_owned())),
             None => return Err(Error::InvalidRequest(format!("{uri}: no scheme (ws://host/path)"))),
-        }
-        let host = uri.host().ok_or_else(|| Error::InvalidRequest(format!("{uri}: no host")))?;
+        };
+        let authority_host = uri.host().ok_or_else(|| Error::InvalidRequest(format!("{uri}: no host")))?;
         // An IPv6 literal comes bracketed, as URLs write it.
-        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).to_owned();
-        let port = uri.port_u16().unwrap_or(80);
+        let host = authority_host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(authority_host)
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+        // The proxy's CONNECT target keeps the brackets.
+        let target = format!("{authority_host}:{port}");
+        #[cfg(feature = "rustls")]
+        let tls = match secure {
+            true => Some((self.tls_config_or_default()?, crate::tls::server_name(&host)?)),
+            false => None,
+        };
         self.options
             .timed(async {
-                let tcp = TcpStream::connect((host.as_str(), port)).await?;
-                tcp.set_nodelay(true)?;
-                self.handshake(request, ClientStream::Plain(tcp)).await
+                let (tcp, early) = match &self.proxy {
+                    Some(proxy) => proxy::tunnel(proxy, &target, &self.options.limits).await?,
+                    None => {
+                        let tcp = TcpStream::connect((host.as_str(), port)).await?;
+                        tcp.set_nodelay(true)?;
+                        (tcp, Vec::new())
+                    }
+                };
+                #[cfg(feature = "rustls")]
+                if let Some((config, name)) = tls {
+                    // The tunnel's first bytes are TLS's.
+                    let tls = crate::tls::handshake(config, name, tcp, &early).await?;
+                    return self.handshake(request, ClientStream::Tls(Box::new(tls)), &[]).await;
+                }
+                // The tunnel's first bytes are the server's response.
+                self.handshake(request, ClientStream::Plain(tcp), &early).await
             })
             .await
+    }
+
+    /// The caller's TLS settings, or the default ones.
+    #[cfg(feature = "rustls")]
+    fn tls_config_or_default(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, Error> {
+        match &self.tls {
+            Some(config) => Ok(config.clone()),
+            None => crate::tls::default_config(),
+        }
     }
 
     /// Upgrades `stream`, as [`client_async`] does, with these settings.
@@ -168,14 +266,16 @@ impl ClientBuilder {
         stream: S,
     ) -> Result<(WebSocket<S>, Response<()>), Error> {
         let request = request.into_client_request()?;
-        self.options.timed(self.handshake(request, stream)).await
+        self.options.timed(self.handshake(request, stream, &[])).await
     }
 
-    /// Sends the upgrade request and reads the response.
+    /// Sends the upgrade request and reads the response, taking `early`
+    /// (bytes already received on `stream`) as its first bytes.
     async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
         mut request: Request<()>,
         mut stream: S,
+        early: &[u8],
     ) -> Result<(WebSocket<S>, Response<()>), Error> {
         for (name, value) in &self.headers {
             request.headers_mut().append(name, value.clone());
@@ -190,7 +290,14 @@ impl ClientBuilder {
         stream.write_all(handshake.request_bytes()).await?;
         stream.flush().await?;
         let mut buf = [0; HEAD_READ];
+        let mut outcome = match early.is_empty() {
+            true => None,
+            false => handshake.recv(early)?,
+        };
         let outcome = loop {
+            if let Some(outcome) = outcome {
+                break outcome;
+            }
             let n = stream.read(&mut buf).await?;
             if n == 0 {
                 return Err(Error::Io(std::io::Error::new(
@@ -198,9 +305,7 @@ impl ClientBuilder {
                     "the server closed the connection during the handshake",
                 )));
             }
-            if let Some(outcome) = handshake.recv(&buf[..n])? {
-                break outcome;
-            }
+            outcome = handshake.recv(&buf[..n])?;
         };
         match outcome {
             ClientOutcome::Accepted { response, accepted } => {

@@ -8,6 +8,8 @@ use noio_ws::bytes::Bytes;
 use noio_ws::handshake::http::StatusCode;
 use noio_ws::{CloseCode, Delivery, HandshakeError, ProtocolError, RegistryError, UsageError};
 
+use crate::ProxyError;
+
 /// Anything a [`WebSocket`](crate::WebSocket), its halves or a handshake
 /// helper can report.
 #[derive(Debug, thiserror::Error)]
@@ -54,10 +56,25 @@ pub enum Error {
     /// The handshake (connecting included, for a client) did not finish in time.
     #[error("the opening handshake did not finish within {0:?}")]
     HandshakeTimeout(Duration),
-    /// A URL with a scheme this version cannot connect to (`wss://` needs
-    /// TLS, which comes in a later version).
-    #[error("{0}:// URLs are not supported: only ws:// (TLS, and so wss://, is not in this version)")]
+    /// A URL with a scheme [`connect`](crate::connect) cannot open: any
+    /// but `ws://` and `wss://`, or `wss://` without the `rustls` feature
+    /// (the message then says which feature to enable).
+    #[error("{}", unsupported_scheme(.0))]
     UnsupportedScheme(String),
+    /// The TLS handshake failed: an untrusted certificate, a name that does
+    /// not match, no protocol or cipher suite in common, an alert ...
+    #[cfg(feature = "rustls")]
+    #[error("TLS: {0}")]
+    Tls(rustls::Error),
+    /// No TLS client settings could be made for `wss://` (no root
+    /// certificates: see the `rustls-*-roots` features and
+    /// [`ClientBuilder::tls_config`](crate::ClientBuilder::tls_config)).
+    #[cfg(feature = "rustls")]
+    #[error("TLS settings: {0}")]
+    TlsConfig(String),
+    /// The HTTP proxy could not be used or refused the tunnel.
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
     /// A URL or request that cannot be sent as an upgrade request.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -102,9 +119,20 @@ impl Error {
             Error::Handshake(e) => Some(e.status()),
             Error::HandshakeRefused { status, .. }
             | Error::Redirected { status, .. }
-            | Error::RequestRejected { status } => Some(*status),
+            | Error::RequestRejected { status }
+            | Error::Proxy(ProxyError::Refused { status }) => Some(*status),
             _ => None,
         }
+    }
+}
+
+/// The message of [`Error::UnsupportedScheme`].
+fn unsupported_scheme(scheme: &str) -> String {
+    if scheme.eq_ignore_ascii_case("wss") && !cfg!(feature = "rustls") {
+        "wss:// needs TLS: enable the `rustls-webpki-roots` (or `rustls-native-roots`) feature of noio-ws-tokio"
+            .to_owned()
+    } else {
+        format!("{scheme}:// URLs are not supported: only ws:// and wss://")
     }
 }
 
@@ -126,6 +154,13 @@ mod tests {
             Some(StatusCode::FORBIDDEN)
         );
         assert!(Error::UnsupportedScheme("wss".into()).to_string().contains("wss://"));
+        #[cfg(not(feature = "rustls"))]
+        assert!(Error::UnsupportedScheme("wss".into()).to_string().contains("rustls"));
+        assert!(Error::UnsupportedScheme("http".into()).to_string().starts_with("http://"));
+        assert_eq!(
+            Error::Proxy(ProxyError::Refused { status: StatusCode::PROXY_AUTHENTICATION_REQUIRED }).status(),
+            Some(StatusCode::PROXY_AUTHENTICATION_REQUIRED)
+        );
         assert_eq!((Error::Closed.close_code(), Error::Closed.status()), (None, None));
     }
 }

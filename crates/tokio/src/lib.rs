@@ -16,9 +16,11 @@
 //!   close timeout run on `tokio::time`; the transport is closed
 //!   gracefully (and lingers after a failure, so the peer reads our close
 //!   code); `send` waits while the output is past its high-water mark.
-//! - [`connect`] (`ws://`), [`client_async`] and [`ClientBuilder`] for
+//! - [`connect`] (`ws://` and `wss://`, directly or through an HTTP
+//!   proxy's `CONNECT` tunnel), [`client_async`] and [`ClientBuilder`] for
 //!   clients; [`accept`], [`accept_with`] and [`ServerBuilder`] for
-//!   servers. permessage-deflate is on by default (feature `deflate`).
+//!   servers, over any stream (a TLS one included). permessage-deflate is
+//!   on by default (feature `deflate`).
 //!
 //! ```
 //! use noio_ws_tokio::{CloseCode, accept, client_async};
@@ -45,8 +47,80 @@
 //! # Ok(()) }
 //! ```
 //!
-//! This is phase 1 of the adapter: `ws://` only (no TLS, so no `wss://`),
-//! and no hyper or axum integration yet.
+//! ## Features
+//!
+//! | feature | default | what |
+//! | --- | --- | --- |
+//! | `deflate` | yes | permessage-deflate (RFC 7692) |
+//! | `rustls-webpki-roots` | yes | `wss://` (enables `rustls`), trusting Mozilla's roots, compiled in |
+//! | `rustls-native-roots` | no | `wss://` (enables `rustls`), trusting the platform's roots, read once per process; with `rustls-webpki-roots` too, both |
+//! | `rustls` | through the above | `wss://` on rustls 0.23 with the `ring` provider; on its own, the roots come from [`ClientBuilder::tls_config`] |
+//!
+//! TLS never needs a process-level rustls `CryptoProvider`: every config
+//! this crate builds names the `ring` provider itself, so nothing panics
+//! for lack of a default, and none is installed. The `rustls` and
+//! `tokio_rustls` this crate uses are re-exported for your own configs.
+//! Without TLS, `wss://` fails with [`Error::UnsupportedScheme`], naming
+//! the feature to enable.
+//!
+//! ## TLS servers
+//!
+//! [`accept`] takes any stream, so a `wss://` server is a
+//! `tokio_rustls::TlsAcceptor` in front of it:
+//!
+//! ```
+//! # #[cfg(feature = "rustls")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use noio_ws_tokio::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+//! use noio_ws_tokio::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
+//! use noio_ws_tokio::tokio_rustls::TlsAcceptor;
+//! use noio_ws_tokio::{ClientBuilder, CloseCode, Frame, accept};
+//!
+//! let ring = Arc::new(rustls::crypto::ring::default_provider());
+//! // A certificate for localhost, made here (in production: your own).
+//! let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
+//! let cert = certified.cert.der().clone();
+//! let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+//! let mut server_config = ServerConfig::builder_with_provider(ring.clone())
+//!     .with_safe_default_protocol_versions()?
+//!     .with_no_client_auth()
+//!     .with_single_cert(vec![cert.clone()], key)?;
+//! server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+//! let acceptor = TlsAcceptor::from(Arc::new(server_config));
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let port = listener.local_addr()?.port();
+//! let server = tokio::spawn(async move {
+//!     let (tcp, _) = listener.accept().await?;
+//!     let mut ws = accept(acceptor.accept(tcp).await?).await?;
+//!     while let Some(message) = ws.recv().await {
+//!         let message = message?;
+//!         ws.send(Frame::new(message.opcode, message.payload)).await?;
+//!     }
+//!     Ok::<_, noio_ws_tokio::Error>(())
+//! });
+//!
+//! // The client trusts that certificate alone.
+//! let mut roots = RootCertStore::empty();
+//! roots.add(cert)?;
+//! let client_config = ClientConfig::builder_with_provider(ring)
+//!     .with_safe_default_protocol_versions()?
+//!     .with_root_certificates(roots)
+//!     .with_no_client_auth();
+//! let client = ClientBuilder::new().tls_config(Arc::new(client_config));
+//! let (mut ws, _) = client.connect(format!("wss://localhost:{port}/")).await?;
+//! ws.send_text("hello").await?;
+//! assert_eq!(ws.recv().await.expect("an echo")?.as_text(), Some("hello"));
+//! ws.close(CloseCode::NORMAL, "").await?;
+//! server.await??;
+//! # Ok(()) }
+//! # #[cfg(not(feature = "rustls"))]
+//! # fn main() {}
+//! ```
+//!
+//! Not yet here: hyper and axum integration.
 #![forbid(unsafe_code)]
 
 mod accept;
@@ -56,8 +130,11 @@ mod driver;
 mod error;
 mod events;
 mod options;
+mod proxy;
 mod split;
 mod stream;
+#[cfg(feature = "rustls")]
+mod tls;
 mod transfer;
 mod wakers;
 mod websocket;
@@ -66,6 +143,7 @@ pub use accept::{Reject, ServerBuilder, Upgrade, accept, accept_with};
 pub use connect::{ClientBuilder, IntoClientRequest, client_async, connect};
 pub use error::Error;
 pub use events::{EventSource, Events};
+pub use proxy::ProxyError;
 pub use split::{ReadHalf, ReuniteError, WriteHalf, reunite};
 pub use stream::ClientStream;
 pub use websocket::WebSocket;
@@ -80,6 +158,13 @@ pub use noio_ws::{
     CloseCode, CloseFrame, CloseState, Config, ControlFrame, DataFrame, Delivery, Event, Frame, Message,
     MessageChunk, OpCode, ProtocolError, Role, UsageError,
 };
+/// rustls (with its `ring` provider), for [`ClientBuilder::tls_config`]
+/// and for servers' `ServerConfig`s.
+#[cfg(feature = "rustls")]
+pub use rustls;
+/// tokio-rustls, for a server's `TlsAcceptor` (see [`accept`]).
+#[cfg(feature = "rustls")]
+pub use tokio_rustls;
 
 #[cfg(test)]
 mod tests {
@@ -93,6 +178,9 @@ mod tests {
         // Extensions are Send, not Sync: the WebSocket moves between tasks,
         // and its halves share it behind a mutex.
         send::<WebSocket<tokio::net::TcpStream>>();
+        send::<WebSocket<ClientStream>>();
+        send_and_sync::<ClientStream>();
+        send_and_sync::<ClientBuilder>();
         send_and_sync::<ReadHalf<tokio::net::TcpStream>>();
         send_and_sync::<WriteHalf<tokio::net::TcpStream>>();
         send_and_sync::<Error>();

@@ -1,6 +1,6 @@
-//! [`ClientStream`]: the transport [`connect`](crate::connect) opens. One
-//! kind today, plain TCP; TLS (`wss://`) adds its own variant later, so
-//! the type `connect` returns stays the same.
+//! [`ClientStream`]: the transport [`connect`](crate::connect) opens,
+//! plain TCP for `ws://` or TLS over TCP for `wss://` (feature `rustls`),
+//! directly or through an HTTP proxy's tunnel: one type whatever the URL.
 
 use std::io;
 use std::pin::Pin;
@@ -13,15 +13,30 @@ use tokio::net::TcpStream;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientStream {
-    /// `ws://`: plain TCP.
+    /// `ws://`: plain TCP (to the server, or to the proxy tunnelling to it).
     Plain(TcpStream),
+    /// `wss://`: TLS over TCP (boxed: rustls's connection state is large).
+    #[cfg(feature = "rustls")]
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
 impl ClientStream {
-    /// The TCP connection underneath.
+    /// The TCP connection underneath (to the proxy, through one).
     pub fn tcp(&self) -> &TcpStream {
         match self {
             ClientStream::Plain(tcp) => tcp,
+            #[cfg(feature = "rustls")]
+            ClientStream::Tls(tls) => tls.get_ref().0,
+        }
+    }
+
+    /// The TLS connection, for `wss://`: the server's certificates, the
+    /// protocol version, the ALPN protocol agreed on.
+    #[cfg(feature = "rustls")]
+    pub fn tls(&self) -> Option<&rustls::ClientConnection> {
+        match self {
+            ClientStream::Plain(_) => None,
+            ClientStream::Tls(tls) => Some(tls.get_ref().1),
         }
     }
 }
@@ -30,6 +45,8 @@ impl AsyncRead for ClientStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            #[cfg(feature = "rustls")]
+            ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -38,18 +55,24 @@ impl AsyncWrite for ClientStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            #[cfg(feature = "rustls")]
+            ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            #[cfg(feature = "rustls")]
+            ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            #[cfg(feature = "rustls")]
+            ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
         }
     }
 
@@ -60,12 +83,16 @@ impl AsyncWrite for ClientStream {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "rustls")]
+            ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
         match self {
             ClientStream::Plain(tcp) => tcp.is_write_vectored(),
+            #[cfg(feature = "rustls")]
+            ClientStream::Tls(tls) => tls.is_write_vectored(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The handshake helpers: accept, accept_with's callback, subprotocols,
-//! the bytes after a head, refusals, timeouts and unsupported schemes.
+//! the bytes after a head, refusals, timeouts and unsupported schemes
+//! (wss:// itself is in tls.rs).
 
 mod common;
 
@@ -119,14 +120,20 @@ async fn a_server_that_never_answers_times_the_client_out() {
 }
 
 #[tokio::test]
-async fn wss_and_other_schemes_are_refused_with_a_clear_error() {
-    for (url, scheme) in [("wss://example.com/", "wss"), ("http://example.com/", "http")] {
+async fn schemes_other_than_ws_and_wss_are_refused_with_a_clear_error() {
+    // Refused before any name is looked up or connection made.
+    let mut refused = vec![("http://example.com/", "http"), ("ftp://example.com/", "ftp")];
+    // Without TLS, wss:// too, with a message naming the feature.
+    if cfg!(not(feature = "rustls")) {
+        refused.push(("wss://example.com/", "wss"));
+        assert!(Error::UnsupportedScheme("wss".into()).to_string().contains("rustls"));
+    }
+    for (url, scheme) in refused {
         match noio_ws_tokio::connect(url).await {
             Err(Error::UnsupportedScheme(s)) => assert_eq!(s, scheme),
             other => panic!("{url}: {other:?}"),
         }
     }
-    assert!(Error::UnsupportedScheme("wss".into()).to_string().contains("TLS"));
     assert!(matches!(noio_ws_tokio::connect("not a url").await, Err(Error::InvalidRequest(_))));
 }
 
