@@ -62,6 +62,14 @@ mod transfer;
 mod wakers;
 mod websocket;
 
+#[cfg(feature = "hyper")]
+#[path = "hyper_upgrade.rs"]
+pub mod hyper;
+
+#[cfg(feature = "axum")]
+#[path = "axum_upgrade.rs"]
+pub mod axum;
+
 pub use accept::{Reject, ServerBuilder, Upgrade, accept, accept_with};
 pub use connect::{ClientBuilder, IntoClientRequest, client_async, connect};
 pub use error::Error;
