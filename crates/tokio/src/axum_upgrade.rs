@@ -222,7 +222,8 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade<DefaultOnFailedUpg
     type Rejection = UpgradeRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let prepared = prepare(&parts.method, &parts.uri, parts.version, &parts.headers, &mut parts.extensions)?;
+        let prepared =
+            prepare(&parts.method, &parts.uri, parts.version, &parts.headers, &mut parts.extensions)?;
         Ok(WebSocketUpgrade {
             builder: ServerBuilder::new(),
             prepared,
