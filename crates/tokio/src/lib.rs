@@ -45,8 +45,20 @@
 //! # Ok(()) }
 //! ```
 //!
-//! This is phase 1 of the adapter: `ws://` only (no TLS, so no `wss://`),
-//! and no hyper or axum integration yet.
+//! # Features
+//!
+//! - `deflate` (default): permessage-deflate (RFC 7692), offered by clients
+//!   and accepted by servers unless turned off.
+//! - `hyper`: the module `hyper` upgrades a hyper 1 request
+//!   (`hyper::upgrade`, `ServerBuilder::upgrade`): the `101` response to
+//!   return from the service, and the connection once hyper hands it over,
+//!   with the bytes hyper read past the request head.
+//! - `axum` (implies `hyper`): `axum::WebSocketUpgrade`, an axum 0.8
+//!   extractor used as axum's own is (`use noio_ws_tokio::axum::{WebSocket,
+//!   WebSocketUpgrade};` in place of axum's), with permessage-deflate.
+//!
+//! `ws://` only for now (no TLS, so no `wss://`); hyper and axum over
+//! HTTP/1.1 only (an HTTP/2 request is refused with 505).
 #![forbid(unsafe_code)]
 
 mod accept;

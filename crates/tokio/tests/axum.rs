@@ -100,6 +100,7 @@ async fn tungstenite_client_echoes_through_axum() {
     assert!(matches!(peer.next().await, Some(Ok(TMessage::Close(_)))));
 }
 
+#[cfg(feature = "deflate")]
 #[tokio::test]
 async fn our_client_gets_deflate_from_axum() {
     let addr = serve().await;

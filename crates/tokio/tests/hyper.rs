@@ -276,6 +276,7 @@ async fn the_rejection_of_our_own_client_is_its_status() {
     assert_eq!(error.status(), Some(StatusCode::FORBIDDEN), "{error}");
 }
 
+#[cfg(feature = "deflate")]
 #[tokio::test]
 async fn deflate_is_negotiated_unless_turned_off() {
     let text = "compressible ".repeat(10_000);
