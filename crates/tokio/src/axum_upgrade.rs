@@ -59,7 +59,7 @@ use ::axum::response::{IntoResponse, Response};
 use noio_ws::HandshakeError;
 use noio_ws::handshake::http::HeaderValue;
 
-use crate::hyper::{Prepared, UpgradeRejection, UpgradedStream, accept_prepared, prepare};
+use crate::hyper::{Prepared, UpgradeRejection, UpgradedStream, accept_prepared, head_of, prepare};
 use crate::{Config, ServerBuilder, Upgrade};
 
 pub use crate::{CloseCode, CloseFrame, Error, Frame, Message, OpCode};
@@ -222,8 +222,8 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade<DefaultOnFailedUpg
     type Rejection = UpgradeRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let prepared =
-            prepare(&parts.method, &parts.uri, parts.version, &parts.headers, &mut parts.extensions)?;
+        let head = head_of(&parts.method, &parts.uri, parts.version, &parts.headers);
+        let prepared = prepare(head, &mut parts.extensions)?;
         Ok(WebSocketUpgrade {
             builder: ServerBuilder::new(),
             prepared,

@@ -137,26 +137,25 @@ pub(crate) struct Prepared {
     pub(crate) on_upgrade: OnUpgrade,
 }
 
-/// Checks a request hyper parsed as an upgrade request and takes hyper's
-/// upgrade out of its extensions (only once the check passed, so a refused
-/// request keeps it).
-pub(crate) fn prepare(
-    method: &Method,
-    uri: &Uri,
-    version: Version,
-    headers: &HeaderMap,
-    extensions: &mut Extensions,
-) -> Result<Prepared, UpgradeRejection> {
-    // Where RFC 8441's extended CONNECT goes once it is supported: a CONNECT
-    // with `:protocol` websocket, no key, and a 200 for the answer.
-    if version >= Version::HTTP_2 {
-        return Err(UpgradeRejection::Http2);
-    }
+/// The head of a request hyper parsed, without its body and extensions.
+pub(crate) fn head_of(method: &Method, uri: &Uri, version: Version, headers: &HeaderMap) -> Request<()> {
     let mut head = Request::new(());
     *head.method_mut() = method.clone();
     *head.uri_mut() = uri.clone();
     *head.version_mut() = version;
     *head.headers_mut() = headers.clone();
+    head
+}
+
+/// Checks the `head` of a request hyper parsed as an upgrade request and
+/// takes hyper's upgrade out of the request's `extensions` (only once the
+/// check passed, so a refused request keeps it).
+pub(crate) fn prepare(head: Request<()>, extensions: &mut Extensions) -> Result<Prepared, UpgradeRejection> {
+    // Where RFC 8441's extended CONNECT goes once it is supported: a CONNECT
+    // with `:protocol` websocket, no key, and a 200 for the answer.
+    if head.version() >= Version::HTTP_2 {
+        return Err(UpgradeRejection::Http2);
+    }
     let request = IncomingRequest::from_request(head);
     request.validate()?;
     // Checked here rather than when accepting, so a malformed header is the
@@ -205,9 +204,8 @@ impl ServerBuilder {
         R: Default,
         F: FnOnce(&Request<()>) -> Result<Upgrade, Reject>,
     {
-        let (method, uri, version) = (request.method().clone(), request.uri().clone(), request.version());
-        let headers = request.headers().clone();
-        let prepared = prepare(&method, &uri, version, &headers, request.extensions_mut())?;
+        let head = head_of(request.method(), request.uri(), request.version(), request.headers());
+        let prepared = prepare(head, request.extensions_mut())?;
         let upgrade = callback(prepared.request.request()).map_err(UpgradeRejection::Rejected)?;
         let (head, pending) = accept_prepared(self, prepared, upgrade)?;
         Ok((head.map(|()| R::default()), pending))
@@ -469,6 +467,14 @@ mod tests {
             .header("sec-websocket-version", "13")
             .body(())
             .unwrap()
+    }
+
+    #[test]
+    fn the_pending_upgrade_and_its_connection_cross_tasks() {
+        fn send<T: Send>() {}
+        send::<PendingUpgrade>();
+        send::<WebSocket<UpgradedStream>>();
+        send::<UpgradeRejection>();
     }
 
     #[test]

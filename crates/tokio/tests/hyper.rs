@@ -173,6 +173,8 @@ async fn tungstenite_client_through_hyper() {
         // The server's close reply, then the end of the stream.
         assert!(matches!(peer.next().await, Some(Ok(TMessage::Close(_)))));
         assert!(peer.next().await.is_none());
+        // Our end, which the server waits for (within its linger time).
+        drop(peer);
 
         let served = tokio::time::timeout(SOON, served.recv()).await.unwrap().unwrap();
         assert_eq!(served.close, Some(CloseCode::NO_STATUS_RECEIVED), "{server:?}");
@@ -228,6 +230,7 @@ async fn frames_sent_with_the_request_in_one_write_reach_the_connection() {
         }
         client.send(Frame::close(CloseCode::NORMAL, "").unwrap()).await;
         assert!(matches!(client.next_event().await, Some(Event::Close(_))));
+        drop(client);
         let served = tokio::time::timeout(SOON, served.recv()).await.unwrap().unwrap();
         assert_eq!(served.close, Some(CloseCode::NORMAL));
     }
