@@ -70,6 +70,14 @@ fn ci(args: &[String]) -> Result<(), String> {
     // The deflate backend comparison is its own workspace; keep it compiling and clean.
     deflate_backends::build(deflate_backends::BACKENDS[0], "clippy")?;
     cmd::run("cargo", &["test", "--workspace"])?;
+    // The adapter's hyper and axum integrations, which default features leave out.
+    let tokio_all = ["-p", "noio-ws-tokio", "--all-features"];
+    cmd::Cmd::new("cargo")
+        .args(["clippy"])
+        .args(tokio_all)
+        .args(["--all-targets", "--", "-D", "warnings"])
+        .run()?;
+    cmd::Cmd::new("cargo").args(["test"]).args(tokio_all).run()?;
     docs()?;
     // The no_std crates, built without std.
     let no_std = ["noio-ws-codec", "noio-ws-registry", "noio-ws-connection"];
@@ -85,5 +93,13 @@ fn ci(args: &[String]) -> Result<(), String> {
 
 /// API docs for the whole workspace, with every rustdoc warning an error.
 fn docs() -> Result<(), String> {
-    cmd::Cmd::new("cargo").args(["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings").run()
+    cmd::Cmd::new("cargo")
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .run()?;
+    // The adapter's optional modules (hyper, axum) too.
+    cmd::Cmd::new("cargo")
+        .args(["doc", "--no-deps", "-p", "noio-ws-tokio", "--all-features"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .run()
 }

@@ -12,6 +12,9 @@
 //!   [`IncomingRequest::accept`] checks it against section 4.2.1, negotiates
 //!   the subprotocol and extensions and writes the 101 response;
 //!   [`IncomingRequest::respond`] and [`error_response`] answer anything else.
+//!   A request an HTTP server already parsed is checked the same way through
+//!   [`IncomingRequest::from_request`], and answered with an `http::Response`
+//!   head ([`IncomingRequest::accept_head`], [`error_head`]).
 //!
 //! Heads are bounded by [`Limits`] and found in time linear in the input
 //! however it is chunked; every error names the HTTP status to answer. The
@@ -39,7 +42,7 @@ pub use error::HandshakeError;
 pub use key::{accept_key, key_from_bytes};
 pub use limits::Limits;
 pub use rejected::Rejected;
-pub use server::{Accept, IncomingRequest, ServerHandshake, error_response};
+pub use server::{Accept, IncomingRequest, ServerHandshake, error_head, error_response};
 
 /// The HTTP types the handshake speaks in.
 pub use http;

@@ -1,7 +1,7 @@
 //! The server side: receive an upgrade request, then accept or reject it.
 
 use http::header::{CONNECTION, UPGRADE};
-use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Version};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::Bytes;
 use noio_ws_registry::{ExtensionOffer, ExtensionStack, format_extensions};
@@ -98,6 +98,19 @@ pub struct Accept {
 }
 
 impl IncomingRequest {
+    /// A request head an HTTP server has already parsed (hyper's, say), to
+    /// check and accept like one [`ServerHandshake::recv`] returns. No bytes
+    /// follow it here: the server hands those over with the upgraded
+    /// connection, and they go into the connection after the handshake.
+    ///
+    /// The checks are those of [`validate`](IncomingRequest::validate);
+    /// what `recv` refuses while parsing (a repeated Host, limits on the
+    /// head) was the HTTP server's to refuse, and a repeated Host is refused
+    /// by `validate` too.
+    pub fn from_request(request: Request<()>) -> Self {
+        IncomingRequest { request, rest: Bytes::new() }
+    }
+
     /// The request, without a body.
     pub fn request(&self) -> &Request<()> {
         &self.request
@@ -159,7 +172,15 @@ impl IncomingRequest {
 
     /// Accepts the upgrade: checks the request, negotiates the extensions,
     /// and returns the 101 response to write with what the connection needs.
-    pub fn accept(self, mut accept: Accept) -> Result<(Bytes, Accepted), HandshakeError> {
+    pub fn accept(self, accept: Accept) -> Result<(Bytes, Accepted), HandshakeError> {
+        let (response, accepted) = self.accept_head(accept)?;
+        Ok((headers::write_response(response.status(), response.headers(), &[]), accepted))
+    }
+
+    /// Like [`accept`](IncomingRequest::accept), with the 101 response as an
+    /// `http::Response` head for an HTTP server (hyper's) to write, rather
+    /// than as bytes.
+    pub fn accept_head(self, mut accept: Accept) -> Result<(Response<()>, Accepted), HandshakeError> {
         let key = self.validate()?;
         // Parsed whether or not a subprotocol is chosen: a malformed header
         // is a handshake that does not match section 4.2.1, refused with 400.
@@ -170,7 +191,9 @@ impl IncomingRequest {
             return Err(HandshakeError::ProtocolNotOffered(protocol.clone()));
         }
         let responses = accept.extensions.server_negotiate(&self.extension_offers()?)?;
-        let mut headers = HeaderMap::new();
+        let mut response = Response::new(());
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
         headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
         headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
         let accept_value =
@@ -189,7 +212,6 @@ impl IncomingRequest {
         for (name, value) in &accept.headers {
             headers.append(name, value.clone());
         }
-        let response = headers::write_response(StatusCode::SWITCHING_PROTOCOLS, &headers, &[]);
         let accepted = Accepted {
             role: Role::Server,
             protocol: accept.protocol,
@@ -210,10 +232,21 @@ impl IncomingRequest {
 /// an unsupported version the `Sec-WebSocket-Version: 13` RFC 6455 section
 /// 4.4 asks for.
 pub fn error_response(error: &HandshakeError) -> Bytes {
-    let mut headers = HeaderMap::new();
+    let response = error_head(error);
+    headers::write_response(response.status(), response.headers(), error.to_string().as_bytes())
+}
+
+/// [`error_response`]'s head as an `http::Response`, for an HTTP server to
+/// write with a body of its choice (`error_response`'s is the error's
+/// message): the status, `Sec-WebSocket-Version: 13` for an unsupported
+/// version, and `Connection: close`.
+pub fn error_head(error: &HandshakeError) -> Response<()> {
+    let mut response = Response::new(());
+    *response.status_mut() = error.status();
+    let headers = response.headers_mut();
     if *error == HandshakeError::UnsupportedVersion {
         headers.insert("sec-websocket-version", HeaderValue::from_static("13"));
     }
     headers.insert(CONNECTION, HeaderValue::from_static("close"));
-    headers::write_response(error.status(), &headers, error.to_string().as_bytes())
+    response
 }

@@ -3,7 +3,10 @@
 
 use noio_ws_codec::Rsv;
 use noio_ws_handshake::http::{HeaderMap, StatusCode};
-use noio_ws_handshake::{Accept, HandshakeError, IncomingRequest, Limits, ServerHandshake, error_response};
+use noio_ws_handshake::http::{Method, Request, Version};
+use noio_ws_handshake::{
+    Accept, HandshakeError, IncomingRequest, Limits, ServerHandshake, error_head, error_response,
+};
 use noio_ws_registry::ExtensionStack;
 use noio_ws_test_support::Xor;
 
@@ -87,6 +90,78 @@ fn a_version_mismatch_is_answered_with_426_and_version_13() {
     let text = std::str::from_utf8(&response).unwrap();
     assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
     assert!(text.contains("sec-websocket-version: 13\r\n"));
+}
+
+/// The request of [`GOOD`] as an HTTP server hands it over, already parsed.
+fn parsed(edit: impl FnOnce(&mut Request<()>)) -> IncomingRequest {
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri("/chat?room=1")
+        .header("host", "example.com")
+        .header("upgrade", "websocket")
+        .header("connection", "keep-alive, Upgrade")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-protocol", "chat, echo")
+        .body(())
+        .unwrap();
+    edit(&mut request);
+    IncomingRequest::from_request(request)
+}
+
+#[test]
+fn a_parsed_request_is_accepted_with_the_same_head_as_its_bytes() {
+    let head = format!("{GOOD}Sec-WebSocket-Protocol: chat, echo\r\n\r\n");
+    let from_bytes = ServerHandshake::default().recv(head.as_bytes()).unwrap().unwrap();
+    let accept = || Accept { protocol: Some("echo".into()), ..Accept::default() };
+    let (bytes, _) = from_bytes.accept(accept()).unwrap();
+    let (response, accepted) = parsed(|_| {}).accept_head(accept()).unwrap();
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    assert_eq!(response.headers()["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(response.headers()["sec-websocket-protocol"], "echo");
+    assert_eq!((accepted.protocol.as_deref(), accepted.rest.len()), (Some("echo"), 0));
+    // The bytes `accept` writes are this head, serialised.
+    let mut expected = String::from("HTTP/1.1 101 Switching Protocols\r\n");
+    for (name, value) in response.headers() {
+        expected += &format!("{name}: {}\r\n", value.to_str().unwrap());
+    }
+    assert_eq!(std::str::from_utf8(&bytes).unwrap(), expected + "\r\n");
+}
+
+#[test]
+fn a_parsed_request_is_refused_as_its_bytes_would_be() {
+    let post = parsed(|r| *r.method_mut() = Method::POST).accept_head(Accept::default()).unwrap_err();
+    assert_eq!(post, HandshakeError::NotGet("POST".into()));
+    let old = parsed(|r| *r.version_mut() = Version::HTTP_10).accept_head(Accept::default()).unwrap_err();
+    assert_eq!(old, HandshakeError::HttpVersion);
+    let no_key = parsed(|r| {
+        r.headers_mut().remove("sec-websocket-key");
+    });
+    assert_eq!(no_key.validate().unwrap_err().status(), StatusCode::BAD_REQUEST);
+    let two_hosts = parsed(|r| {
+        r.headers_mut().append("host", "other.example".parse().unwrap());
+    });
+    assert_eq!(two_hosts.validate().unwrap_err().status(), StatusCode::BAD_REQUEST);
+    let not_offered = Accept { protocol: Some("json".into()), ..Accept::default() };
+    assert_eq!(
+        parsed(|_| {}).accept_head(not_offered).unwrap_err(),
+        HandshakeError::ProtocolNotOffered("json".into())
+    );
+}
+
+#[test]
+fn the_error_head_is_the_error_response_without_its_body() {
+    let head = error_head(&HandshakeError::UnsupportedVersion);
+    assert_eq!(head.status(), StatusCode::UPGRADE_REQUIRED);
+    assert_eq!(head.headers()["sec-websocket-version"], "13");
+    assert_eq!(head.headers()["connection"], "close");
+    let head = error_head(&HandshakeError::NotGet("PUT".into()));
+    assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(!head.headers().contains_key("sec-websocket-version"));
+    let bytes = error_response(&HandshakeError::NotGet("PUT".into()));
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert!(text.starts_with("HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\n"), "{text}");
+    assert!(text.ends_with("the upgrade request must use GET, not PUT"), "{text}");
 }
 
 #[test]

@@ -65,8 +65,8 @@ where
 /// client offered) and extra headers for the `101` response.
 #[derive(Clone, Debug, Default)]
 pub struct Upgrade {
-    protocol: Option<String>,
-    headers: HeaderMap,
+    pub(crate) protocol: Option<String>,
+    pub(crate) headers: HeaderMap,
 }
 
 impl Upgrade {
@@ -93,10 +93,10 @@ impl Upgrade {
 /// (sent with a Content-Length and `Connection: close`).
 #[derive(Clone, Debug)]
 pub struct Reject {
-    status: StatusCode,
+    pub(crate) status: StatusCode,
     /// Boxed: a callback's `Result` stays small for the common `Ok`.
-    headers: Box<HeaderMap>,
-    body: Bytes,
+    pub(crate) headers: Box<HeaderMap>,
+    pub(crate) body: Bytes,
 }
 
 impl Reject {
@@ -133,7 +133,7 @@ impl Reject {
 #[derive(Clone, Debug, Default)]
 pub struct ServerBuilder {
     protocols: Vec<String>,
-    options: Options,
+    pub(crate) options: Options,
 }
 
 impl ServerBuilder {
@@ -192,8 +192,7 @@ impl ServerBuilder {
                 return Err(Error::RequestRejected { status: reject.status });
             }
         };
-        let protocol = upgrade.protocol.or_else(|| self.pick_protocol(&request));
-        let accept = Accept { protocol, extensions: self.options.extensions()?, headers: upgrade.headers };
+        let accept = self.accept_for(upgrade, &request)?;
         match request.accept(accept) {
             Ok((response, accepted)) => {
                 // Flushed: a transport that buffers writes (TLS, a
@@ -214,6 +213,14 @@ impl ServerBuilder {
                 Err(Error::Handshake(error))
             }
         }
+    }
+
+    /// How to accept `request` after the callback's `upgrade`: its
+    /// subprotocol or else ours, our extensions, its headers. The same for
+    /// a raw stream and for a request an HTTP server parsed.
+    pub(crate) fn accept_for(&self, upgrade: Upgrade, request: &IncomingRequest) -> Result<Accept, Error> {
+        let protocol = upgrade.protocol.or_else(|| self.pick_protocol(request));
+        Ok(Accept { protocol, extensions: self.options.extensions()?, headers: upgrade.headers })
     }
 
     /// The first subprotocol the client offers that this server speaks.

@@ -55,6 +55,8 @@
 //! | `rustls-webpki-roots` | yes | `wss://` (enables `rustls`), trusting Mozilla's roots, compiled in |
 //! | `rustls-native-roots` | no | `wss://` (enables `rustls`), trusting the platform's roots, read once per process; with `rustls-webpki-roots` too, both |
 //! | `rustls` | through the above | `wss://` on rustls 0.23 with the `ring` provider; on its own, the roots come from [`ClientBuilder::tls_config`] |
+//! | `hyper` | no | the module `hyper` upgrades a hyper 1 request (`hyper::upgrade`, `ServerBuilder::upgrade`): the `101` response to return from the service, and the connection once hyper hands it over, with the bytes hyper read past the request head |
+//! | `axum` | no | (implies `hyper`) `axum::WebSocketUpgrade`, an axum 0.8 extractor used as axum's own is (`use noio_ws_tokio::axum::{WebSocket, WebSocketUpgrade};` in place of axum's), with permessage-deflate |
 //!
 //! TLS never needs a process-level rustls `CryptoProvider`: every config
 //! this crate builds names the `ring` provider itself, so nothing panics
@@ -120,7 +122,8 @@
 //! # fn main() {}
 //! ```
 //!
-//! Not yet here: hyper and axum integration.
+//! hyper and axum run over HTTP/1.1 only for now: an HTTP/2 request is
+//! refused with 505 (RFC 8441's extended CONNECT is the next issue).
 #![forbid(unsafe_code)]
 
 mod accept;
@@ -138,6 +141,14 @@ mod tls;
 mod transfer;
 mod wakers;
 mod websocket;
+
+#[cfg(feature = "hyper")]
+#[path = "hyper_upgrade.rs"]
+pub mod hyper;
+
+#[cfg(feature = "axum")]
+#[path = "axum_upgrade.rs"]
+pub mod axum;
 
 pub use accept::{Reject, ServerBuilder, Upgrade, accept, accept_with};
 pub use connect::{ClientBuilder, IntoClientRequest, client_async, connect};
