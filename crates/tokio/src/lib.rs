@@ -177,6 +177,13 @@ pub use rustls;
 #[cfg(feature = "rustls")]
 pub use tokio_rustls;
 
+/// The book's chapter on this crate, `docs/tokio.md`, whose samples run as
+/// doctests here (with the features they use); never built otherwise, so
+/// the chapter's links to its neighbours do not reach the rendered docs.
+#[cfg(all(doctest, feature = "axum", feature = "rustls"))]
+#[doc = include_str!("../../../docs/tokio.md")]
+pub struct TokioChapter;
+
 #[cfg(test)]
 mod tests {
     use super::*;
