@@ -1,16 +1,17 @@
 //! `cargo xtask autobahn`: the Autobahn Testsuite against both roles, strict.
 //!
-//! Runs the suite's fuzzingclient against `autobahn_server` and its
-//! fuzzingserver against `autobahn_client`, on 127.0.0.1 only, keeps the JSON
+//! Runs the suite's fuzzingclient against our servers and its
+//! fuzzingserver against our clients (each on both drivers: the blocking
+//! examples of `noio-ws` and the tokio adapter's), on 127.0.0.1 only, keeps the JSON
 //! and HTML reports in `reports/autobahn` (ignored by git), prints a table per
 //! role and section, and fails unless every case is OK, or INFORMATIONAL where
 //! the suite itself grades it so: no NON-STRICT, FAILED or UNIMPLEMENTED.
 //!
-//! The server role runs three servers, one per delivery mode (whole
-//! messages, frames, streamed pieces), each its own agent in the reports;
-//! `--full` runs whole messages only, as the full run already takes a quarter
-//! of an hour, unless `--all-modes` asks for all three (about three times
-//! as long).
+//! The server role runs a server per driver and delivery mode (whole
+//! messages, frames, streamed pieces), each its own agent in the reports:
+//! by default every mode of the blocking driver and whole messages on the
+//! adapter; `--full` whole messages on both, as the full run already takes
+//! a quarter of an hour per server; `--all-modes` every one.
 //!
 //! The two roles run side by side. `--cases 12.*,13.1.*` narrows a run to
 //! some cases while working on them. With `--full` all 517 cases run.
@@ -40,14 +41,46 @@ use crate::cmd::{self, Cmd};
 const PYTHON: &str = "/usr/bin/python2.7";
 const SUITE_DIR: &str = "target/autobahn-suite";
 const REPORTS: &str = "reports/autobahn";
-/// The server's ports and agent names, one per delivery mode. The CI subset
-/// runs all three; `--full` runs whole messages only (the others would
-/// triple its quarter of an hour).
-const SERVERS: [(u16, &str, &str); 3] = [
-    (9002, "noio-ws", "whole"),
-    (9003, "noio-ws-frames", "frames"),
-    (9004, "noio-ws-streaming", "streaming"),
+/// One of our servers under test: its port, the agent name it is filed
+/// under, its delivery mode, and the example serving it.
+#[derive(Clone, Copy)]
+struct Server {
+    port: u16,
+    agent: &'static str,
+    mode: &'static str,
+    example: &'static str,
+}
+
+/// Our servers: the sans-io core on `std::net` (`noio-ws`'s blocking
+/// example) and on the tokio adapter (`noio-ws-tokio`'s), in each delivery
+/// mode. Which run depends on the flags ([`servers`]).
+const SERVERS: [Server; 6] = [
+    Server { port: 9002, agent: "noio-ws", mode: "whole", example: "autobahn_server_blocking" },
+    Server { port: 9003, agent: "noio-ws-frames", mode: "frames", example: "autobahn_server_blocking" },
+    Server { port: 9004, agent: "noio-ws-streaming", mode: "streaming", example: "autobahn_server_blocking" },
+    Server { port: 9005, agent: "noio-ws-tokio", mode: "whole", example: "autobahn_server" },
+    Server { port: 9006, agent: "noio-ws-tokio-frames", mode: "frames", example: "autobahn_server" },
+    Server { port: 9007, agent: "noio-ws-tokio-streaming", mode: "streaming", example: "autobahn_server" },
 ];
+
+/// Our clients, each its agent name and example, run one after the other
+/// against the one fuzzingserver.
+const CLIENTS: [(&str, &str); 2] =
+    [("noio-ws", "autobahn_client_blocking"), ("noio-ws-tokio", "autobahn_client")];
+
+/// The servers a run tests: with `--all-modes` every one; with `--full`
+/// whole messages on both drivers (every mode would triple its quarter of
+/// an hour); otherwise (the CI subset) every mode of the blocking driver
+/// and whole messages on the adapter, whose frame and streaming echo is
+/// the same core's.
+fn servers(full: bool, all_modes: bool) -> Vec<Server> {
+    SERVERS
+        .iter()
+        .copied()
+        .filter(|s| all_modes || s.mode == "whole" || (!full && s.example == "autobahn_server_blocking"))
+        .collect()
+}
+
 const SUITE_PORT: u16 = 9001;
 /// Subsections of the compression sections: 12.1-12.5 and 13.1-13.7.
 const COMPRESSION_SUBSECTIONS: [(u32, u32); 2] = [(12, 5), (13, 7)];
@@ -98,6 +131,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--release",
             "-p",
             "noio-ws",
+            "-p",
+            "noio-ws-tokio",
+            "--example",
+            "autobahn_server_blocking",
+            "--example",
+            "autobahn_client_blocking",
             "--example",
             "autobahn_server",
             "--example",
@@ -112,7 +151,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // directories), and each is bound by one single-threaded Python process,
     // so on two cores running them side by side halves the wall time.
     let all_modes = args.iter().any(|a| a == "--all-modes");
-    let servers = if args.iter().any(|a| a == "--full") && !all_modes { &SERVERS[..1] } else { &SERVERS[..] };
+    let servers = &servers(args.iter().any(|a| a == "--full"), all_modes)[..];
     let timed = |role: RoleRun| {
         let started = Instant::now();
         role(&Run { site: &site, reports: &reports, cases: &cases, excluded: &excluded, servers })
@@ -126,9 +165,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let (server_time, client_time) = (server?, client?);
 
     let mut failures = Vec::new();
-    let roles =
-        servers.iter().map(|&(_, agent, mode)| (format!("server ({mode})"), "servers", agent, server_time));
-    for (role, dir, agent, time) in roles.chain([("client".to_string(), "clients", "noio-ws", client_time)]) {
+    let driver = |example: &str| if example.ends_with("_blocking") { "std" } else { "tokio" };
+    let roles = servers
+        .iter()
+        .map(|s| (format!("server ({}, {})", driver(s.example), s.mode), "servers", s.agent, server_time));
+    let clients = CLIENTS
+        .iter()
+        .map(|&(agent, example)| (format!("client ({})", driver(example)), "clients", agent, client_time));
+    for (role, dir, agent, time) in roles.chain(clients) {
         let index = reports.join(dir).join("index.json");
         let text = fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
         let results: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", index.display()))?;
@@ -156,8 +200,8 @@ struct Run<'a> {
     /// The cases to run, and those to leave out.
     cases: &'a [String],
     excluded: &'a [String],
-    /// Our servers: port, agent name, delivery mode.
-    servers: &'a [(u16, &'static str, &'static str)],
+    /// Our servers under test.
+    servers: &'a [Server],
 }
 
 /// One role's run.
@@ -211,7 +255,7 @@ fn run_server_role(run: &Run<'_>) -> Result<(), String> {
     let servers: Vec<Value> = run
         .servers
         .iter()
-        .map(|&(port, agent, _)| json!({"agent": agent, "url": format!("ws://127.0.0.1:{port}")}))
+        .map(|s| json!({"agent": s.agent, "url": format!("ws://127.0.0.1:{}", s.port)}))
         .collect();
     let spec = json!({
         "outdir": run.reports.join("servers"),
@@ -223,19 +267,19 @@ fn run_server_role(run: &Run<'_>) -> Result<(), String> {
     let spec_path = run.reports.join("fuzzingclient.json");
     fs::write(&spec_path, spec.to_string()).map_err(|e| e.to_string())?;
     let mut running = Vec::new();
-    for &(port, _, mode) in run.servers {
+    for server in run.servers {
         // The suite breaks the protocol on purpose, and the server logs each
         // connection it fails: keep that log beside the reports.
-        let log = fs::File::create(run.reports.join(format!("autobahn_server_{mode}.log")))
-            .map_err(|e| e.to_string())?;
-        let server = Command::new("target/release/examples/autobahn_server")
-            .args([port.to_string(), "--delivery".to_string(), mode.to_string()])
+        let log =
+            fs::File::create(run.reports.join(format!("{}.log", server.agent))).map_err(|e| e.to_string())?;
+        let process = Command::new(example_path(server.example))
+            .args([server.port.to_string(), "--delivery".to_string(), server.mode.to_string()])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .map_err(|e| format!("autobahn_server: {e}"))?;
-        running.push(KillOnDrop(server));
-        wait_for_port(port)?;
+            .map_err(|e| format!("{}: {e}", server.example))?;
+        running.push(KillOnDrop(process));
+        wait_for_port(server.port)?;
     }
     let status = wstest(run.site, "fuzzingclient", &spec_path)
         .stdout(fs::File::create(run.reports.join("fuzzingclient.log")).map_err(|e| e.to_string())?)
@@ -262,7 +306,15 @@ fn run_client_role(run: &Run<'_>) -> Result<(), String> {
         .map_err(|e| format!("wstest: {e}"))?;
     let _suite = KillOnDrop(suite);
     wait_for_port(SUITE_PORT)?;
-    Cmd::new("target/release/examples/autobahn_client").args([format!("ws://127.0.0.1:{SUITE_PORT}")]).run()
+    for (_, example) in CLIENTS {
+        Cmd::new(&example_path(example).display().to_string()).args([format!("ws://127.0.0.1:{SUITE_PORT}")]).run()?;
+    }
+    Ok(())
+}
+
+/// Where `cargo build --release` put the example `name`.
+fn example_path(name: &str) -> PathBuf {
+    crate::bench::target_dir().join("release/examples").join(name)
 }
 
 /// `wstest -m MODE -s SPEC` with the suite's prefix on the path: with

@@ -109,7 +109,9 @@ use crate::{Error, Reject, ServerBuilder, Upgrade, WebSocket};
 /// True when `request` asks for a WebSocket upgrade over HTTP/1.1: its
 /// `Upgrade` header has the token `websocket` and its `Connection` header
 /// the token `upgrade`. Whether the rest of it is a valid upgrade request,
-/// [`upgrade`] checks.
+/// [`upgrade`] checks. An HTTP/2 request is never one here, so a service
+/// that checks this first answers it as a plain request; [`upgrade`] itself
+/// refuses it with 505 (RFC 8441's extended CONNECT is not supported yet).
 pub fn is_upgrade_request<B>(request: &Request<B>) -> bool {
     let headers = request.headers();
     request.version() < Version::HTTP_2

@@ -1,5 +1,5 @@
 //! The client the Autobahn Testsuite's fuzzingserver tests:
-//! `cargo run --release --example autobahn_client -- [ws://127.0.0.1:9001]`.
+//! `cargo run --release --example autobahn_client_blocking -- [ws://127.0.0.1:9001]`.
 //!
 //! Asks the suite how many cases it has (`/getCaseCount`), runs each one
 //! (`/runCase`) echoing every message with its type, then has the suite
@@ -39,7 +39,7 @@ fn main() {
     let deflate = extensions::deflate_wanted(&mut args);
     let base = args.first().cloned().unwrap_or_else(|| "ws://127.0.0.1:9001".to_string());
     if let Err(error) = run(base.trim_end_matches('/'), deflate) {
-        eprintln!("autobahn_client: {error}");
+        eprintln!("autobahn_client_blocking: {error}");
         std::process::exit(1);
     }
 }
@@ -56,7 +56,7 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     })?;
     graceful_close::close(stream, conn.transport_action());
     let count = count.ok_or("the suite sent no case count")?;
-    println!("autobahn_client: {count} cases");
+    println!("autobahn_client_blocking: {count} cases");
 
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={AGENT}");
@@ -65,13 +65,13 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
         match client_side::connect(&url, &[], extensions::offered(deflate), CONFIG) {
             Ok((mut stream, mut conn, _)) => {
                 if let Err(error) = event_loop::echo(&mut stream, &mut conn) {
-                    eprintln!("autobahn_client: case {case}: {error}");
+                    eprintln!("autobahn_client_blocking: case {case}: {error}");
                 }
                 // Waits (briefly) for the suite to close first, so the next
                 // case starts after this one is over on both sides.
                 graceful_close::close(stream, conn.transport_action());
             }
-            Err(error) => eprintln!("autobahn_client: case {case}: {error}"),
+            Err(error) => eprintln!("autobahn_client_blocking: case {case}: {error}"),
         }
     }
 
@@ -79,6 +79,6 @@ fn run(base: &str, deflate: bool) -> Result<(), client_side::Error> {
     let (mut stream, mut conn, _) = client_side::connect(&url, &[], ExtensionStack::new(), CONFIG)?;
     event_loop::run(&mut stream, &mut conn, |_| None)?;
     graceful_close::close(stream, conn.transport_action());
-    println!("autobahn_client: reports updated");
+    println!("autobahn_client_blocking: reports updated");
     Ok(())
 }

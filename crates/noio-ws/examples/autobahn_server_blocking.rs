@@ -1,5 +1,5 @@
 //! The server the Autobahn Testsuite's fuzzingclient tests:
-//! `cargo run --release --example autobahn_server -- [PORT] [--delivery whole|frames|streaming]`
+//! `cargo run --release --example autobahn_server_blocking -- [PORT] [--delivery whole|frames|streaming]`
 //! (default 9002, whole messages).
 //!
 //! Echoes every message with its type on 127.0.0.1, with limits large enough
@@ -41,23 +41,23 @@ fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let deflate = extensions::deflate_wanted(&mut args);
     let delivery = take_delivery(&mut args).unwrap_or_else(|error| {
-        eprintln!("autobahn_server: {error}");
+        eprintln!("autobahn_server_blocking: {error}");
         std::process::exit(2);
     });
     let limits = ServerLimits::take_flags(&mut args).unwrap_or_else(|error| {
-        eprintln!("autobahn_server: {error}");
+        eprintln!("autobahn_server_blocking: {error}");
         eprintln!(
-            "usage: autobahn_server [PORT] [--no-deflate] [--delivery whole|frames|streaming] {}",
+            "usage: autobahn_server_blocking [PORT] [--no-deflate] [--delivery whole|frames|streaming] {}",
             ServerLimits::USAGE
         );
         std::process::exit(2);
     });
     let port = args.first().cloned().unwrap_or_else(|| "9002".to_string());
     let listener = TcpListener::bind(format!("127.0.0.1:{port}")).unwrap_or_else(|e| {
-        eprintln!("autobahn_server: cannot listen on port {port}: {e}");
+        eprintln!("autobahn_server_blocking: cannot listen on port {port}: {e}");
         std::process::exit(1);
     });
-    println!("autobahn_server listening on ws://127.0.0.1:{port}");
+    println!("autobahn_server_blocking listening on ws://127.0.0.1:{port}");
     let config = Config { delivery, ..CONFIG };
     accept_loop::run(listener, "autobahn_server", limits, move |stream, limits| {
         serve(stream, limits, deflate, config)
