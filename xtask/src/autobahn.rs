@@ -307,7 +307,9 @@ fn run_client_role(run: &Run<'_>) -> Result<(), String> {
     let _suite = KillOnDrop(suite);
     wait_for_port(SUITE_PORT)?;
     for (_, example) in CLIENTS {
-        Cmd::new(&example_path(example).display().to_string()).args([format!("ws://127.0.0.1:{SUITE_PORT}")]).run()?;
+        Cmd::new(&example_path(example).display().to_string())
+            .args([format!("ws://127.0.0.1:{SUITE_PORT}")])
+            .run()?;
     }
     Ok(())
 }

@@ -17,6 +17,10 @@ use crate::state::{CloseState, Lifecycle, TransportAction};
 use crate::timers::{Timeout, Timers};
 use crate::{Config, Delivery, Event, EventRef, Frame, MessageRef, ProtocolError, UsageError};
 
+/// The most pieces of output one [`Connection::poll_output_vectored`] lends:
+/// as many as a vectored write usefully takes at once.
+pub const MAX_SLICES: usize = 16;
+
 /// One end of a WebSocket connection, after the opening handshake.
 ///
 /// Feed it the bytes read from the transport with [`recv`](Connection::recv)
@@ -567,6 +571,36 @@ impl Connection {
     #[inline]
     pub fn poll_output_with<E>(&mut self, write: impl FnMut(&[u8]) -> Result<usize, E>) -> Result<usize, E> {
         self.sender.poll_with(write)
+    }
+
+    /// Lends the queued output, in wire order, to one vectored `write` (such
+    /// as `Write::write_vectored` over `IoSlice`s made from the slices) of up
+    /// to [`MAX_SLICES`] pieces: a server's large payloads are pieces of their
+    /// own, so a frame's header and payload go out in one system call, with
+    /// no copy. `write` returns how many bytes it took, which leave the
+    /// queue; its error is returned with nothing taken. Returns how many
+    /// bytes were taken; call again while output is queued.
+    ///
+    /// ```
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_connection::{Config, Connection, Frame};
+    ///
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// server.send(Frame::binary(vec![7; 8 << 10]))?; // its payload is kept as it is
+    /// let mut socket = Vec::new();
+    /// let written = server.poll_output_vectored(|slices| {
+    ///     assert_eq!(slices.len(), 2, "the header, then the payload");
+    ///     slices.iter().for_each(|s| socket.extend_from_slice(s));
+    ///     Ok::<_, std::io::Error>(slices.iter().map(|s| s.len()).sum())
+    /// })?;
+    /// assert_eq!((written, server.queued_output_len()), (4 + (8 << 10), 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn poll_output_vectored<E>(
+        &mut self,
+        write: impl FnOnce(&[&[u8]]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        self.sender.poll_vectored(write)
     }
 
     /// How many bytes of output are queued. Automatic pongs queue one per

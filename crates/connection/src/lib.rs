@@ -68,7 +68,7 @@ mod utf8;
 pub mod fuzz;
 
 pub use config::{Config, Delivery};
-pub use connection::Connection;
+pub use connection::{Connection, MAX_SLICES};
 pub use error::{ProtocolError, UsageError};
 pub use event::{CloseFrame, ControlFrame, DataFrame, Event, EventRef, Message, MessageChunk, MessageRef};
 pub use frame::Frame;

@@ -359,6 +359,50 @@ impl Sender {
         Ok((taken, true))
     }
 
+    /// Lends up to [`MAX_SLICES`](crate::connection::MAX_SLICES) pieces of
+    /// the queue, in wire order, to one `write`, which says how many bytes
+    /// it took; those leave the queue. Returns that count.
+    pub(crate) fn poll_vectored<E>(
+        &mut self,
+        write: impl FnOnce(&[&[u8]]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        if self.pending_pong.is_some() {
+            self.queue_pending_pong();
+        }
+        let mut slices: [&[u8]; crate::connection::MAX_SLICES] = [&[]; crate::connection::MAX_SLICES];
+        let mut count = 0;
+        for part in self.parts.iter().take(slices.len()) {
+            slices[count] = part;
+            count += 1;
+        }
+        if count < slices.len() && !self.output.is_empty() {
+            slices[count] = &self.output;
+            count += 1;
+        }
+        let lent: usize = slices[..count].iter().map(|s| s.len()).sum();
+        // A writer claiming more than it was lent took only that.
+        let mut n = write(&slices[..count])?.min(lent);
+        let taken = n;
+        while n > 0 {
+            let Some(part) = self.parts.front_mut() else { break };
+            let step = n.min(part.len());
+            part.advance(step);
+            self.parts_len -= step;
+            n -= step;
+            if part.is_empty() {
+                self.parts.pop_front();
+            }
+        }
+        if n > 0 {
+            self.output.advance(n);
+        }
+        if self.parts.is_empty() && self.output.is_empty() {
+            self.parts = VecDeque::new();
+            self.drained();
+        }
+        Ok(taken)
+    }
+
     /// Appends the whole queue to `dst`; returns how many bytes. An empty
     /// `dst` and the queue's buffer swap places instead, with no copy, when
     /// more than [`SWAP_FROM`] bytes are queued or they do not fit `dst`'s

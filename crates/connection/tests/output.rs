@@ -320,3 +320,41 @@ fn borrowed_sends_keep_the_rules() -> Result<(), UsageError> {
     assert_eq!(client.send_text("late"), Err(UsageError::Closed(noio_ws_codec::OpCode::TEXT)));
     Ok(())
 }
+
+#[test]
+fn poll_output_vectored_lends_header_and_payload_at_once_and_keeps_what_was_not_taken() {
+    let mut server = Connection::new(Role::Server, Config::default());
+    let payload = vec![7u8; 8 << 10];
+    server.send(Frame::binary(payload.clone())).unwrap();
+    server.send_text("after").unwrap();
+    let mut wire = Vec::new();
+    // A short write: 100 bytes of the three pieces lent.
+    let taken = server
+        .poll_output_vectored(|slices| {
+            assert_eq!(slices.len(), 3, "header, payload, then the small frame");
+            let mut left = 100;
+            for s in slices {
+                let n = left.min(s.len());
+                wire.extend_from_slice(&s[..n]);
+                left -= n;
+            }
+            Ok::<_, ()>(100)
+        })
+        .unwrap();
+    assert_eq!(taken, 100);
+    // A writer that fails takes nothing; one that claims too much takes what it was lent.
+    assert_eq!(server.poll_output_vectored(|_| Err::<usize, _>("full")), Err("full"));
+    while server.queued_output_len() > 0 {
+        server
+            .poll_output_vectored(|slices| {
+                slices.iter().for_each(|s| wire.extend_from_slice(s));
+                Ok::<_, ()>(usize::MAX)
+            })
+            .unwrap();
+    }
+    let mut expected = vec![0x82, 126, 0x20, 0x00];
+    expected.extend_from_slice(&payload);
+    expected.extend_from_slice(&[0x81, 5]);
+    expected.extend_from_slice(b"after");
+    assert_eq!(wire, expected);
+}

@@ -4,11 +4,12 @@
 //! leaves everything where it was: bytes not read stay in the socket, bytes
 //! not written stay queued in the connection.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use noio_ws::Connection;
+use noio_ws::connection::MAX_SLICES;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Why a lent read or write stopped without taking bytes.
@@ -78,13 +79,27 @@ pub(crate) fn write_out<S: AsyncWrite + Unpin>(
     io: &mut S,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<()>> {
+    let vectored = io.is_write_vectored();
     while conn.queued_output_len() > 0 {
-        let result = conn.poll_output_with(|bytes| match Pin::new(&mut *io).poll_write(cx, bytes) {
-            Poll::Ready(Ok(0)) if !bytes.is_empty() => Err(Stop::Io(io::ErrorKind::WriteZero.into())),
+        let written = |result| match result {
+            Poll::Ready(Ok(0)) => Err(Stop::Io(io::ErrorKind::WriteZero.into())),
             Poll::Ready(Ok(n)) => Ok(n),
             Poll::Ready(Err(error)) => Err(Stop::Io(error)),
             Poll::Pending => Err(Stop::Pending),
-        });
+        };
+        let result = if vectored {
+            // A large payload and its header (and the frames around them)
+            // in one system call.
+            conn.poll_output_vectored(|slices| {
+                let mut io_slices = [IoSlice::new(&[]); MAX_SLICES];
+                for (io_slice, slice) in io_slices.iter_mut().zip(slices) {
+                    *io_slice = IoSlice::new(slice);
+                }
+                written(Pin::new(&mut *io).poll_write_vectored(cx, &io_slices[..slices.len()]))
+            })
+        } else {
+            conn.poll_output_with(|bytes| written(Pin::new(&mut *io).poll_write(cx, bytes)))
+        };
         match result {
             // A short write stops the lending; the next round finds out
             // whether the transport takes more now.
