@@ -230,7 +230,7 @@ impl IncomingRequest {
 
 /// The response answering a failed handshake: the error's status, and for
 /// an unsupported version the `Sec-WebSocket-Version: 13` RFC 6455 section
-/// 4.4 asks for.
+/// 4.4 asks for, with the `Upgrade: websocket` RFC 9110 asks of a 426.
 pub fn error_response(error: &HandshakeError) -> Bytes {
     let response = error_head(error);
     headers::write_response(response.status(), response.headers(), error.to_string().as_bytes())
@@ -238,13 +238,15 @@ pub fn error_response(error: &HandshakeError) -> Bytes {
 
 /// [`error_response`]'s head as an `http::Response`, for an HTTP server to
 /// write with a body of its choice (`error_response`'s is the error's
-/// message): the status, `Sec-WebSocket-Version: 13` for an unsupported
-/// version, and `Connection: close`.
+/// message): the status, `Upgrade: websocket` and `Sec-WebSocket-Version: 13`
+/// for an unsupported version (426), and `Connection: close`.
 pub fn error_head(error: &HandshakeError) -> Response<()> {
     let mut response = Response::new(());
     *response.status_mut() = error.status();
     let headers = response.headers_mut();
     if *error == HandshakeError::UnsupportedVersion {
+        // RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
         headers.insert("sec-websocket-version", HeaderValue::from_static("13"));
     }
     headers.insert(CONNECTION, HeaderValue::from_static("close"));

@@ -92,6 +92,18 @@ fn a_version_mismatch_is_answered_with_426_and_version_13() {
     assert!(text.contains("sec-websocket-version: 13\r\n"));
 }
 
+#[test]
+fn a_426_carries_upgrade_websocket() {
+    // RFC 9110 section 15.5.22: "The server MUST send an Upgrade header
+    // field in a 426 response to indicate the required protocol(s)".
+    let head = error_head(&HandshakeError::UnsupportedVersion);
+    assert_eq!(head.headers()["upgrade"], "websocket");
+    let bytes = error_response(&HandshakeError::UnsupportedVersion);
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert!(text.contains("upgrade: websocket\r\n"), "{text}");
+    assert!(!error_head(&HandshakeError::NotGet("PUT".into())).headers().contains_key("upgrade"));
+}
+
 /// The request of [`GOOD`] as an HTTP server hands it over, already parsed.
 fn parsed(edit: impl FnOnce(&mut Request<()>)) -> IncomingRequest {
     let mut request = Request::builder()

@@ -60,6 +60,21 @@ impl IntoClientRequest for String {
     }
 }
 
+/// The port `uri` names: `None` for none (or an empty one, `host:`), which
+/// is the scheme's default, an error for one that is not a port number
+/// (`host:99999`), which `Uri` parses but gives no port for.
+pub(crate) fn explicit_port(uri: &Uri) -> Result<Option<u16>, String> {
+    let Some(authority) = uri.authority() else { return Ok(None) };
+    if let Some(port) = authority.port_u16() {
+        return Ok(Some(port));
+    }
+    let host_port = authority.as_str().rsplit_once('@').map_or(authority.as_str(), |(_, rest)| rest);
+    match host_port.strip_prefix(authority.host()) {
+        Some("" | ":") => Ok(None),
+        _ => Err(format!("{host_port}: the port is not a number from 0 to 65535")),
+    }
+}
+
 /// Connects to a `ws://` or `wss://` URL over TCP and upgrades, with the
 /// defaults: permessage-deflate offered (with the `deflate` feature), 10 s
 /// for connecting, TLS and the handshake together, no proxy. Returns the
@@ -220,7 +235,9 @@ impl ClientBuilder {
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(authority_host)
             .to_owned();
-        let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+        let port = explicit_port(uri)
+            .map_err(|e| Error::InvalidRequest(format!("{uri}: {e}")))?
+            .unwrap_or(if secure { 443 } else { 80 });
         // The proxy's CONNECT target keeps the brackets.
         let target = format!("{authority_host}:{port}");
         #[cfg(feature = "rustls")]

@@ -94,7 +94,7 @@ use ::hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use noio_ws::bytes::Bytes;
 use noio_ws::handshake::error_head;
-use noio_ws::handshake::http::header::{CONNECTION, CONTENT_TYPE, UPGRADE};
+use noio_ws::handshake::http::header::{CONNECTION, CONTENT_TYPE, SEC_WEBSOCKET_VERSION, UPGRADE};
 use noio_ws::handshake::http::{
     Extensions, HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, Version,
 };
@@ -279,6 +279,8 @@ impl UpgradeRejection {
                     // RFC 9110 section 15.5.22: "The server MUST send an
                     // Upgrade header field in a 426 response".
                     head.headers_mut().insert(UPGRADE, HeaderValue::from_static("websocket"));
+                    // And the version to upgrade with, as every 426 of ours says.
+                    head.headers_mut().insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
                 }
                 (head, Bytes::from(other.to_string()))
             }
@@ -499,6 +501,14 @@ mod tests {
         assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
         assert_eq!(response.headers()["upgrade"], "websocket");
         assert_eq!(response.headers()["connection"], "close");
+    }
+
+    #[test]
+    fn a_426_for_a_request_hyper_cannot_upgrade_names_version_13() {
+        let rejection = upgrade::<_, ()>(&mut upgrade_request()).unwrap_err();
+        let response = rejection.to_response::<Bytes>();
+        assert_eq!(response.status(), StatusCode::UPGRADE_REQUIRED);
+        assert_eq!(response.headers()["sec-websocket-version"], "13");
     }
 
     #[test]

@@ -93,7 +93,7 @@ impl Proxy {
             return Err(invalid("no host"));
         }
         let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).to_owned();
-        let port = authority.port_u16().unwrap_or(80);
+        let port = crate::connect::explicit_port(&uri).map_err(|e| invalid(&e))?.unwrap_or(80);
         let authorization = match authority.as_str().rsplit_once('@') {
             Some((userinfo, _)) => {
                 let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));

@@ -138,6 +138,23 @@ async fn schemes_other_than_ws_and_wss_are_refused_with_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_port_out_of_range_is_refused_not_replaced_by_the_default() {
+    // `http::Uri` parses these but gives no port for them; connecting to 80
+    // (or 443) instead would reach a server the URL does not name.
+    for url in ["ws://127.0.0.1:99999/", "ws://127.0.0.1:65536/", "wss://[::1]:70000/"] {
+        let client = ClientBuilder::new().handshake_timeout(Some(Duration::from_secs(2)));
+        match client.connect(url).await {
+            Err(Error::InvalidRequest(message)) => assert!(message.contains("port"), "{url}: {message}"),
+            other => panic!("{url}: {:?}", other.map(|(_, response)| response)),
+        }
+    }
+    // A proxy URL likewise.
+    assert!(matches!(ClientBuilder::new().proxy("http://127.0.0.1:99999"), Err(Error::Proxy(_))));
+    // An empty port is the default one, as URLs have it.
+    assert!(ClientBuilder::new().proxy("http://127.0.0.1:").is_ok());
+}
+
+#[tokio::test]
 async fn connect_reaches_a_server_over_tcp() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
