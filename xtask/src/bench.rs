@@ -35,6 +35,11 @@
 //! `cargo xtask bench --echo [FILTERS]` runs the loopback echo benchmark
 //! instead (messages/s and latency over real sockets, each library's server
 //! on one core and our load generator on the other): see `echo.rs`.
+//!
+//! `cargo xtask bench --memory [--connections N]` measures each echo
+//! server's idle memory per connection (RSS with 10,000 connections open,
+//! after the handshake and after one message each way), saved to
+//! `memory.json`: see `memory.rs`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -76,6 +81,9 @@ fn measure(args: &[String]) -> Result<(), String> {
     }
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--instructions") {
         return instructions(filters, &run);
+    }
+    if let Some((_, rest)) = args.split_first().filter(|(first, _)| *first == "--memory") {
+        return crate::memory::run(rest, &run);
     }
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--paired") {
         return crate::paired::run(filters, &run);

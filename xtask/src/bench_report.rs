@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::bench::{human, is_ours};
-use crate::bench_results::{self, Counted, Echo, EchoRun, Paired, Timed};
+use crate::bench_results::{self, Counted, Echo, EchoRun, Memory, Paired, Timed};
 use crate::provenance::Provenance;
 use crate::svg::{self, BarChart, LineChart, Series};
 
@@ -29,6 +29,7 @@ pub(crate) struct Sources {
     pub(crate) counted: Option<Vec<Counted>>,
     pub(crate) paired: Option<Vec<Paired>>,
     pub(crate) echo: Option<Echo>,
+    pub(crate) memory: Option<Vec<Memory>>,
 }
 
 pub(crate) fn run() -> Result<(), String> {
@@ -38,6 +39,7 @@ pub(crate) fn run() -> Result<(), String> {
         counted: bench_results::load(&dir.join(bench_results::INSTRUCTIONS))?,
         paired: bench_results::load(&dir.join(bench_results::PAIRED))?,
         echo: bench_results::load_echo(&dir.join(bench_results::ECHO))?,
+        memory: bench_results::load(&dir.join(bench_results::MEMORY))?,
     };
     let (page, plots) = render(&sources);
     fs::create_dir_all(PLOTS).map_err(|e| format!("{PLOTS}: {e}"))?;
@@ -80,7 +82,8 @@ pub(crate) fn render(sources: &Sources) -> (String, Vec<(String, String)>) {
     medians(&mut page, &mut plots, peers.as_deref());
     instructions(&mut page, sources.counted.as_deref());
     echo(&mut page, &mut plots, sources.echo.as_ref());
-    method(&mut page, sources.echo.as_ref());
+    memory(&mut page, sources.memory.as_deref());
+    method(&mut page, sources.echo.as_ref(), sources.memory.is_some());
     machine(&mut page, sources, timed);
     page.push_str(REPRODUCE);
     (page, plots)
@@ -352,12 +355,60 @@ fn echo(page: &mut String, plots: &mut Vec<(String, String)>, echo: Option<&Echo
     );
 }
 
+/// The idle memory per connection: a row per library and state, each
+/// against tokio-websockets' in the same state.
+fn memory(page: &mut String, memory: Option<&[Memory]>) {
+    page.push_str("\n## Idle memory per connection\n\n");
+    let Some(memory) = memory else {
+        page.push_str(
+            "Not measured yet: run `cargo xtask bench --memory`, then `cargo xtask bench --report`.\n",
+        );
+        return;
+    };
+    page.push_str(
+        "What idle connections add to an echo server's resident set (`VmRSS`): the server's RSS \
+         with the connections open and idle, less its RSS before the first, divided by the \
+         connections. That is every byte they cost the process (heap, the allocator's slack, \
+         stacks), not the kernel's socket buffers. *After the handshake*: nothing sent yet; \
+         *after 1KiB each way*: the same connections once each has echoed one message. Each \
+         server runs the echo loop of the echo bench on a current-thread runtime (a thread per \
+         connection for `noio-ws (std)`, hence its smaller count).\n\n",
+    );
+    table_head(page, ["library", "connections", "state", "per connection", "in all", "÷ tokio-websockets'"]);
+    let variants = in_order(memory.iter().map(|c| c.variant.as_str()));
+    for variant in variants {
+        let in_variant = || memory.iter().filter(|c| c.variant == variant);
+        let peer = in_variant().find(|c| c.library == "tokio-websockets");
+        for library in libraries(in_variant().map(|c| c.library.as_str())) {
+            let Some(c) = in_variant().find(|c| c.library == library) else { continue };
+            let ratio = match peer {
+                Some(p) if p.library != c.library && p.per_connection() > 0.0 => {
+                    format!("{:.2}×", c.per_connection() / p.per_connection())
+                }
+                _ => "—".to_string(),
+            };
+            let _ = writeln!(
+                page,
+                "| {} | {} | {} | {:.2} KiB ({} B){} | {:.1} MiB | {ratio} |",
+                c.library,
+                count(c.connections as f64),
+                c.variant,
+                c.per_connection() / 1024.0,
+                count(c.per_connection().round()),
+                if c.settled { "" } else { ", not settled" },
+                c.total() as f64 / f64::from(1 << 20),
+            );
+        }
+    }
+    runs(page, memory.iter().map(|c| &c.run));
+}
+
 /// An echo configuration, as the plot labels its group.
 fn configuration(run: &EchoRun) -> String {
     format!("{} conn\n{}\n{}", run.connections, size_name(run.size), run.mode)
 }
 
-fn method(page: &mut String, echo: Option<&Echo>) {
+fn method(page: &mut String, echo: Option<&Echo>, memory: bool) {
     page.push_str(
         "\n## Method\n\n\
          - **Same run, same group.** `crates/bench/benches/peers.rs` measures every library in one \
@@ -385,6 +436,15 @@ fn method(page: &mut String, echo: Option<&Echo>) {
              99th percentile latencies.\n",
         );
     }
+    if memory {
+        page.push_str(
+            "- **Idle memory.** `cargo xtask bench --memory` (`xtask/src/memory.rs`) starts each echo \
+             server pinned to one core and `echo idle`, our generator, on the other; it reads the \
+             server's `VmRSS` once ten readings 200 ms apart agree within 64 KiB: before any \
+             connection, with the connections open past their handshakes (opened 100 at a time), \
+             and after one message each way on each (every echo checked).\n",
+        );
+    }
 }
 
 /// The machines the results were measured on, with what was measured on each.
@@ -401,6 +461,7 @@ fn machine(page: &mut String, sources: &Sources, timed: &[Timed]) {
     if let Some(echo) = &sources.echo {
         add(&echo.machine, "echo");
     }
+    sources.memory.iter().flatten().for_each(|c| add(&c.run.machine, "idle memory"));
     if machines.is_empty() {
         page.push_str("Nothing measured yet.\n");
     }
@@ -415,7 +476,8 @@ cargo xtask bench                  # criterion: every workload, size and library
 cargo xtask bench --instructions   # callgrind counts (needs valgrind)\n\
 cargo xtask bench --paired         # paired wall-clock ratios, round by round\n\
 cargo xtask bench --echo           # the echo bench\n\
-cargo xtask bench --report         # this page, from the results saved by the four above\n\
+cargo xtask bench --memory         # idle memory per connection, 10,000 connections\n\
+cargo xtask bench --report         # this page, from the results saved by the five above\n\
 ```\n\n\
 A filtered run (`cargo xtask bench decode/binary`, `cargo xtask bench --instructions 16B`) \
 replaces only the cells it measured. `--report` may follow any of them on the same line, \
@@ -589,6 +651,23 @@ mod tests {
             paired: Some(vec![paired("noio-ws", Some([1.25, 1.1, 1.4])), paired("tungstenite", None)]),
             // What `cargo xtask bench --echo` writes, as its schema says.
             echo: Some(bench_results::parse_echo(ECHO_JSON, None).unwrap()),
+            memory: Some(vec![
+                memory("tokio-websockets", 10_000, 7_270 * 10_000, true),
+                memory("noio-ws (tokio adapter)", 10_000, 3_072 * 10_000, true),
+                memory("noio-ws (std)", 1_000, 20_480 * 1_000, false),
+            ]),
+        }
+    }
+
+    fn memory(library: &str, connections: u64, total: u64, settled: bool) -> Memory {
+        Memory {
+            library: library.into(),
+            variant: "after the handshake".into(),
+            connections,
+            before: 3 << 20,
+            after: (3 << 20) + total,
+            settled,
+            run: run("cargo xtask bench --memory", "abc1234"),
         }
     }
 
@@ -609,7 +688,8 @@ mod tests {
     fn paired_ratios_show_the_median_and_quartiles_of_ours() {
         let (page, _) = render(&fixtures());
         assert!(page.contains("| decode/binary | 16B | 1.25× (1.10–1.40, 300 rounds) |"), "{page}");
-        let (empty, _) = render(&Sources { timed: None, counted: None, paired: None, echo: None });
+        let (empty, _) =
+            render(&Sources { timed: None, counted: None, paired: None, echo: None, memory: None });
         assert!(empty.contains("Not measured yet: run `cargo xtask bench --paired`"));
     }
 
@@ -647,9 +727,21 @@ mod tests {
         assert!(page.contains("- `cargo xtask bench` at commit `abc1234` on 2026-12-01 21:00 UTC (5 cells)"));
         assert!(page.contains("- `cargo xtask bench --instructions 16B` at commit `def5678-dirty` on 2026-12-01 21:00 UTC (3 cells)"));
         assert!(page.contains(
-            "- median times, instruction counts: Test CPU, 2 cores, rustc 1.95.0, Debian, x86_64\n"
+            "- median times, instruction counts, idle memory: Test CPU, 2 cores, rustc 1.95.0, Debian, x86_64\n"
         ));
         assert!(page.contains("- echo: Echo CPU\n"));
+        // Idle memory: ours first, each against tokio-websockets'.
+        let adapter = page
+            .find("| noio-ws (tokio adapter) | 10,000 | after the handshake | 3.00 KiB (3,072 B) | 29.3 MiB | 0.42× |")
+            .unwrap_or_else(|| panic!("{page}"));
+        let std = page.find("| noio-ws (std) | 1,000 | after the handshake | 20.00 KiB (20,480 B), not settled | 19.5 MiB | 2.82× |").unwrap();
+        let peer = page
+            .find("| tokio-websockets | 10,000 | after the handshake | 7.10 KiB (7,270 B) | 69.3 MiB | — |")
+            .unwrap();
+        assert!(std < adapter && adapter < peer);
+        assert!(page.contains(
+            "- `cargo xtask bench --memory` at commit `abc1234` on 2026-12-01 21:00 UTC (3 cells)"
+        ));
         assert!(!page.contains("Not measured yet") && !page.contains("Not run"));
         // The crates' own benches stay out: no peers.
         assert!(!page.contains("apply_mask") && !page.contains("| mask |"));
@@ -666,11 +758,13 @@ mod tests {
 
     #[test]
     fn missing_sources_say_how_to_measure_them() {
-        let (page, plots) = render(&Sources { timed: None, counted: None, paired: None, echo: None });
+        let (page, plots) =
+            render(&Sources { timed: None, counted: None, paired: None, echo: None, memory: None });
         assert!(plots.is_empty());
         assert_eq!(page.matches("Not measured yet: run `cargo xtask bench`, then").count(), 2);
         assert!(page.contains("Not measured yet: run `cargo xtask bench --instructions`, then"));
         assert!(page.contains("Not run: run `cargo xtask bench --echo`"));
+        assert!(page.contains("Not measured yet: run `cargo xtask bench --memory`"));
         assert!(page.contains("Nothing measured yet."));
         assert!(!page.contains("GiB/s |") && !page.contains("×"));
     }
@@ -678,8 +772,13 @@ mod tests {
     #[test]
     fn criterion_results_without_peer_workloads_are_not_measured_yet() {
         let own = timed("mask", "16", "noio-ws apply_mask", 5.0, Some(("memcpy", 1.5)));
-        let (page, plots) =
-            render(&Sources { timed: Some(vec![own]), counted: None, paired: None, echo: None });
+        let (page, plots) = render(&Sources {
+            timed: Some(vec![own]),
+            counted: None,
+            paired: None,
+            echo: None,
+            memory: None,
+        });
         assert!(plots.is_empty());
         assert_eq!(page.matches("Not measured yet: run `cargo xtask bench`, then").count(), 2);
     }

@@ -1,7 +1,9 @@
 //! The results `cargo xtask bench` keeps for `--report`, in
 //! `<target>/noio-bench/`: `criterion.json` (median times) and
 //! `instructions.json` (callgrind counts) and `paired.json` (paired
-//! wall-clock ratios), which every run merges its cells into, and `echo.json`, which `cargo xtask bench --echo` writes whole.
+//! wall-clock ratios) and `memory.json` (idle memory per connection), which
+//! every run merges its cells into, and `echo.json`, which `cargo xtask
+//! bench --echo` writes whole.
 //!
 //! A cell is one library on one workload at one size; a run replaces the
 //! cells it measured and keeps the rest, so a filtered run updates only what
@@ -19,6 +21,7 @@ pub(crate) const CRITERION: &str = "criterion.json";
 pub(crate) const INSTRUCTIONS: &str = "instructions.json";
 pub(crate) const PAIRED: &str = "paired.json";
 pub(crate) const ECHO: &str = "echo.json";
+pub(crate) const MEMORY: &str = "memory.json";
 
 /// Where the results live: `<target>/noio-bench`.
 pub(crate) fn dir() -> PathBuf {
@@ -70,6 +73,36 @@ pub(crate) struct Paired {
     pub(crate) ratio: Option<[f64; 3]>,
     pub(crate) rounds: u64,
     pub(crate) run: Provenance,
+}
+
+/// One library's idle memory in one state (`cargo xtask bench --memory`):
+/// the echo server's resident set before any connection and with
+/// `connections` connections open and idle in that state.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Memory {
+    pub(crate) library: String,
+    /// What the connections had done: `after the handshake`, `after 1KiB each way`.
+    pub(crate) variant: String,
+    pub(crate) connections: u64,
+    /// RSS before any connection, in bytes.
+    pub(crate) before: u64,
+    /// RSS with the connections open, in bytes.
+    pub(crate) after: u64,
+    /// Both readings had stopped moving when taken.
+    pub(crate) settled: bool,
+    pub(crate) run: Provenance,
+}
+
+impl Memory {
+    /// What the connections added to the server's RSS, in bytes (0 if it shrank).
+    pub(crate) fn total(&self) -> u64 {
+        self.after.saturating_sub(self.before)
+    }
+
+    /// [`total`](Memory::total) per connection, in bytes.
+    pub(crate) fn per_connection(&self) -> f64 {
+        self.total() as f64 / self.connections.max(1) as f64
+    }
 }
 
 /// A saved cell: its key, and its form in the JSON file.
@@ -181,6 +214,33 @@ impl Cell for Paired {
             median_ns: value["median_ns"].as_f64()?,
             ratio,
             rounds: value["rounds"].as_u64()?,
+            run: run_from_json(&value["run"])?,
+        })
+    }
+}
+
+impl Cell for Memory {
+    /// A library in a state; a later run replaces it whatever its count.
+    fn key(&self) -> (&str, &str, &str) {
+        (&self.variant, "", &self.library)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "library": self.library, "variant": self.variant, "connections": self.connections,
+            "rss_before": self.before, "rss_after": self.after, "settled": self.settled,
+            "bytes_per_connection": self.per_connection(), "run": run_to_json(&self.run),
+        })
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        Some(Memory {
+            library: text(value, "library")?,
+            variant: text(value, "variant")?,
+            connections: value["connections"].as_u64()?,
+            before: value["rss_before"].as_u64()?,
+            after: value["rss_after"].as_u64()?,
+            settled: value["settled"].as_bool()?,
             run: run_from_json(&value["run"])?,
         })
     }
@@ -347,6 +407,24 @@ mod tests {
         let counted = counted("encode/binary", "1MiB", "noio-ws", 7.5, "abc");
         assert_eq!(Counted::from_json(&counted.to_json()), Some(counted));
         assert_eq!(Counted::from_json(&json!({"workload": "x"})), None);
+    }
+
+    #[test]
+    fn memory_cells_survive_their_json() {
+        let cell = Memory {
+            library: "noio-ws (tokio adapter)".to_string(),
+            variant: "after the handshake".to_string(),
+            connections: 10_000,
+            before: 2 << 20,
+            after: (2 << 20) + 30_720_000,
+            settled: true,
+            run: run("abc"),
+        };
+        assert_eq!(cell.total(), 30_720_000);
+        assert_eq!(cell.per_connection(), 3072.0);
+        assert_eq!(Memory::from_json(&cell.to_json()), Some(cell.clone()));
+        let shrank = Memory { after: 1 << 20, ..cell };
+        assert_eq!(shrank.total(), 0);
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::cmd;
 
 /// Each library: the name the server takes, the name reported (ours start
 /// with `noio-ws`, as the other reports' do).
-const LIBRARIES: [(&str, &str); 4] = [
+pub(crate) const LIBRARIES: [(&str, &str); 4] = [
     ("noio-ws-std", "noio-ws (std)"),
     ("noio-ws-tokio", "noio-ws (tokio adapter)"),
     ("tokio-websockets", "tokio-websockets"),
@@ -189,7 +189,7 @@ fn on_core(echo: &PathBuf, pinned: bool, core: &str) -> Command {
 }
 
 /// The server, killed when dropped: a failed run leaves none behind.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

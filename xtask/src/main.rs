@@ -10,7 +10,9 @@
 //!   size of `crates/bench` (copies apart); `bench --paired [FILTER...]` times
 //!   the libraries in alternating rounds for paired ratios; `bench --echo
 //!   [FILTERS]` runs the loopback echo benchmark (messages/s, p50 and p99
-//!   latency, 1 and 64 connections); each saves its results, and
+//!   latency, 1 and 64 connections); `bench --memory [--connections N]`
+//!   measures idle memory per connection (each echo server's RSS with
+//!   10,000 connections open); each saves its results, and
 //!   `bench --report` writes `docs/benchmarks.md` from them (after running
 //!   whatever else the line names); `bench --deflate-backends` compares the
 //!   deflate backends flate2 offers.
@@ -28,6 +30,7 @@ mod cmd;
 mod deflate_backends;
 mod echo;
 mod fuzz;
+mod memory;
 mod paired;
 mod provenance;
 mod svg;
@@ -48,7 +51,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --paired [FILTER...] [--seconds S] | --echo [FILTERS] | --deflate-backends] [--report] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --paired [FILTER...] [--seconds S] | --echo [FILTERS] | --memory [--connections N] | --deflate-backends] [--report] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }

@@ -139,7 +139,7 @@ struct Tally {
 }
 
 /// Connects to the server on 127.0.0.1 and completes the handshake.
-async fn connect(port: u16) -> io::Result<(TcpStream, Connection)> {
+pub(crate) async fn connect(port: u16) -> io::Result<(TcpStream, Connection)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
     stream.set_nodelay(true)?;
     let url = format!("ws://127.0.0.1:{port}/");
@@ -272,7 +272,7 @@ async fn drive(
 }
 
 /// A payload of `len` bytes that differ from their neighbours.
-fn pattern(len: usize) -> Vec<u8> {
+pub(crate) fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i.wrapping_mul(7) ^ (i >> 8)) as u8).collect()
 }
 

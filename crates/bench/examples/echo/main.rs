@@ -13,12 +13,19 @@
 //!   the warmup and then the measured seconds; it prints one line,
 //!   `messages=N seconds=S p50_us=X p99_us=Y cpu=F`, and fails if any echo
 //!   differs from what was sent.
+//! - `echo idle --port P --connections C [--size BYTES] [--max-seconds S]`:
+//!   the idle-memory run's generator (`cargo xtask bench --memory`, see
+//!   [`idle`]): opens `C` connections, prints `connected C`, and after a
+//!   line on its standard input echoes one message of `BYTES` bytes on each
+//!   (none for 0) and prints `echoed C`; then holds them all idle until its
+//!   standard input ends.
 //!
 //! Both are the bench crate's examples because the peers are its
 //! dev-dependencies; `std::net` and tokio are fine here, never in the core
 //! crates.
 
 mod histogram;
+mod idle;
 mod load;
 mod server;
 
@@ -30,7 +37,8 @@ fn main() -> ExitCode {
     let result = match args.split_first() {
         Some((command, rest)) if command == "server" => Flags::parse(rest).and_then(|f| server::run(&f)),
         Some((command, rest)) if command == "load" => Flags::parse(rest).and_then(|f| load::run(&f)),
-        _ => Err("a command, `server` or `load`, is needed".to_string()),
+        Some((command, rest)) if command == "idle" => Flags::parse(rest).and_then(|f| idle::run(&f)),
+        _ => Err("a command, `server`, `load` or `idle`, is needed".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,7 +47,8 @@ fn main() -> ExitCode {
             eprintln!(
                 "usage: echo server --library LIBRARY [--port P] [--max-seconds S]\n       \
                  echo load --port P --connections C --size BYTES --mode ping-pong|pipelined \
-                 [--warmup S] [--seconds S]"
+                 [--warmup S] [--seconds S]\n       \
+                 echo idle --port P --connections C [--size BYTES] [--max-seconds S]"
             );
             ExitCode::from(2)
         }
@@ -51,13 +60,15 @@ fn main() -> ExitCode {
 pub(crate) struct Flags {
     /// The server's library (`server`).
     pub(crate) library: Option<String>,
-    /// The port to listen on (`server`, 0 for any) or connect to (`load`).
+    /// The port to listen on (`server`, 0 for any) or connect to (`load`, `idle`).
     pub(crate) port: u16,
-    /// How long the server may live at most.
+    /// How long the server (`server`) or the idle generator (`idle`) may
+    /// live at most.
     pub(crate) max_seconds: Duration,
-    /// Connections (`load`).
+    /// Connections (`load`, `idle`).
     pub(crate) connections: usize,
-    /// Payload bytes of each message (`load`).
+    /// Payload bytes of each message (`load`; `idle`'s one message each
+    /// way, 0 for none).
     pub(crate) size: usize,
     /// True for pipelined, false for ping-pong (`load`).
     pub(crate) pipelined: bool,

@@ -240,6 +240,20 @@ fn accept(request: IncomingRequest) -> io::Result<(Bytes, Connection)> {
 
 // ---- the tokio servers ----------------------------------------------------------
 
+/// Runs a connection's future and drops how it ended: a load generator
+/// that leaves mid-message is how every run ends. A macro, not an `async
+/// fn` taking the future: such a function's state holds its argument and
+/// the future it awaits both (rustc lays them out apart), which doubled
+/// every server's task, and the task is most of what an idle connection
+/// costs (`cargo xtask bench --memory`).
+macro_rules! quietly {
+    ($connection:expr) => {
+        async move {
+            let _ = $connection.await;
+        }
+    };
+}
+
 fn serve_tokio(listener: TcpListener, library: &str) -> Result<(), String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     // Timers too: our adapter bounds its handshake and closing with them.
@@ -257,20 +271,16 @@ fn serve_tokio(listener: TcpListener, library: &str) -> Result<(), String> {
             // Unconstrained, as both peers' echo examples run theirs: tokio's
             // cooperative budget would otherwise yield a busy connection.
             match library.as_str() {
-                "noio-ws-tokio" => tokio::spawn(tokio::task::unconstrained(quietly(echo_noio_tokio(stream)))),
-                "tokio-websockets" => {
-                    tokio::spawn(tokio::task::unconstrained(quietly(echo_tokio_websockets(stream))))
+                "noio-ws-tokio" => {
+                    tokio::spawn(tokio::task::unconstrained(quietly!(echo_noio_tokio(stream))))
                 }
-                _ => tokio::spawn(tokio::task::unconstrained(quietly(echo_fastwebsockets(stream)))),
+                "tokio-websockets" => {
+                    tokio::spawn(tokio::task::unconstrained(quietly!(echo_tokio_websockets(stream))))
+                }
+                _ => tokio::spawn(tokio::task::unconstrained(quietly!(echo_fastwebsockets(stream)))),
             };
         }
     })
-}
-
-/// Runs a connection and drops how it ended: a load generator that leaves
-/// mid-message is how every run ends.
-async fn quietly<E>(connection: impl Future<Output = Result<(), E>>) {
-    let _ = connection.await;
 }
 
 async fn read_request_tokio(stream: &mut tokio::net::TcpStream) -> io::Result<IncomingRequest> {
