@@ -161,7 +161,19 @@ impl ServerBuilder {
     /// Accepts an upgrade on `stream` after `callback`, as [`accept_with`]
     /// does, with these settings. A request head that does not arrive whole
     /// within the handshake timeout is answered with 408.
-    pub async fn accept_with<S, F>(&self, mut stream: S, callback: F) -> Result<WebSocket<S>, Error>
+    pub async fn accept_with<S, F>(&self, stream: S, callback: F) -> Result<WebSocket<S>, Error>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+        F: FnOnce(&Request<()>) -> Result<Upgrade, Reject>,
+    {
+        // On the heap, and freed once it returns: the handshake's state (its
+        // head buffer, its timer) would otherwise stay in the caller's task
+        // for the connection's whole life, 4 KiB of every idle connection.
+        Box::pin(self.handshake(stream, callback)).await
+    }
+
+    /// [`accept_with`](ServerBuilder::accept_with)'s work.
+    async fn handshake<S, F>(&self, mut stream: S, callback: F) -> Result<WebSocket<S>, Error>
     where
         S: AsyncRead + AsyncWrite + Unpin,
         F: FnOnce(&Request<()>) -> Result<Upgrade, Reject>,

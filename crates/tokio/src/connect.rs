@@ -220,6 +220,15 @@ impl ClientBuilder {
         request: impl IntoClientRequest,
     ) -> Result<(WebSocket<ClientStream>, Response<()>), Error> {
         let request = request.into_client_request()?;
+        // On the heap, and freed once it returns, as the server's handshake.
+        Box::pin(self.connect_request(request)).await
+    }
+
+    /// [`connect`](ClientBuilder::connect)'s work.
+    async fn connect_request(
+        &self,
+        request: Request<()>,
+    ) -> Result<(WebSocket<ClientStream>, Response<()>), Error> {
         let uri = request.uri();
         let secure = match uri.scheme_str() {
             Some(scheme) if scheme.eq_ignore_ascii_case("ws") => false,
@@ -283,7 +292,7 @@ impl ClientBuilder {
         stream: S,
     ) -> Result<(WebSocket<S>, Response<()>), Error> {
         let request = request.into_client_request()?;
-        self.options.timed(self.handshake(request, stream, &[])).await
+        Box::pin(self.options.timed(self.handshake(request, stream, &[]))).await
     }
 
     /// Sends the upgrade request and reads the response, taking `early`

@@ -78,6 +78,10 @@ pub(crate) struct Driver<S> {
     gave_up: bool,
     /// The transport reported its end of stream.
     eof: bool,
+    /// The last read filled what it was given: more is likely waiting, so
+    /// the next reads go straight into the connection's buffer
+    /// (`transfer::read_in`).
+    busy: bool,
     /// What to hand the receiver once the transport is closed: a violation
     /// by the peer, an abnormal closure, a failed read. Boxed, as the next
     /// one: every connection holds the field, few ever fill it.
@@ -103,6 +107,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             give_up_at: None,
             gave_up: false,
             eof: false,
+            busy: false,
             report: None,
             peer_close: None,
             protocol: protocol.map(String::into_boxed_str),
@@ -189,7 +194,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             if self.stage != Stage::Open {
                 continue; // the write failed
             }
-            match read_in(&mut self.conn, &mut self.io, cx) {
+            match read_in(&mut self.conn, &mut self.io, cx, &mut self.busy) {
                 Poll::Ready(Ok(n)) => self.after_read(n),
                 Poll::Ready(Err(error)) => {
                     self.report.get_or_insert(Box::new(Error::Io(error)));
