@@ -161,13 +161,32 @@ impl ClientRequest {
 
 /// The Host header for `uri`: its host, with the port unless it is the
 /// scheme's default.
+/// The port `uri` names: `None` for none (or an empty one, `host:`), which
+/// stands for the scheme's default, and an error for one that is not a
+/// port number (`host:99999`), which `Uri` parses but reports no port for:
+/// the default port must not stand in for it.
+pub fn uri_port(uri: &Uri) -> Result<Option<u16>, HandshakeError> {
+    let Some(authority) = uri.authority() else { return Ok(None) };
+    if let Some(port) = authority.port_u16() {
+        return Ok(Some(port));
+    }
+    let host_port = authority.as_str().rsplit_once('@').map_or(authority.as_str(), |(_, rest)| rest);
+    match host_port.strip_prefix(authority.host()) {
+        Some("" | ":") => Ok(None),
+        _ => Err(HandshakeError::InvalidRequest(format!(
+            "{host_port}: the port is not a number from 0 to 65535"
+        ))),
+    }
+}
+
 fn host_header(uri: &Uri) -> Result<HeaderValue, HandshakeError> {
     let host = uri.host().ok_or_else(|| HandshakeError::InvalidRequest("the URI has no host".into()))?;
     let default_port = match uri.scheme_str() {
         Some("wss" | "https") => 443,
         _ => 80,
     };
-    let value = match uri.port_u16() {
+    let port = uri_port(uri)?;
+    let value = match port {
         Some(port) if port != default_port => format!("{host}:{port}"),
         _ => host.to_string(),
     };

@@ -37,7 +37,7 @@ mod server;
 pub mod fuzz;
 
 pub use accepted::Accepted;
-pub use client::{ClientHandshake, ClientOutcome, ClientRequest};
+pub use client::{ClientHandshake, ClientOutcome, ClientRequest, uri_port};
 pub use error::HandshakeError;
 pub use key::{accept_key, key_from_bytes};
 pub use limits::Limits;

@@ -264,3 +264,15 @@ fn an_unparsable_content_length_is_an_error_not_an_empty_body() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_port_out_of_range_is_refused_not_replaced_by_the_default() {
+    // `Uri` parses `:99999` but reports no port: the Host header said
+    // `example.com`, the default port's. Found by review.
+    let err = ClientRequest::new("ws://example.com:99999/").and_then(ClientRequest::start).unwrap_err();
+    assert!(err.to_string().contains("99999"), "{err}");
+    let uri: noio_ws_handshake::http::Uri = "ws://example.com:/".parse().unwrap();
+    assert_eq!(noio_ws_handshake::uri_port(&uri), Ok(None));
+    let uri: noio_ws_handshake::http::Uri = "ws://[::1]:8080/".parse().unwrap();
+    assert_eq!(noio_ws_handshake::uri_port(&uri), Ok(Some(8080)));
+}

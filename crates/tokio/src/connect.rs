@@ -64,15 +64,7 @@ impl IntoClientRequest for String {
 /// is the scheme's default, an error for one that is not a port number
 /// (`host:99999`), which `Uri` parses but gives no port for.
 pub(crate) fn explicit_port(uri: &Uri) -> Result<Option<u16>, String> {
-    let Some(authority) = uri.authority() else { return Ok(None) };
-    if let Some(port) = authority.port_u16() {
-        return Ok(Some(port));
-    }
-    let host_port = authority.as_str().rsplit_once('@').map_or(authority.as_str(), |(_, rest)| rest);
-    match host_port.strip_prefix(authority.host()) {
-        Some("" | ":") => Ok(None),
-        _ => Err(format!("{host_port}: the port is not a number from 0 to 65535")),
-    }
+    noio_ws::handshake::uri_port(uri).map_err(|error| error.to_string())
 }
 
 /// Connects to a `ws://` or `wss://` URL over TCP and upgrades, with the
