@@ -1,9 +1,9 @@
 //! The client side: the request it writes and every way a server can answer.
 
 use noio_ws_codec::Rsv;
-use noio_ws_handshake::http::StatusCode;
+use noio_ws_handshake::http::{StatusCode, Uri};
 use noio_ws_handshake::{
-    Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, Limits, ServerHandshake,
+    Accept, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, Limits, ServerHandshake, uri_port,
 };
 use noio_ws_registry::ExtensionStack;
 use noio_ws_test_support::Xor;
@@ -271,8 +271,8 @@ fn a_port_out_of_range_is_refused_not_replaced_by_the_default() {
     // `example.com`, the default port's. Found by review.
     let err = ClientRequest::new("ws://example.com:99999/").and_then(ClientRequest::start).unwrap_err();
     assert!(err.to_string().contains("99999"), "{err}");
-    let uri: noio_ws_handshake::http::Uri = "ws://example.com:/".parse().unwrap();
-    assert_eq!(noio_ws_handshake::uri_port(&uri), Ok(None));
-    let uri: noio_ws_handshake::http::Uri = "ws://[::1]:8080/".parse().unwrap();
-    assert_eq!(noio_ws_handshake::uri_port(&uri), Ok(Some(8080)));
+    let uri: Uri = "ws://example.com:/".parse().unwrap();
+    assert_eq!(uri_port(&uri), Ok(None));
+    let uri: Uri = "ws://[::1]:8080/".parse().unwrap();
+    assert_eq!(uri_port(&uri), Ok(Some(8080)));
 }
