@@ -218,26 +218,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Frame> for WriteHalf<S> {
     }
 }
 
-/// Whole messages, sent with their opcode and payload.
-impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
-    type Error = Error;
-
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Frame>::poll_ready(self, cx)
-    }
-
-    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
-        Sink::<Frame>::start_send(self, Frame::new(message.opcode, message.payload))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Frame>::poll_flush(self, cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Frame>::poll_close(self, cx)
-    }
-}
+crate::websocket::message_sink!(WriteHalf);
 
 /// Puts `read` and `write` back into one [`WebSocket`].
 pub fn reunite<S: AsyncRead + AsyncWrite + Unpin>(

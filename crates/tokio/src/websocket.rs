@@ -268,24 +268,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Frame> for WebSocket<S> {
     }
 }
 
-/// Whole messages, sent with their opcode and payload (a received message
-/// echoes as it came).
-impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
-    type Error = Error;
+/// `Sink<Message>` for a type that is a `Sink<Frame>` (the `WebSocket` and
+/// its `WriteHalf`): whole messages, sent with their opcode and payload (a
+/// received message echoes as it came).
+macro_rules! message_sink {
+    ($sender:ident) => {
+        /// Whole messages, sent with their opcode and payload (a received
+        /// message echoes as it came).
+        impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for $sender<S> {
+            type Error = Error;
 
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Frame>::poll_ready(self, cx)
-    }
+            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                Sink::<Frame>::poll_ready(self, cx)
+            }
 
-    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
-        Sink::<Frame>::start_send(self, Frame::new(message.opcode, message.payload))
-    }
+            fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+                Sink::<Frame>::start_send(self, Frame::new(message.opcode, message.payload))
+            }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Frame>::poll_flush(self, cx)
-    }
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                Sink::<Frame>::poll_flush(self, cx)
+            }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Frame>::poll_close(self, cx)
-    }
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                Sink::<Frame>::poll_close(self, cx)
+            }
+        }
+    };
 }
+pub(crate) use message_sink;
+
+message_sink!(WebSocket);
