@@ -5,6 +5,7 @@
 //! not written stay queued in the connection.
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -39,8 +40,10 @@ pub(crate) fn read_in<S: AsyncRead + Unpin>(
     busy: &mut bool,
 ) -> Poll<io::Result<usize>> {
     if !*busy && conn.buffered() == 0 {
-        let mut scratch = [0; IDLE_READ];
-        let mut buf = ReadBuf::new(&mut scratch);
+        // Not zeroed: `ReadBuf` tracks what the read filled, and an idle
+        // connection's reads come back empty (Pending) more often than not.
+        let mut scratch = [MaybeUninit::<u8>::uninit(); IDLE_READ];
+        let mut buf = ReadBuf::uninit(&mut scratch);
         return match Pin::new(io).poll_read(cx, &mut buf) {
             Poll::Ready(Ok(())) => {
                 let n = buf.filled().len();
