@@ -43,6 +43,22 @@ pub(crate) const LIBRARIES: [(&str, &str); 4] = [
     ("fastwebsockets", "fastwebsockets"),
 ];
 
+/// Adds to `libraries` those `--library NAME` names: a server's name, a
+/// reported name, or `noio-ws` for both of ours.
+pub(crate) fn add_libraries(
+    libraries: &mut Vec<(&'static str, &'static str)>,
+    name: &str,
+) -> Result<(), String> {
+    let before = libraries.len();
+    libraries.extend(LIBRARIES.iter().filter(|(server, reported)| {
+        *server == name || *reported == name || (name == "noio-ws" && reported.starts_with("noio-ws"))
+    }));
+    if libraries.len() == before {
+        return Err(format!("--library {name}: one of {LIBRARIES:?}, or noio-ws"));
+    }
+    Ok(())
+}
+
 const CONNECTIONS: [usize; 2] = [1, 64];
 const SIZES: [usize; 3] = [16, 1 << 10, 64 << 10];
 const MODES: [&str; 2] = ["ping-pong", "pipelined"];
@@ -130,15 +146,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let bad = || format!("{flag} {value}: not understood");
         match flag.as_str() {
-            "--library" => {
-                let before = options.libraries.len();
-                options.libraries.extend(LIBRARIES.iter().filter(|(server, name)| {
-                    server == value || name == value || (value == "noio-ws" && name.starts_with("noio-ws"))
-                }));
-                if options.libraries.len() == before {
-                    return Err(format!("--library {value}: one of {LIBRARIES:?}, or noio-ws"));
-                }
-            }
+            "--library" => add_libraries(&mut options.libraries, value)?,
             "--connections" => options.connections.push(value.parse().map_err(|_| bad())?),
             "--size" => options.sizes.push(
                 SIZES
@@ -335,12 +343,6 @@ fn print_table(results: &[Measured]) {
     }
 }
 
-/// Cargo's target directory: `CARGO_TARGET_DIR` when set, else `target`
-/// (as `bench.rs` finds criterion's output).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
-}
-
 /// The CPU model and core count, for the report.
 fn machine() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
@@ -371,7 +373,7 @@ fn write_json(results: &[Measured], seconds: f64) -> Result<(), String> {
         })
         .collect();
     let report = json!({ "machine": machine(), "seconds": seconds, "runs": runs });
-    let dir = target_dir().join("noio-bench");
+    let dir = crate::bench::target_dir().join("noio-bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("echo.json");
     let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;

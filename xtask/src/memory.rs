@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench_results::{self, Memory};
 use crate::cmd;
-use crate::echo::{LIBRARIES, Server};
+use crate::echo::{LIBRARIES, Server, add_libraries};
 use crate::provenance::Provenance;
 
 /// What the command line asked for.
@@ -122,15 +122,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = || value.parse::<u64>().map_err(|e| format!("{flag} {value}: {e}"));
         match flag.as_str() {
-            "--library" => {
-                let before = options.libraries.len();
-                options.libraries.extend(LIBRARIES.iter().filter(|(server, name)| {
-                    server == value || name == value || (value == "noio-ws" && name.starts_with("noio-ws"))
-                }));
-                if options.libraries.len() == before {
-                    return Err(format!("--library {value}: one of {LIBRARIES:?}, or noio-ws"));
-                }
-            }
+            "--library" => add_libraries(&mut options.libraries, value)?,
             "--connections" => options.connections = number()?.max(1),
             "--std-connections" => options.std_connections = number()?.max(1),
             "--size" => options.size = number()?,
