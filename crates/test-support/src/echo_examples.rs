@@ -29,7 +29,9 @@ pub struct Examples {
 }
 
 impl Examples {
-    /// The examples' directory, built once (in this test's profile) on first use.
+    /// The examples' directory, built once (in this test's profile) on first
+    /// use. Once per process: a test binary checks one crate's `Examples`, as
+    /// `echo_example_tests!` expands in one crate's `tests/examples.rs`.
     fn dir(&self) -> &'static PathBuf {
         static DIR: OnceLock<PathBuf> = OnceLock::new();
         DIR.get_or_init(|| {
