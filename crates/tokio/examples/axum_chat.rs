@@ -19,8 +19,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
 use noio_ws_tokio::Config;
-use noio_ws_tokio::axum::{Frame, WebSocket, WebSocketUpgrade};
+use noio_ws_tokio::axum::{Message, WebSocket, WebSocketUpgrade};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 
 /// Messages kept for a slow client before it starts missing some.
@@ -92,7 +93,10 @@ async fn chat(
     mut inbox: broadcast::Receiver<String>,
     _slot: OwnedSemaphorePermit,
 ) {
-    let (mut read, mut write) = socket.split();
+    // The sink and stream of `StreamExt::split`, as in axum's own chat
+    // example. (`socket.into_inner().split()` gives noio-ws's halves, which
+    // never wait for each other's lock.)
+    let (mut write, mut read) = socket.split();
     let _ = room.messages.send(format!("* client {id} joined"));
     // The writer: the reader answers pings and closes by itself meanwhile.
     let writer = tokio::spawn(async move {
@@ -102,19 +106,19 @@ async fn chat(
                 Err(broadcast::error::RecvError::Lagged(missed)) => format!("* {missed} messages missed"),
                 Err(broadcast::error::RecvError::Closed) => break,
             };
-            if write.send(Frame::text(line)).await.is_err() {
+            if write.send(Message::text(line)).await.is_err() {
                 break;
             }
         }
     });
-    while let Some(received) = read.recv().await {
+    while let Some(received) = read.next().await {
         match received {
-            Ok(message) => match message.as_text() {
-                Some(text) => {
-                    let _ = room.messages.send(format!("{id}: {text}"));
-                }
-                None => eprintln!("axum_chat: client {id} sent binary, ignored"),
-            },
+            Ok(Message::Text(text)) => {
+                let _ = room.messages.send(format!("{id}: {text}"));
+            }
+            Ok(Message::Binary(_)) => eprintln!("axum_chat: client {id} sent binary, ignored"),
+            // Pings are answered by the connection; the close is replied to.
+            Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => {}
             Err(error) => {
                 eprintln!("axum_chat: client {id}: {error}");
                 break;

@@ -56,7 +56,7 @@
 //! | `rustls-native-roots` | no | `wss://` (enables `rustls`), trusting the platform's roots, read once per process; with `rustls-webpki-roots` too, both |
 //! | `rustls` | through the above | `wss://` on rustls 0.23 with the `ring` provider; on its own, the roots come from [`ClientBuilder::tls_config`] |
 //! | `hyper` | no | the module `hyper` upgrades a hyper 1 request (`hyper::upgrade`, `ServerBuilder::upgrade`): the `101` response to return from the service, and the connection once hyper hands it over, with the bytes hyper read past the request head |
-//! | `axum` | no | (implies `hyper`) `axum::WebSocketUpgrade`, an axum 0.8 extractor used as axum's own is (`use noio_ws_tokio::axum::{WebSocket, WebSocketUpgrade};` in place of axum's), with permessage-deflate |
+//! | `axum` | no | (implies `hyper`) the module `axum`: axum 0.8's `WebSocketUpgrade`, `WebSocket` and `Message` by the same names and shapes (`use noio_ws_tokio::axum::{Message, WebSocket, WebSocketUpgrade};` in place of axum's), with permessage-deflate |
 //!
 //! TLS never needs a process-level rustls `CryptoProvider`: every config
 //! this crate builds names the `ring` provider itself, so nothing panics
@@ -147,7 +147,6 @@ mod websocket;
 pub mod hyper;
 
 #[cfg(feature = "axum")]
-#[path = "axum_upgrade.rs"]
 pub mod axum;
 
 pub use accept::{Reject, ServerBuilder, Upgrade, accept, accept_with};

@@ -1,7 +1,8 @@
-//! The axum extractor in an axum 0.8 app served by `axum::serve`: echo with
-//! tokio-tungstenite and our client (deflate negotiated with ours), the
-//! subprotocol axum's way, a broadcast to several clients, rejections, and
-//! frames sent with the request reaching the handler.
+//! The axum extractor and socket in an axum 0.8 app served by
+//! `axum::serve`: echo with tokio-tungstenite and our client (deflate
+//! negotiated with ours), the subprotocol axum's way, a broadcast through
+//! `StreamExt::split`, pings, pongs and closes as axum's `Message`s,
+//! rejections, and frames sent with the request reaching the handler.
 #![cfg(feature = "axum")]
 
 mod common;
@@ -14,19 +15,21 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use common::{RawPeer, SOON, pattern};
 use futures_util::{SinkExt, StreamExt};
-use noio_ws_tokio::axum::{Frame, Message, WebSocket, WebSocketUpgrade};
+use noio_ws_tokio::axum::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use noio_ws_tokio::http::StatusCode;
 use noio_ws_tokio::noio_ws::Role;
-use noio_ws_tokio::{ClientBuilder, CloseCode, Config, Event, connect};
+use noio_ws_tokio::{ClientBuilder, CloseCode, Config, Event, Frame, connect};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio_tungstenite::tungstenite::Message as TMessage;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame as TCloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as TCloseCode;
 
-/// Echoes every message until the close.
+/// Echoes every data message until the close, as axum's examples do.
 async fn echo(mut socket: WebSocket) {
     while let Some(Ok(message)) = socket.recv().await {
-        if socket.send(Frame::new(message.opcode, message.payload)).await.is_err() {
+        if matches!(message, Message::Text(_) | Message::Binary(_)) && socket.send(message).await.is_err() {
             return;
         }
     }
@@ -41,28 +44,31 @@ async fn protocol_handler(ws: WebSocketUpgrade) -> Response {
     let ws = ws.protocols(["graphql-ws", "chat"]);
     let selected = ws.selected_protocol().map(|p| p.to_str().unwrap().to_owned());
     ws.on_upgrade(move |mut socket| async move {
-        assert_eq!(socket.protocol(), selected.as_deref());
-        let _ = socket.send_text(selected.as_deref().unwrap_or("none")).await;
+        assert_eq!(socket.protocol().map(|p| p.to_str().unwrap()), selected.as_deref());
+        let _ = socket.send(Message::text(selected.as_deref().unwrap_or("none"))).await;
         echo(socket).await;
     })
 }
 
-/// Sends every text message any client sends to every client.
-async fn broadcast_handler(ws: WebSocketUpgrade, State(tx): State<broadcast::Sender<Message>>) -> Response {
+/// Sends every text message any client sends to every client, through the
+/// sink and stream of `StreamExt::split`, as axum's chat example does.
+async fn broadcast_handler(ws: WebSocketUpgrade, State(tx): State<broadcast::Sender<Utf8Bytes>>) -> Response {
     // Subscribed before the 101 goes out: once a client has its answer, it
     // gets every message sent after.
     let mut rx = tx.subscribe();
     ws.max_message_size(1 << 16).on_upgrade(move |socket| async move {
-        let (mut read, mut write) = socket.split();
+        let (mut sink, mut stream) = socket.split();
         let forward = tokio::spawn(async move {
-            while let Ok(message) = rx.recv().await {
-                if write.send(Frame::new(message.opcode, message.payload)).await.is_err() {
+            while let Ok(text) = rx.recv().await {
+                if sink.send(Message::Text(text)).await.is_err() {
                     break;
                 }
             }
         });
-        while let Some(Ok(message)) = read.recv().await {
-            let _ = tx.send(message);
+        while let Some(Ok(message)) = stream.next().await {
+            if let Message::Text(text) = message {
+                let _ = tx.send(text);
+            }
         }
         forward.abort();
     })
@@ -172,6 +178,92 @@ async fn a_message_is_broadcast_to_every_client() {
         }
     };
     assert_eq!(failed, CloseCode::MESSAGE_TOO_BIG);
+}
+
+/// Serves one route whose handler reports every message it receives
+/// (pings, pongs and closes too) and, asked by a text "close", closes with
+/// 4000 "bye"; the address and the reports, each message as `Some`, and
+/// `None` once `recv` has ended.
+async fn serve_observer() -> (SocketAddr, mpsc::UnboundedReceiver<Option<Message>>) {
+    let (seen, reports) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/observe",
+        get(move |ws: WebSocketUpgrade| async move {
+            ws.on_upgrade(move |mut socket| async move {
+                while let Some(Ok(message)) = socket.recv().await {
+                    let close = message == Message::text("close");
+                    seen.send(Some(message)).unwrap();
+                    if close {
+                        let frame = CloseFrame { code: 4000, reason: Utf8Bytes::from_static("bye") };
+                        socket.send(Message::Close(Some(frame))).await.unwrap();
+                    }
+                }
+                seen.send(None).unwrap();
+            })
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, reports)
+}
+
+#[tokio::test]
+async fn pings_pongs_and_the_peers_close_are_messages() {
+    let (addr, mut seen) = serve_observer().await;
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/observe"), tcp).await.unwrap();
+    peer.send(TMessage::Ping("are you there".into())).await.unwrap();
+    // Answered by the connection, and shown to the handler.
+    assert_eq!(peer.next().await.unwrap().unwrap(), TMessage::Pong("are you there".into()));
+    assert_eq!(seen.recv().await, Some(Some(Message::Ping("are you there".into()))));
+    peer.send(TMessage::Pong("unasked".into())).await.unwrap();
+    assert_eq!(seen.recv().await, Some(Some(Message::Pong("unasked".into()))));
+    let close = TCloseFrame { code: TCloseCode::Away, reason: "going".into() };
+    peer.send(TMessage::Close(Some(close))).await.unwrap();
+    let reason = Utf8Bytes::from_static("going");
+    assert_eq!(
+        seen.recv().await,
+        Some(Some(Message::Close(Some(CloseFrame { code: close_code::AWAY, reason }))))
+    );
+    // The reply echoes the code; then the server closes the transport.
+    match peer.next().await {
+        Some(Ok(TMessage::Close(Some(reply)))) => assert_eq!(reply.code, TCloseCode::Away),
+        other => panic!("expected the close reply, got {other:?}"),
+    }
+    assert!(peer.next().await.is_none());
+    // The handler's recv ended after the close: nothing more is reported.
+    assert_eq!(tokio::time::timeout(SOON, seen.recv()).await.unwrap(), Some(None));
+}
+
+#[tokio::test]
+async fn a_close_without_a_code_is_close_none() {
+    let (addr, mut seen) = serve_observer().await;
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/observe"), tcp).await.unwrap();
+    peer.send(TMessage::Close(None)).await.unwrap();
+    assert_eq!(seen.recv().await, Some(Some(Message::Close(None))));
+}
+
+#[tokio::test]
+async fn sending_close_starts_the_handshake_and_recv_sees_the_reply() {
+    let (addr, mut seen) = serve_observer().await;
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/observe"), tcp).await.unwrap();
+    peer.send(TMessage::text("close")).await.unwrap();
+    assert_eq!(seen.recv().await, Some(Some(Message::text("close"))));
+    match peer.next().await {
+        Some(Ok(TMessage::Close(Some(close)))) => {
+            assert_eq!((u16::from(close.code), close.reason.as_str()), (4000, "bye"));
+        }
+        other => panic!("expected the server's close, got {other:?}"),
+    }
+    // tungstenite replies by itself, and the server then closes the transport.
+    assert!(peer.next().await.is_none());
+    // The handler's recv got that reply, then None.
+    let reply = tokio::time::timeout(SOON, seen.recv()).await.unwrap();
+    assert_eq!(reply, Some(Some(Message::Close(Some(CloseFrame { code: 4000, reason: "bye".into() })))));
+    assert_eq!(tokio::time::timeout(SOON, seen.recv()).await.unwrap(), Some(None));
 }
 
 const REQUEST: &str = "GET /echo HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

@@ -1,54 +1,5 @@
-//! An axum 0.8 extractor for WebSocket upgrades (feature `axum`), used as
-//! axum's own `axum::extract::ws::WebSocketUpgrade` is, on noio-ws's
-//! connection and with permessage-deflate.
-//!
-//! An app switches by its import: `use axum::extract::ws::{WebSocket,
-//! WebSocketUpgrade};` becomes
-//!
-//! ```no_run
-//! use noio_ws_tokio::axum::{Frame, WebSocket, WebSocketUpgrade};
-//! use axum::{Router, response::Response, routing::get};
-//!
-//! async fn handler(ws: WebSocketUpgrade) -> Response {
-//!     ws.protocols(["chat"]).on_upgrade(handle_socket)
-//! }
-//!
-//! async fn handle_socket(mut socket: WebSocket) {
-//!     while let Some(msg) = socket.recv().await {
-//!         let Ok(msg) = msg else { return };
-//!         // `send` takes a `Frame`: a received `Message` echoes as it came.
-//!         if socket.send(Frame::new(msg.opcode, msg.payload)).await.is_err() {
-//!             return;
-//!         }
-//!     }
-//! }
-//!
-//! # async fn serve() -> std::io::Result<()> {
-//! let app: Router = Router::new().route("/ws", get(handler));
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, app).await
-//! # }
-//! ```
-//!
-//! What differs from axum's:
-//! - The socket is this crate's [`WebSocket`](crate::WebSocket) (with
-//!   `recv`/`send`/`close`, `Stream` and `Sink`, `split`, keepalive and
-//!   close timers); its messages are [`Message`]s with an opcode and a
-//!   payload rather than an enum, and pings are answered by the connection.
-//! - permessage-deflate is negotiated when the client offers it (with the
-//!   `deflate` feature; [`deflate(false)`](WebSocketUpgrade::deflate) to
-//!   turn it off).
-//! - The request is checked in full (RFC 6455 section 4.2.1: the key's
-//!   form, a single `Host`, the grammar of the subprotocol and extension
-//!   headers), and a wrong `Sec-WebSocket-Version` is answered with 426 and
-//!   `Sec-WebSocket-Version: 13`, as the RFC asks, where axum answers 400.
-//!   Otherwise the statuses are axum's: 405 for a method other than GET,
-//!   400 for a bad header, 426 when the connection cannot be upgraded.
-//! - A subprotocol set with
-//!   [`set_selected_protocol`](WebSocketUpgrade::set_selected_protocol)
-//!   must be one the client offered.
-//! - HTTP/1.1 only for now: an HTTP/2 request (extended CONNECT) is
-//!   refused with 505 ([`UpgradeRejection::Http2`]).
+//! [`WebSocketUpgrade`]: the extractor, its settings, and the `101` that
+//! [`on_upgrade`](WebSocketUpgrade::on_upgrade) answers with.
 
 use std::future::Future;
 
@@ -59,17 +10,9 @@ use ::axum::response::{IntoResponse, Response};
 use noio_ws::HandshakeError;
 use noio_ws::handshake::http::HeaderValue;
 
-use crate::hyper::{Prepared, UpgradeRejection, UpgradedStream, accept_prepared, head_of, prepare};
-use crate::{Config, ServerBuilder, Upgrade};
-
-pub use crate::{CloseCode, CloseFrame, Error, Frame, Message, OpCode};
-
-/// The socket [`WebSocketUpgrade::on_upgrade`] hands to its callback: this
-/// crate's [`WebSocket`](crate::WebSocket) over the upgraded connection.
-pub type WebSocket = crate::WebSocket<UpgradedStream>;
-
-/// The rejection of [`WebSocketUpgrade`], named as axum names its own.
-pub type WebSocketUpgradeRejection = UpgradeRejection;
+use super::WebSocket;
+use crate::hyper::{Prepared, UpgradeRejection, accept_prepared, head_of, prepare};
+use crate::{Config, Delivery, Error, ServerBuilder, Upgrade};
 
 /// Extracts a WebSocket upgrade request: checks it, lets the handler pick
 /// a subprotocol and settings, and answers with the `101` from
@@ -77,7 +20,7 @@ pub type WebSocketUpgradeRejection = UpgradeRejection;
 /// connection in a task of its own.
 ///
 /// A request that is not a valid upgrade is refused with an
-/// [`UpgradeRejection`] (see the [module](self) for the statuses).
+/// [`UpgradeRejection`] (see the [module](super) for the statuses).
 #[must_use = "the connection is upgraded only by returning on_upgrade's response"]
 #[derive(Debug)]
 pub struct WebSocketUpgrade<F = DefaultOnFailedUpgrade> {
@@ -128,9 +71,23 @@ impl<F> WebSocketUpgrade<F> {
         self.protocol.as_ref()
     }
 
-    /// The connection's settings (limits, delivery mode, keepalive and
-    /// close timers, output high-water mark).
+    /// The connection's settings (limits, keepalive and close timers,
+    /// output high-water mark). The delivery mode is always whole messages,
+    /// which is what axum's [`Message`](super::Message) can hold: for
+    /// frames or pieces, call
+    /// [`set_delivery`](crate::WebSocket::set_delivery) on
+    /// [`into_inner`](WebSocket::into_inner).
     pub fn config(mut self, config: Config) -> Self {
+        self.builder = self.builder.config(Config { delivery: Delivery::WholeMessages, ..config });
+        self
+    }
+
+    /// How much output may be queued before [`send`](WebSocket::send)
+    /// waits for the peer to read (`Config::output_high_water`). axum fails
+    /// a send past its limit; here the send waits, so nothing is lost.
+    pub fn max_write_buffer_size(mut self, max: usize) -> Self {
+        let mut config = self.builder.options.config;
+        config.output_high_water = max;
         self.builder = self.builder.config(config);
         self
     }
@@ -203,6 +160,7 @@ impl<F> WebSocketUpgrade<F> {
         if let Some(protocol) = self.protocol.as_ref().and_then(|p| p.to_str().ok()) {
             upgrade = upgrade.protocol(protocol);
         }
+        let protocol = self.protocol;
         let (head, pending) = match accept_prepared(&self.builder, self.prepared, upgrade) {
             Ok(accepted) => accepted,
             Err(rejection) => return rejection.into_response(),
@@ -210,7 +168,7 @@ impl<F> WebSocketUpgrade<F> {
         let on_failed_upgrade = self.on_failed_upgrade;
         tokio::spawn(async move {
             match pending.await {
-                Ok(socket) => callback(socket).await,
+                Ok(socket) => callback(WebSocket::new(socket, protocol)).await,
                 Err(error) => on_failed_upgrade.call(error),
             }
         });
