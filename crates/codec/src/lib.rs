@@ -78,7 +78,7 @@ pub use encoder::FrameEncoder;
 pub use error::{ClosePayloadError, DecodeError, EncodeError};
 pub use frame::{DecodedFrame, FrameChunk};
 pub use header::{FrameHeader, HeaderStatus, MAX_HEADER_LEN, MAX_PAYLOAD_LEN};
-pub use mask::{Mask, apply_mask, apply_mask_copy, extend_masked};
+pub use mask::{Mask, apply_mask, apply_mask_copy, extend_masked, is_ascii};
 pub use opcode::{InvalidOpCode, OpCode};
 pub use role::Role;
 pub use rsv::Rsv;

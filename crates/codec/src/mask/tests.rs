@@ -214,3 +214,71 @@ fn a_zero_key_leaves_bytes_as_they_are() {
         assert_eq!(buf, src, "len {len}");
     }
 }
+
+/// ASCII text of `len` bytes, with a byte from 0x80 up at `high` if given.
+fn ascii_with(len: usize, high: Option<(usize, u8)>) -> Vec<u8> {
+    let mut text: Vec<u8> = (0..len).map(|i| b' ' + (i % 95) as u8).collect();
+    if let Some((at, byte)) = high {
+        text[at] = byte;
+    }
+    text
+}
+
+#[test]
+fn every_ascii_scan_finds_a_high_byte_at_every_position() {
+    for (name, scan) in simd::ascii_paths() {
+        for len in 0..=SHORT {
+            assert!(scan(&ascii_with(len, None)), "{name}: {len} ASCII bytes");
+            for at in 0..len {
+                for byte in [0x80, 0xC3, 0xFF] {
+                    assert!(!scan(&ascii_with(len, Some((at, byte)))), "{name}: {byte:#x} at {at} of {len}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_ascii_scan_handles_long_and_unaligned_input() {
+    for (name, scan) in simd::ascii_paths() {
+        for &len in LONG {
+            let text = ascii_with(len + 64, None);
+            for start in [0, 1, 7, 31, 33] {
+                let piece = &text[start..start + len];
+                assert!(scan(piece), "{name}: {len} at {start}");
+                for at in [0, len / 2, len - 1] {
+                    let mut bad = piece.to_vec();
+                    bad[at] = 0x80;
+                    assert!(!scan(&bad), "{name}: high byte at {at} of {len}");
+                }
+            }
+        }
+        for &len in AT_STARTS {
+            let text = ascii_with(len + 64, Some((len + 63, 0xFF)));
+            for start in 0..64 {
+                // The high byte just past the end is not looked at.
+                assert!(scan(&text[start..start + len]), "{name}: {len} at {start}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_public_scan_agrees_with_std() {
+    for len in [0usize, 5, 63, 64, 65, 200, 4099] {
+        for high in [None, Some((len.saturating_sub(1), 0x9F))] {
+            let text = ascii_with(len, high.filter(|_| len > 0));
+            assert_eq!(is_ascii(&text), text.is_ascii(), "{len} {high:?}");
+        }
+    }
+}
+
+#[cfg(not(miri))]
+proptest! {
+    #[test]
+    fn every_ascii_scan_matches_std(bytes in proptest::collection::vec(0u8..=0x80, 0..700)) {
+        for (name, scan) in simd::ascii_paths() {
+            prop_assert_eq!(scan(&bytes), bytes.is_ascii(), "{}", name);
+        }
+    }
+}
