@@ -32,7 +32,8 @@ pub(crate) const IDLE_READ: usize = 4096;
 /// reads straight into the slice the connection lends (no copy, reads
 /// growing with the traffic). `busy` is set to whether this read filled
 /// what it was given. `Ready(Ok(0))` is the end of the stream, already
-/// handed to the connection.
+/// handed to the connection (an `UnexpectedEof` error included, see
+/// [`end_or_error`]).
 pub(crate) fn read_in<S: AsyncRead + Unpin>(
     conn: &mut Connection,
     io: &mut S,
@@ -55,7 +56,7 @@ pub(crate) fn read_in<S: AsyncRead + Unpin>(
                 *busy = n == IDLE_READ;
                 Poll::Ready(Ok(n))
             }
-            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Ready(Err(error)) => end_or_error(conn, error),
             Poll::Pending => Poll::Pending,
         };
     }
@@ -75,7 +76,22 @@ pub(crate) fn read_in<S: AsyncRead + Unpin>(
             Poll::Ready(Ok(n))
         }
         Err(Stop::Pending) => Poll::Pending,
-        Err(Stop::Io(error)) => Poll::Ready(Err(error)),
+        Err(Stop::Io(error)) => end_or_error(conn, error),
+    }
+}
+
+/// A failed read's error, or the end of the stream it stands for: TLS
+/// (rustls) reports a transport that ended without its `close_notify` as
+/// `UnexpectedEof`. To the WebSocket that is the end of the stream as over
+/// TCP, handed to the connection: after a closing handshake, an orderly
+/// end; before one, an abnormal closure (1006); a frame cut short is never
+/// taken, as the connection judges only whole frames.
+fn end_or_error(conn: &mut Connection, error: io::Error) -> Poll<io::Result<usize>> {
+    if error.kind() == io::ErrorKind::UnexpectedEof {
+        conn.recv_eof();
+        Poll::Ready(Ok(0))
+    } else {
+        Poll::Ready(Err(error))
     }
 }
 
@@ -99,7 +115,7 @@ pub(crate) fn discard_in<S: AsyncRead + Unpin>(
             }
             Poll::Ready(Ok(n))
         }
-        Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+        Poll::Ready(Err(error)) => end_or_error(conn, error),
         Poll::Pending => Poll::Pending,
     }
 }

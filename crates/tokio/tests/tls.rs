@@ -7,8 +7,10 @@ mod tls_support;
 
 use noio_ws_tokio::rustls::crypto::CryptoProvider;
 use noio_ws_tokio::rustls::{self, CertificateError};
+use noio_ws_tokio::tokio_rustls::TlsConnector;
 use noio_ws_tokio::{ClientBuilder, CloseCode, Error};
 use tls_support::{self_signed, tls_echo_server, trusting};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Nothing here may install (or need) a default provider.
 fn assert_no_default_provider() {
@@ -38,6 +40,32 @@ async fn text_binary_and_close_over_wss() {
     assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
     assert_eq!(server.await.unwrap(), Ok(Some(CloseCode::NORMAL)));
     assert_no_default_provider();
+}
+
+#[tokio::test]
+async fn a_tls_stream_cut_without_close_notify_is_an_abnormal_closure() {
+    // rustls reports a TCP end without TLS's close_notify as an
+    // UnexpectedEof error; to the WebSocket it is the end of the transport
+    // before a closing handshake, as over plain TCP: 1006, not an IO error.
+    let (cert, server_config) = self_signed("test server", &["localhost"]);
+    let (addr, server) = tls_echo_server(server_config).await;
+    let connector = TlsConnector::from(trusting(cert));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let request = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(tls.read_u8().await.unwrap());
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    // The TCP stream alone is dropped: no close_notify goes out.
+    let (tcp, _session) = tls.into_inner();
+    drop(tcp);
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), server).await.unwrap().unwrap();
+    assert_eq!(outcome, Err(format!("recv: {}", Error::AbnormalClosure)));
 }
 
 #[tokio::test]
@@ -100,12 +128,7 @@ async fn a_plain_server_behind_a_wss_url_is_an_error_not_a_hang() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let (mut tcp, _) = listener.accept().await.unwrap();
-        tokio::io::AsyncWriteExt::write_all(
-            &mut tcp,
-            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n",
-        )
-        .await
-        .unwrap();
+        tcp.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await.unwrap();
         tokio::time::sleep(std::time::Duration::from_secs(10)).await;
     });
     let (cert, _) = self_signed("test server", &["localhost"]);
