@@ -49,8 +49,16 @@ impl Chat {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        stderr.read_line(&mut line).unwrap();
         assert!(line.starts_with("axum_chat: http://"), "axum_chat did not start: {line:?}");
+        // Keep reading: with the pipe closed, the example's next eprintln!
+        // (a client's error) would panic its connection's task on EPIPE.
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                eprintln!("{line}");
+            }
+        });
         Chat { child, port }
     }
 
