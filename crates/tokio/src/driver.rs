@@ -446,7 +446,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             if self.stage == Stage::Done || !self.conn.state().can_send_data() {
                 return Poll::Ready(Err(Error::Closed));
             }
-            if !self.conn.output_is_full() {
+            // An empty queue has room even under a high-water mark of 0,
+            // which it still meets: else this would write nothing forever.
+            if !self.conn.output_is_full() || self.conn.queued_output_len() == 0 {
                 return Poll::Ready(Ok(()));
             }
             let mut fan_out = Context::from_waker(self.wakers.fan_out());

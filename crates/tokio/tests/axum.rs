@@ -322,3 +322,139 @@ async fn frames_sent_with_the_request_reach_the_handler() {
         other => panic!("expected the echo, got {other:?}"),
     }
 }
+
+/// Serves `app` on a runtime of its own, on a thread of its own that is
+/// never joined: a handler that never yields (a send spinning) then stalls
+/// only that thread, and the test's timeout still fires.
+fn serve_detached(app: Router) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    addr
+}
+
+#[tokio::test]
+async fn close_codes_reasons_and_control_payloads_that_may_not_be_sent_are_usage_errors() {
+    use noio_ws_tokio::Error;
+    let (results, mut reports) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/bad-sends",
+        get(move |ws: WebSocketUpgrade| async move {
+            ws.on_upgrade(move |mut socket| async move {
+                let mut bad = Vec::new();
+                for code in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+                    bad.push(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::default() })));
+                }
+                let long = Utf8Bytes::from("r".repeat(124));
+                bad.push(Message::Close(Some(CloseFrame { code: close_code::NORMAL, reason: long })));
+                bad.push(Message::Ping(vec![0; 126].into()));
+                bad.push(Message::Pong(vec![0; 126].into()));
+                for message in bad {
+                    let what = format!("{message:?}");
+                    let sent = socket.send(message.clone()).await;
+                    results.send((what.clone(), matches!(sent, Err(Error::Usage(_))))).unwrap();
+                    // The Sink's way too.
+                    let fed = SinkExt::feed(&mut socket, message).await;
+                    results.send((what, matches!(fed, Err(Error::Usage(_))))).unwrap();
+                }
+                // Nothing went out: the connection carries on.
+                let longest = Utf8Bytes::from("r".repeat(123));
+                let close = Message::Close(Some(CloseFrame { code: 4999, reason: longest }));
+                socket.send(Message::text("still open")).await.unwrap();
+                socket.send(close).await.unwrap();
+                while socket.recv().await.is_some() {}
+            })
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/bad-sends"), tcp).await.unwrap();
+    let first = tokio::time::timeout(SOON, peer.next()).await.unwrap();
+    assert_eq!(first.unwrap().unwrap(), TMessage::text("still open"));
+    match tokio::time::timeout(SOON, peer.next()).await.unwrap() {
+        Some(Ok(TMessage::Close(Some(close)))) => {
+            assert_eq!((u16::from(close.code), close.reason.len()), (4999, 123));
+        }
+        other => panic!("expected the close, got {other:?}"),
+    }
+    // Each of the 13 refused twice: by send and by the Sink.
+    for _ in 0..2 * 13 {
+        let (what, usage_error) = tokio::time::timeout(SOON, reports.recv()).await.unwrap().unwrap();
+        assert!(usage_error, "{what} was not refused as a usage error");
+    }
+}
+
+#[tokio::test]
+async fn max_write_buffer_size_zero_sends_rather_than_spinning() {
+    // axum's docs show max_write_buffer_size as "any size"; 0 is output
+    // that is always "full": the send must still go out, once written.
+    let app = Router::new().route(
+        "/zero",
+        get(|ws: WebSocketUpgrade| async move {
+            ws.max_write_buffer_size(0).on_upgrade(|mut socket| async move {
+                let _ = socket.send(Message::text("first")).await;
+                let _ = socket.send(Message::text("second")).await;
+                while socket.recv().await.is_some() {}
+            })
+        }),
+    );
+    let addr = serve_detached(app);
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/zero"), tcp).await.unwrap();
+    for expected in ["first", "second"] {
+        let got = tokio::time::timeout(SOON, peer.next()).await.expect("the send never went out");
+        assert_eq!(got.unwrap().unwrap(), TMessage::text(expected));
+    }
+    peer.close(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn recv_on_a_socket_switched_to_frames_fails_rather_than_dropping_data() {
+    let (seen, mut reports) = mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/frames",
+        get(move |ws: WebSocketUpgrade| async move {
+            ws.on_upgrade(move |mut socket| async move {
+                socket.inner_mut().set_delivery(noio_ws_tokio::Delivery::Frames).unwrap();
+                let first = socket.recv().await;
+                seen.send(format!("{first:?}")).unwrap();
+                // It took nothing: back on whole messages, the text is there.
+                socket.inner_mut().set_delivery(noio_ws_tokio::Delivery::WholeMessages).unwrap();
+                while let Some(message) = socket.recv().await {
+                    seen.send(format!("{message:?}")).unwrap();
+                }
+            })
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/frames"), tcp).await.unwrap();
+    peer.send(TMessage::text("not to be lost")).await.unwrap();
+    let first = tokio::time::timeout(SOON, reports.recv()).await.unwrap().unwrap();
+    // recv hands out whole messages: it says it cannot, as the crate's own
+    // recv does, rather than skip the text.
+    assert!(first.contains("NotWholeMessages"), "{first}");
+    let next = tokio::time::timeout(SOON, reports.recv()).await.unwrap().unwrap();
+    assert_eq!(next, format!("{:?}", Ok::<_, ()>(Message::text("not to be lost"))));
+    peer.close(None).await.unwrap();
+}
+
+/// axum code that returns `axum::Error` through `?` compiles on ours too.
+#[allow(dead_code)]
+async fn forward_with_axum_errors(socket: &mut WebSocket) -> Result<(), axum::Error> {
+    while let Some(message) = socket.recv().await {
+        socket.send(message?).await?;
+    }
+    Ok(())
+}

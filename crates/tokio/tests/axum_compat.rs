@@ -72,6 +72,34 @@ macro_rules! app {
                 seen.send("end".to_owned()).unwrap();
             }
 
+            /// `/close-sink`: after a text "go", closes the socket as a
+            /// `Sink` (`SinkExt::close`), then reports what `recv` still gets.
+            pub(crate) fn close_router(seen: UnboundedSender<String>) -> Router {
+                Router::new().route(
+                    "/close-sink",
+                    get(move |ws: WebSocketUpgrade| async move {
+                        ws.on_upgrade(move |mut socket| async move {
+                            while let Some(Ok(msg)) = socket.recv().await {
+                                if msg == Message::text("go") {
+                                    break;
+                                }
+                            }
+                            let closed = SinkExt::close(&mut socket).await;
+                            seen.send(format!("closed {}", closed.is_ok())).unwrap();
+                            while let Some(msg) = socket.recv().await {
+                                seen.send(match msg {
+                                    Ok(Message::Close(close)) => format!("close {:?}", close.map(|c| c.code)),
+                                    Ok(msg) => format!("after close {:?}", msg.to_text().ok()),
+                                    Err(_) => "error".to_owned(),
+                                })
+                                .unwrap();
+                            }
+                            seen.send("close end".to_owned()).unwrap();
+                        })
+                    }),
+                )
+            }
+
             async fn split(ws: WebSocketUpgrade, seen: UnboundedSender<String>) -> Response {
                 ws.on_upgrade(move |socket| async move {
                     let (mut sink, mut stream) = socket.split();
@@ -131,7 +159,7 @@ async fn transcript(router: fn(Seen, Seen) -> axum::Router) -> Vec<String> {
     ] {
         peer.send(message).await.unwrap();
     }
-    while let Some(received) = peer.next().await {
+    while let Some(received) = tokio::time::timeout(SOON, peer.next()).await.expect("the client waited") {
         lines.push(match received.unwrap() {
             TMessage::Binary(data) if data.len() > 16 => format!("client got {} bytes", data.len()),
             message => format!("client got {message:?}"),
@@ -144,17 +172,19 @@ async fn transcript(router: fn(Seen, Seen) -> axum::Router) -> Vec<String> {
     .await
     .unwrap();
     peer.send(TMessage::text("one")).await.unwrap();
-    lines.push(format!("client got {:?}", peer.next().await));
+    lines.push(format!("client got {:?}", tokio::time::timeout(SOON, peer.next()).await.expect("no answer")));
     // No reason: a close reply carries the code alone on noio-ws, where
     // tungstenite's echoes the reason too.
     let close = TCloseFrame { code: TCloseCode::Normal, reason: "".into() };
     peer.send(TMessage::Close(Some(close))).await.unwrap();
-    while let Some(received) = peer.next().await {
+    while let Some(received) = tokio::time::timeout(SOON, peer.next()).await.expect("the client waited") {
         lines.push(format!("client got {received:?}"));
     }
     for (seen, last) in [(&mut echo_seen, "end"), (&mut split_lines, "split end")] {
         while lines.last().map(String::as_str) != Some(last) {
-            let line = seen.recv().await.unwrap();
+            // The router keeps a sender: a handler that ended without its
+            // last line would otherwise make this wait forever.
+            let line = tokio::time::timeout(SOON, seen.recv()).await.expect(last).unwrap();
             lines.push(if line.len() > 64 { format!("handler saw {} chars", line.len()) } else { line });
         }
     }
@@ -175,4 +205,55 @@ async fn the_same_app_behaves_the_same_on_axums_socket_and_ours() {
         "{on_axum:#?}"
     );
     assert!(on_axum.contains(&"close Some((1001, \"bye\"))".to_owned()), "{on_axum:#?}");
+}
+
+/// What a tokio-tungstenite client and the handler see when the handler
+/// closes its socket as a `Sink` while the client still has a message on
+/// the way.
+async fn close_transcript(router: fn(Seen) -> axum::Router) -> Vec<String> {
+    let (seen, mut handler_lines) = mpsc::unbounded_channel();
+    let addr = serve(router(seen)).await;
+    let (mut peer, _) = tokio_tungstenite::client_async(
+        format!("ws://{addr}/close-sink"),
+        TcpStream::connect(addr).await.unwrap(),
+    )
+    .await
+    .unwrap();
+    // "in flight" is on its way before the handler closes.
+    peer.send(TMessage::text("go")).await.unwrap();
+    peer.send(TMessage::text("in flight")).await.unwrap();
+    let mut lines = Vec::new();
+    loop {
+        match tokio::time::timeout(SOON, peer.next()).await {
+            Ok(Some(received)) => lines.push(format!("client got {received:?}")),
+            Ok(None) => break,
+            Err(_) => {
+                lines.push("client timed out".to_owned());
+                break;
+            }
+        }
+    }
+    while lines.last().map(String::as_str) != Some("close end") {
+        match tokio::time::timeout(SOON, handler_lines.recv()).await {
+            Ok(Some(line)) => lines.push(line),
+            _ => {
+                lines.push("handler timed out".to_owned());
+                break;
+            }
+        }
+    }
+    lines
+}
+
+/// Long enough for anything a loopback connection does here.
+const SOON: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[tokio::test]
+async fn closing_the_sink_sends_a_close_and_recv_still_gets_what_follows_as_on_axum() {
+    let on_axum = close_transcript(on_axum::close_router).await;
+    let on_noio_ws = close_transcript(on_noio_ws::close_router).await;
+    assert_eq!(on_noio_ws, on_axum);
+    // axum's close sends a close and returns; what was on its way and the
+    // reply are still the reader's.
+    assert!(on_axum.contains(&"after close Some(\"in flight\")".to_owned()), "{on_axum:#?}");
 }

@@ -39,8 +39,12 @@
 //!   turn it off).
 //! - The errors are this crate's [`Error`], which says what
 //!   failed (a protocol violation with its close code, an abnormal
-//!   closure, an IO error), where axum's is opaque; `into_text` and
-//!   `to_text` fail with `std::str::Utf8Error`.
+//!   closure, an IO error), where axum's is opaque (it converts into
+//!   `axum::Error`, so `?` still works); `into_text` and `to_text` fail
+//!   with `std::str::Utf8Error`.
+//! - A pong goes out as soon as its ping is read, before anything the
+//!   handler sends in answer; a close reply carries the peer's code but not
+//!   its reason (tungstenite's echoes both).
 //! - There are no `read_buffer_size` and `write_buffer_size` settings:
 //!   reads are sized to what arrives, and an idle connection holds no read
 //!   buffer; `send` writes at once and `feed` on
@@ -78,6 +82,14 @@ pub use upgrade::{DefaultOnFailedUpgrade, OnFailedUpgrade, WebSocketUpgrade};
 
 pub use crate::Error;
 pub use crate::hyper::UpgradeRejection;
+
+/// So that axum code which returns `axum::Error` keeps its `?` on `recv`'s
+/// and `send`'s results.
+impl From<Error> for ::axum::Error {
+    fn from(error: Error) -> Self {
+        ::axum::Error::new(error)
+    }
+}
 
 /// The rejection of [`WebSocketUpgrade`], named as axum names its own.
 pub type WebSocketUpgradeRejection = UpgradeRejection;

@@ -10,7 +10,7 @@ use ::axum::http::HeaderValue;
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 use futures_sink::Sink;
-use noio_ws::Frame;
+use noio_ws::{Delivery, Frame};
 
 use super::Message;
 use crate::Error;
@@ -75,7 +75,15 @@ impl WebSocket {
     }
 
     /// [`recv`](WebSocket::recv) as a poll function.
+    ///
+    /// Fails at once with [`Error::NotWholeMessages`] (taking nothing) if
+    /// [`inner_mut`](WebSocket::inner_mut) switched the connection to frames
+    /// or pieces, which a [`Message`] cannot hold.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        let delivery = self.inner.connection().config().delivery;
+        if delivery != Delivery::WholeMessages {
+            return Poll::Ready(Some(Err(Error::NotWholeMessages(delivery))));
+        }
         loop {
             match ready!(self.inner.poll_recv_event(cx)) {
                 Some(Ok(event)) => {
@@ -108,8 +116,13 @@ impl FusedStream for WebSocket {
     }
 }
 
-/// Messages of every kind; `poll_close` closes with 1000 and waits for the
-/// peer's reply within the close timeout, then closes the transport.
+/// Messages of every kind. `poll_close` is axum's: it sends a close with no
+/// status code (unless a close was sent already) and flushes, without
+/// waiting for the reply; what the peer still sends, its reply included,
+/// comes out of [`recv`](WebSocket::recv) (or the `SplitStream`), and the
+/// transport is closed once that has seen `None`. For a close that waits for
+/// the reply, call [`close`](crate::WebSocket::close) on
+/// [`into_inner`](WebSocket::into_inner).
 impl Sink<Message> for WebSocket {
     type Error = Error;
 
@@ -126,6 +139,13 @@ impl Sink<Message> for WebSocket {
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Sink::<Frame>::poll_close(Pin::new(&mut self.get_mut().inner), cx)
+        // Not the inner socket's poll_close, which receives (and drops)
+        // until the transport is closed: with `StreamExt::split`, that would
+        // take the reader's messages from under it.
+        let driver = &mut self.get_mut().inner.driver;
+        if driver.connection().state().can_send_data() && !driver.is_closed() {
+            driver.start_send(Frame::close_empty())?;
+        }
+        driver.poll_flush(cx)
     }
 }

@@ -77,6 +77,14 @@ impl<F> WebSocketUpgrade<F> {
     /// frames or pieces, call
     /// [`set_delivery`](crate::WebSocket::set_delivery) on
     /// [`into_inner`](WebSocket::into_inner).
+    ///
+    /// This replaces the whole config, including what
+    /// [`max_message_size`](WebSocketUpgrade::max_message_size),
+    /// [`max_frame_size`](WebSocketUpgrade::max_frame_size) and
+    /// [`max_write_buffer_size`](WebSocketUpgrade::max_write_buffer_size)
+    /// set before it: call it first. Its `auto_pong` and `auto_close` are
+    /// kept, so turning them off leaves pings and the peer's close to the
+    /// handler, unlike axum.
     pub fn config(mut self, config: Config) -> Self {
         self.builder = self.builder.config(Config { delivery: Delivery::WholeMessages, ..config });
         self
