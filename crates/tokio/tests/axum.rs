@@ -216,14 +216,20 @@ async fn pings_pongs_and_the_peers_close_are_messages() {
     peer.send(TMessage::Ping("are you there".into())).await.unwrap();
     // Answered by the connection, and shown to the handler.
     assert_eq!(peer.next().await.unwrap().unwrap(), TMessage::Pong("are you there".into()));
-    assert_eq!(seen.recv().await, Some(Some(Message::Ping("are you there".into()))));
+    assert_eq!(
+        tokio::time::timeout(SOON, seen.recv()).await.unwrap(),
+        Some(Some(Message::Ping("are you there".into())))
+    );
     peer.send(TMessage::Pong("unasked".into())).await.unwrap();
-    assert_eq!(seen.recv().await, Some(Some(Message::Pong("unasked".into()))));
+    assert_eq!(
+        tokio::time::timeout(SOON, seen.recv()).await.unwrap(),
+        Some(Some(Message::Pong("unasked".into())))
+    );
     let close = TCloseFrame { code: TCloseCode::Away, reason: "going".into() };
     peer.send(TMessage::Close(Some(close))).await.unwrap();
     let reason = Utf8Bytes::from_static("going");
     assert_eq!(
-        seen.recv().await,
+        tokio::time::timeout(SOON, seen.recv()).await.unwrap(),
         Some(Some(Message::Close(Some(CloseFrame { code: close_code::AWAY, reason }))))
     );
     // The reply echoes the code; then the server closes the transport.
@@ -242,7 +248,7 @@ async fn a_close_without_a_code_is_close_none() {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/observe"), tcp).await.unwrap();
     peer.send(TMessage::Close(None)).await.unwrap();
-    assert_eq!(seen.recv().await, Some(Some(Message::Close(None))));
+    assert_eq!(tokio::time::timeout(SOON, seen.recv()).await.unwrap(), Some(Some(Message::Close(None))));
 }
 
 #[tokio::test]
@@ -251,7 +257,7 @@ async fn sending_close_starts_the_handshake_and_recv_sees_the_reply() {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/observe"), tcp).await.unwrap();
     peer.send(TMessage::text("close")).await.unwrap();
-    assert_eq!(seen.recv().await, Some(Some(Message::text("close"))));
+    assert_eq!(tokio::time::timeout(SOON, seen.recv()).await.unwrap(), Some(Some(Message::text("close"))));
     match peer.next().await {
         Some(Ok(TMessage::Close(Some(close)))) => {
             assert_eq!((u16::from(close.code), close.reason.as_str()), (4000, "bye"));
