@@ -1,11 +1,12 @@
 //! The client side: build the upgrade request, then read the response.
 
 use http::header::{CONNECTION, HOST, UPGRADE};
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri, Version};
 use noio_ws_codec::Role;
 use noio_ws_codec::bytes::{BufMut, Bytes, BytesMut};
 use noio_ws_registry::{ExtensionStack, format_extensions};
 
+use crate::extended_connect::{self, ExtendedConnect};
 use crate::head::HeadReader;
 use crate::headers::{self, has_token};
 use crate::key::{accept_key, key_from_bytes};
@@ -106,6 +107,64 @@ impl ClientRequest {
         self
     }
 
+    /// The request to send over HTTP/2 or HTTP/3 (`version`), where a
+    /// WebSocket is a stream opened by an extended CONNECT (RFC 8441, RFC
+    /// 9220; see [`extended_connect`](crate::extended_connect)): `CONNECT`
+    /// to this request's target (`ws` becomes `:scheme` http, `wss` https),
+    /// `:protocol` websocket as a [`ConnectProtocol`](crate::ConnectProtocol) in its extensions for
+    /// the HTTP library to send, `Sec-WebSocket-Version: 13`, the offers and
+    /// the headers given; no key, no `Host` (`:authority` names it), no
+    /// `Upgrade`. Send it only once the server's SETTINGS enabled the
+    /// connect protocol. [`ExtendedConnect::check_response`] then checks
+    /// the answer.
+    ///
+    /// ```
+    /// use noio_ws_handshake::{ClientRequest, ConnectProtocol};
+    /// use noio_ws_handshake::http::{Method, Response, StatusCode, Version};
+    ///
+    /// let (request, pending) = ClientRequest::new("wss://server.example.com/chat")?
+    ///     .protocol("chat")
+    ///     .extended_connect(Version::HTTP_2)?;
+    /// assert_eq!(request.method(), Method::CONNECT);
+    /// assert_eq!(request.uri(), "https://server.example.com/chat");
+    /// assert_eq!(request.extensions().get(), Some(&ConnectProtocol::WEBSOCKET));
+    ///
+    /// let mut response = Response::new(());
+    /// *response.status_mut() = StatusCode::OK;
+    /// response.headers_mut().insert("sec-websocket-protocol", "chat".parse()?);
+    /// let accepted = pending.check_response(&response)?;
+    /// assert_eq!(accepted.protocol.as_deref(), Some("chat"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn extended_connect(
+        self,
+        version: Version,
+    ) -> Result<(Request<()>, ExtendedConnect), HandshakeError> {
+        let offers = self.offer_headers()?;
+        let request = extended_connect::client_request(self.request, version, offers)?;
+        Ok((request, ExtendedConnect { protocols: self.protocols, extensions: self.extensions }))
+    }
+
+    /// The headers every version's request carries: the WebSocket version,
+    /// the subprotocols and the extension offers.
+    fn offer_headers(&self) -> Result<HeaderMap, HandshakeError> {
+        let mut add = HeaderMap::new();
+        add.insert("sec-websocket-version", HeaderValue::from_static("13"));
+        if !self.protocols.is_empty() {
+            let value = HeaderValue::from_str(&self.protocols.join(", "))
+                .map_err(|_| HandshakeError::InvalidRequest("subprotocol is not a token".into()))?;
+            add.insert("sec-websocket-protocol", value);
+        }
+        let offers = self.extensions.client_offers();
+        if !offers.is_empty() {
+            let value = HeaderValue::from_str(&format_extensions(&offers)).map_err(|_| {
+                HandshakeError::InvalidRequest("extension offer is not a header value".into())
+            })?;
+            add.insert("sec-websocket-extensions", value);
+        }
+        Ok(add)
+    }
+
     /// Writes the request and starts waiting for the response.
     pub fn start(self) -> Result<ClientHandshake, HandshakeError> {
         let nonce = match self.nonce {
@@ -131,19 +190,7 @@ impl ClientRequest {
         add.insert(UPGRADE, HeaderValue::from_static("websocket"));
         add.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
         add.insert("sec-websocket-key", HeaderValue::from_str(&key).expect("base64 is a valid header value"));
-        add.insert("sec-websocket-version", HeaderValue::from_static("13"));
-        if !self.protocols.is_empty() {
-            let value = HeaderValue::from_str(&self.protocols.join(", "))
-                .map_err(|_| HandshakeError::InvalidRequest("subprotocol is not a token".into()))?;
-            add.insert("sec-websocket-protocol", value);
-        }
-        let offers = self.extensions.client_offers();
-        if !offers.is_empty() {
-            let value = HeaderValue::from_str(&format_extensions(&offers)).map_err(|_| {
-                HandshakeError::InvalidRequest("extension offer is not a header value".into())
-            })?;
-            add.insert("sec-websocket-extensions", value);
-        }
+        add.extend(self.offer_headers()?);
         headers::write_headers(&mut out, &add);
         headers::write_headers(&mut out, self.request.headers());
         out.put_slice(b"\r\n");
@@ -292,18 +339,29 @@ impl ClientHandshake {
         if accept != Some(self.expected_accept.as_bytes()) {
             return Err(HandshakeError::AcceptMismatch);
         }
-        // One line at most in a response (RFC 6455 section 11.3.4), however many tokens.
-        headers::single(h, "sec-websocket-protocol")?;
-        let chosen = headers::tokens(h, "sec-websocket-protocol")?;
-        let protocol = match chosen[..] {
-            [] => None,
-            [one] if self.protocols.iter().any(|p| p == one) => Some(one.to_string()),
-            _ => return Err(HandshakeError::ProtocolNotOffered(chosen.join(", "))),
-        };
-        let mut extensions = self.extensions.take().unwrap_or_default();
-        extensions.client_negotiate(&headers::extensions(h)?)?;
+        let extensions = self.extensions.take().unwrap_or_default();
+        let (protocol, extensions) = negotiated(&self.protocols, extensions, h)?;
         Ok(Accepted { role: Role::Client, protocol, extensions, rest })
     }
+}
+
+/// What a server's accepting response agreed to, over any HTTP version: the
+/// subprotocol (one of `offered`, or none) and `extensions` as negotiated.
+pub(crate) fn negotiated(
+    offered: &[String],
+    mut extensions: ExtensionStack,
+    h: &HeaderMap,
+) -> Result<(Option<String>, ExtensionStack), HandshakeError> {
+    // One line at most in a response (RFC 6455 section 11.3.4), however many tokens.
+    headers::single(h, "sec-websocket-protocol")?;
+    let chosen = headers::tokens(h, "sec-websocket-protocol")?;
+    let protocol = match chosen[..] {
+        [] => None,
+        [one] if offered.iter().any(|p| p == one) => Some(one.to_string()),
+        _ => return Err(HandshakeError::ProtocolNotOffered(chosen.join(", "))),
+    };
+    extensions.client_negotiate(&headers::extensions(h)?)?;
+    Ok((protocol, extensions))
 }
 
 /// A Content-Length value: one or more digits (RFC 9110 section 8.6), any

@@ -64,20 +64,36 @@ pub enum HandshakeError {
     /// The server chose a subprotocol the client did not offer.
     #[error("the server chose the subprotocol {0:?}, which was not offered")]
     ProtocolNotOffered(String),
+    /// An HTTP/2 or HTTP/3 WebSocket request (RFC 8441, RFC 9220) whose
+    /// method is not CONNECT.
+    #[error("a WebSocket over HTTP/2 or HTTP/3 is opened with CONNECT, not {0}")]
+    NotConnect(String),
+    /// An extended CONNECT whose `:protocol` is missing (`None`: a plain
+    /// CONNECT) or is not `websocket`.
+    #[error("{}", match .0 {
+        None => "the CONNECT request has no :protocol; a WebSocket needs :protocol websocket".to_owned(),
+        Some(other) => format!("the CONNECT request's :protocol is {other:?}, not websocket"),
+    })]
+    ConnectProtocol(Option<String>),
+    /// The server answered an extended CONNECT with this status, not a 2xx.
+    #[error("the server refused the extended CONNECT with {0}")]
+    ConnectRefused(StatusCode),
     /// The client's request could not be built.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 }
 
 impl HandshakeError {
-    /// The HTTP status a server answers this error with.
+    /// The HTTP status a server answers this error with (for a client's
+    /// [`ConnectRefused`](HandshakeError::ConnectRefused), the server's).
     pub fn status(&self) -> StatusCode {
         match self {
             HandshakeError::HeadTooLarge { .. } | HandshakeError::TooManyHeaders { .. } => {
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
             }
             HandshakeError::TargetTooLong { .. } => StatusCode::URI_TOO_LONG,
-            HandshakeError::NotGet(_) => StatusCode::METHOD_NOT_ALLOWED,
+            HandshakeError::NotGet(_) | HandshakeError::NotConnect(_) => StatusCode::METHOD_NOT_ALLOWED,
+            HandshakeError::ConnectRefused(status) => *status,
             HandshakeError::HttpVersion => StatusCode::HTTP_VERSION_NOT_SUPPORTED,
             HandshakeError::UnsupportedVersion => StatusCode::UPGRADE_REQUIRED,
             _ => StatusCode::BAD_REQUEST,

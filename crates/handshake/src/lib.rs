@@ -16,6 +16,12 @@
 //!   [`IncomingRequest::from_request`], and answered with an `http::Response`
 //!   head ([`IncomingRequest::accept_head`], [`error_head`]).
 //!
+//! - HTTP/2 and HTTP/3 (RFC 8441, RFC 9220): the same request and answer as
+//!   an extended CONNECT on a stream, [`ClientRequest::extended_connect`] on
+//!   the client, [`IncomingRequest::from_request`] and
+//!   [`IncomingRequest::accept_head`] (a 200) on the server, with one
+//!   negotiation for every version; see [`extended_connect`].
+//!
 //! Heads are bounded by [`Limits`] and found in time linear in the input
 //! however it is chunked; every error names the HTTP status to answer. The
 //! bytes after a head belong to the connection and come back in
@@ -25,6 +31,7 @@
 mod accepted;
 mod client;
 mod error;
+pub mod extended_connect;
 mod head;
 mod headers;
 mod key;
@@ -39,10 +46,11 @@ pub mod fuzz;
 pub use accepted::Accepted;
 pub use client::{ClientHandshake, ClientOutcome, ClientRequest, uri_port};
 pub use error::HandshakeError;
+pub use extended_connect::{ConnectProtocol, ExtendedConnect};
 pub use key::{accept_key, key_from_bytes};
 pub use limits::Limits;
 pub use rejected::Rejected;
-pub use server::{Accept, IncomingRequest, ServerHandshake, error_head, error_response};
+pub use server::{Accept, IncomingRequest, ServerHandshake, error_head, error_head_for, error_response};
 
 /// The HTTP types the handshake speaks in.
 pub use http;

@@ -6,6 +6,7 @@ use noio_ws_codec::Role;
 use noio_ws_codec::bytes::Bytes;
 use noio_ws_registry::{ExtensionOffer, ExtensionStack, format_extensions};
 
+use crate::extended_connect::{self, ConnectProtocol};
 use crate::head::HeadReader;
 use crate::headers::{self, has_token};
 use crate::key::{accept_key, is_valid_key};
@@ -122,8 +123,18 @@ impl IncomingRequest {
         &self.rest
     }
 
-    /// True when the request asks for a WebSocket upgrade (`Upgrade: websocket`).
+    /// True when the request asks for a WebSocket: `Upgrade: websocket`
+    /// over HTTP/1.1, a CONNECT with `:protocol` websocket over HTTP/2 and
+    /// HTTP/3 (see [`extended_connect`](crate::extended_connect)).
     pub fn is_upgrade(&self) -> bool {
+        if extended_connect::is_extended_version(self.request.version()) {
+            return self.request.method() == Method::CONNECT
+                && self
+                    .request
+                    .extensions()
+                    .get::<ConnectProtocol>()
+                    .is_some_and(ConnectProtocol::is_websocket);
+        }
         has_token(self.request.headers(), &UPGRADE, "websocket")
     }
 
@@ -137,9 +148,20 @@ impl IncomingRequest {
         headers::extensions(self.request.headers())
     }
 
-    /// Checks the request against RFC 6455 section 4.2.1 and returns its key.
-    pub fn validate(&self) -> Result<&HeaderValue, HandshakeError> {
+    /// Checks the request: against RFC 6455 section 4.2.1 over HTTP/1.1,
+    /// against RFC 8441 sections 4 and 5 (RFC 9220 for HTTP/3) over HTTP/2
+    /// and HTTP/3.
+    pub fn validate(&self) -> Result<(), HandshakeError> {
+        self.key().map(drop)
+    }
+
+    /// [`validate`](IncomingRequest::validate), giving the key an HTTP/1.1
+    /// request carries (an extended CONNECT has none).
+    fn key(&self) -> Result<Option<&HeaderValue>, HandshakeError> {
         let r = &self.request;
+        if extended_connect::is_extended_version(r.version()) {
+            return extended_connect::validate(r).map(|()| None);
+        }
         if r.method() != Method::GET {
             return Err(HandshakeError::NotGet(r.method().to_string()));
         }
@@ -161,7 +183,7 @@ impl IncomingRequest {
             return Err(HandshakeError::UnsupportedVersion);
         }
         match headers::single(h, "sec-websocket-key")? {
-            Some(key) if is_valid_key(key.as_bytes()) => Ok(key),
+            Some(key) if is_valid_key(key.as_bytes()) => Ok(Some(key)),
             Some(_) => Err(HandshakeError::BadHeader {
                 header: "sec-websocket-key",
                 problem: "not 16 bytes of base64",
@@ -172,16 +194,25 @@ impl IncomingRequest {
 
     /// Accepts the upgrade: checks the request, negotiates the extensions,
     /// and returns the 101 response to write with what the connection needs.
+    /// HTTP/1.1 only: an HTTP/2 or HTTP/3 request is answered by its HTTP
+    /// library, with [`accept_head`](IncomingRequest::accept_head)'s head.
     pub fn accept(self, accept: Accept) -> Result<(Bytes, Accepted), HandshakeError> {
+        if extended_connect::is_extended_version(self.request.version()) {
+            return Err(HandshakeError::InvalidRequest(
+                "an HTTP/2 or HTTP/3 request is answered with accept_head, not HTTP/1.1 bytes".into(),
+            ));
+        }
         let (response, accepted) = self.accept_head(accept)?;
         Ok((headers::write_response(response.status(), response.headers(), &[]), accepted))
     }
 
-    /// Like [`accept`](IncomingRequest::accept), with the 101 response as an
-    /// `http::Response` head for an HTTP server (hyper's) to write, rather
-    /// than as bytes.
+    /// Like [`accept`](IncomingRequest::accept), with the response as an
+    /// `http::Response` head for an HTTP server (hyper's, h2's) to write,
+    /// rather than as bytes: a 101 over HTTP/1.1, a 200 over HTTP/2 and
+    /// HTTP/3 (RFC 8441 section 5). The subprotocol and the extensions are
+    /// negotiated the same way over every version.
     pub fn accept_head(self, mut accept: Accept) -> Result<(Response<()>, Accepted), HandshakeError> {
-        let key = self.validate()?;
+        let key = self.key()?;
         // Parsed whether or not a subprotocol is chosen: a malformed header
         // is a handshake that does not match section 4.2.1, refused with 400.
         let offered = self.protocols()?;
@@ -192,13 +223,17 @@ impl IncomingRequest {
         }
         let responses = accept.extensions.server_negotiate(&self.extension_offers()?)?;
         let mut response = Response::new(());
-        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        *response.version_mut() = self.request.version();
+        // The 2xx of a CONNECT opens the tunnel; HTTP/1.1 switches protocols.
+        *response.status_mut() = if key.is_some() { StatusCode::SWITCHING_PROTOCOLS } else { StatusCode::OK };
         let headers = response.headers_mut();
-        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-        headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-        let accept_value =
-            HeaderValue::from_str(&accept_key(key.as_bytes())).expect("base64 is a valid header value");
-        headers.insert("sec-websocket-accept", accept_value);
+        if let Some(key) = key {
+            headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+            headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+            let accept_value =
+                HeaderValue::from_str(&accept_key(key.as_bytes())).expect("base64 is a valid header value");
+            headers.insert("sec-websocket-accept", accept_value);
+        }
         if let Some(protocol) = &accept.protocol {
             let value = HeaderValue::from_str(protocol).expect("an offered token is a valid header value");
             headers.insert("sec-websocket-protocol", value);
@@ -241,6 +276,18 @@ pub fn error_response(error: &HandshakeError) -> Bytes {
 /// message): the status, `Upgrade: websocket` and `Sec-WebSocket-Version: 13`
 /// for an unsupported version (426), and `Connection: close`.
 pub fn error_head(error: &HandshakeError) -> Response<()> {
+    error_head_for(Version::HTTP_11, error)
+}
+
+/// The head refusing a request of `version` for `error`:
+/// [`error_head`]'s over HTTP/1.1; over HTTP/2 and HTTP/3 the error's
+/// status without the connection-specific fields those versions forbid,
+/// and 400 with `Sec-WebSocket-Version: 13` for another WebSocket version
+/// (a 426 asks for an HTTP/1.1 `Upgrade`).
+pub fn error_head_for(version: Version, error: &HandshakeError) -> Response<()> {
+    if extended_connect::is_extended_version(version) {
+        return extended_connect::error_head(error, version);
+    }
     let mut response = Response::new(());
     *response.status_mut() = error.status();
     let headers = response.headers_mut();
