@@ -170,8 +170,8 @@ pub use noio_ws_connection::{
 #[cfg(feature = "deflate")]
 pub use noio_ws_deflate::ParamError;
 pub use noio_ws_handshake::{
-    Accept, Accepted, ClientHandshake, ClientOutcome, ClientRequest, HandshakeError, IncomingRequest, Limits,
-    ServerHandshake,
+    Accept, Accepted, ClientHandshake, ClientOutcome, ClientRequest, ConnectProtocol, ExtendedConnect,
+    HandshakeError, IncomingRequest, Limits, ServerHandshake,
 };
 pub use noio_ws_registry::{
     Extension, ExtensionError, ExtensionStack, HeaderError, NegotiationError, OpcodeRegistry, Registry,

@@ -1,12 +1,21 @@
-//! Upgrading a hyper 1 request to a [`WebSocket`] (feature `hyper`).
+//! Upgrading a hyper 1 request to a [`WebSocket`] (feature `hyper`), over
+//! HTTP/1.1 and HTTP/2.
 //!
 //! hyper reads the request and writes the response; this module checks the
 //! request with the same handshake code as [`accept`](crate::accept)
 //! (method, `Upgrade` and `Connection` tokens, key, version 13, then the
-//! subprotocol and permessage-deflate), gives the `101` response to return
-//! from the service, and a [`PendingUpgrade`] that resolves to the
+//! subprotocol and permessage-deflate), gives the response to return from
+//! the service, and a [`PendingUpgrade`] that resolves to the
 //! [`WebSocket`] once hyper has written that response and handed the
 //! connection over.
+//!
+//! Over HTTP/2 (RFC 8441) the request is a CONNECT with `:protocol`
+//! websocket (hyper's `ext::Protocol`), the answer a `200`, and the
+//! WebSocket is that request's stream: the same frames, masking and
+//! permessage-deflate, with HTTP/2's flow control as the backpressure and
+//! a stream reset as an abnormal closure. hyper accepts such requests only
+//! when its server advertises them: `enable_connect_protocol()` on its
+//! `http2` builder (hyper-util's `auto` builder has it under `.http2()`).
 //!
 //! ```no_run
 //! use std::convert::Infallible;
@@ -79,9 +88,7 @@
 //! A [`ServerBuilder`]'s subprotocols, permessage-deflate, `Config`,
 //! linger and handshake timeout apply (the timeout runs from the first poll
 //! of the [`PendingUpgrade`] until hyper hands the connection over); its
-//! `limits` do not, since hyper parsed the head under its own. HTTP/1.1
-//! only: an HTTP/2 request (RFC 8441's extended CONNECT) is refused with
-//! [`UpgradeRejection::Http2`] for now.
+//! `limits` do not, since hyper parsed the head under its own.
 
 use std::fmt;
 use std::future::Future;
@@ -93,11 +100,11 @@ use std::time::Duration;
 use ::hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use noio_ws::bytes::Bytes;
-use noio_ws::handshake::error_head;
 use noio_ws::handshake::http::header::{CONNECTION, CONTENT_TYPE, SEC_WEBSOCKET_VERSION, UPGRADE};
 use noio_ws::handshake::http::{
     Extensions, HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, Version,
 };
+use noio_ws::handshake::{ConnectProtocol, error_head, error_head_for};
 use noio_ws::{Accepted, Config, HandshakeError, IncomingRequest, from_handshake};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -106,26 +113,28 @@ use tokio::time::Sleep;
 use crate::options::Options;
 use crate::{Error, Reject, ServerBuilder, Upgrade, WebSocket};
 
-/// True when `request` asks for a WebSocket upgrade over HTTP/1.1: its
-/// `Upgrade` header has the token `websocket` and its `Connection` header
-/// the token `upgrade`. Whether the rest of it is a valid upgrade request,
-/// [`upgrade`] checks. An HTTP/2 request is never one here, so a service
-/// that checks this first answers it as a plain request; [`upgrade`] itself
-/// refuses it with 505 (RFC 8441's extended CONNECT is not supported yet).
+/// True when `request` asks for a WebSocket: over HTTP/1.1 its `Upgrade`
+/// header has the token `websocket` and its `Connection` header the token
+/// `upgrade`; over HTTP/2 it is a CONNECT whose `:protocol` is websocket.
+/// Whether the rest of it is a valid request, [`upgrade`] checks.
 pub fn is_upgrade_request<B>(request: &Request<B>) -> bool {
     let headers = request.headers();
-    request.version() < Version::HTTP_2
-        && has_token(headers, &UPGRADE, "websocket")
-        && has_token(headers, &CONNECTION, "upgrade")
+    if request.version() >= Version::HTTP_2 {
+        let protocol = request.extensions().get::<::hyper::ext::Protocol>();
+        return request.method() == Method::CONNECT
+            && protocol.is_some_and(|p| p.as_str().eq_ignore_ascii_case("websocket"));
+    }
+    has_token(headers, &UPGRADE, "websocket") && has_token(headers, &CONNECTION, "upgrade")
 }
 
 /// Upgrades `request` with the defaults of [`ServerBuilder::new`]: no
 /// subprotocol, permessage-deflate if the client offers it (with the
 /// `deflate` feature).
 ///
-/// Returns the `101` response to return from the service (with a default
-/// body, which hyper does not send) and the [`PendingUpgrade`] to await
-/// for the connection, or the rejection to answer with.
+/// Returns the response to return from the service (a `101`, or a `200`
+/// over HTTP/2, with a default body, which hyper does not send) and the
+/// [`PendingUpgrade`] to await for the connection, or the rejection to
+/// answer with.
 pub fn upgrade<B, R: Default>(
     request: &mut Request<B>,
 ) -> Result<(Response<R>, PendingUpgrade), UpgradeRejection> {
@@ -151,19 +160,26 @@ pub(crate) fn head_of(method: &Method, uri: &Uri, version: Version, headers: &He
 
 /// Checks the `head` of a request hyper parsed as an upgrade request and
 /// takes hyper's upgrade out of the request's `extensions` (only once the
-/// check passed, so a refused request keeps it).
-pub(crate) fn prepare(head: Request<()>, extensions: &mut Extensions) -> Result<Prepared, UpgradeRejection> {
-    // Where RFC 8441's extended CONNECT goes once it is supported: a CONNECT
-    // with `:protocol` websocket, no key, and a 200 for the answer.
-    if head.version() >= Version::HTTP_2 {
-        return Err(UpgradeRejection::Http2);
+/// check passed, so a refused request keeps it). Over HTTP/2 the
+/// `:protocol` hyper parsed goes with the head, as the handshake's
+/// [`ConnectProtocol`].
+pub(crate) fn prepare(
+    mut head: Request<()>,
+    extensions: &mut Extensions,
+) -> Result<Prepared, UpgradeRejection> {
+    let version = head.version();
+    if let Some(protocol) = extensions.get::<::hyper::ext::Protocol>() {
+        head.extensions_mut().insert(ConnectProtocol::new(protocol.as_str().to_owned()));
     }
     let request = IncomingRequest::from_request(head);
-    request.validate()?;
-    // Checked here rather than when accepting, so a malformed header is the
-    // client's 400 at once, and the accept can only fail on negotiation.
-    request.protocols()?;
-    request.extension_offers()?;
+    let checked = request.validate().and_then(|()| {
+        // Checked here rather than when accepting, so a malformed header is
+        // the client's 400 at once, and the accept can only fail on
+        // negotiation.
+        request.protocols()?;
+        request.extension_offers().map(drop)
+    });
+    checked.map_err(|error| UpgradeRejection::for_version(version, error))?;
     let on_upgrade = extensions.remove::<OnUpgrade>().ok_or(UpgradeRejection::NotUpgradable)?;
     Ok(Prepared { request, on_upgrade })
 }
@@ -175,7 +191,11 @@ pub(crate) fn accept_prepared(
     upgrade: Upgrade,
 ) -> Result<(Response<()>, PendingUpgrade), UpgradeRejection> {
     let accept = builder.accept_for(upgrade, &prepared.request).map_err(UpgradeRejection::Setup)?;
-    let (head, accepted) = prepared.request.accept_head(accept)?;
+    let version = prepared.request.request().version();
+    let (head, accepted) = prepared
+        .request
+        .accept_head(accept)
+        .map_err(|error| UpgradeRejection::for_version(version, error))?;
     Ok((head, PendingUpgrade::new(prepared.on_upgrade, accepted, &builder.options)))
 }
 
@@ -234,10 +254,11 @@ pub enum UpgradeRejection {
     /// hyper-util's `auto`), or the upgrade was taken already.
     #[error("the connection cannot be upgraded: no upgrade state in the request")]
     NotUpgradable,
-    /// An HTTP/2 request (505): WebSocket over HTTP/2 (RFC 8441) is not
-    /// supported yet, only the HTTP/1.1 upgrade.
-    #[error("WebSocket over HTTP/2 (RFC 8441) is not supported: connect with HTTP/1.1")]
-    Http2,
+    /// An HTTP/2 request that is not a valid extended CONNECT (RFC 8441
+    /// sections 4 and 5): 405 for another method than CONNECT, 400 with
+    /// `Sec-WebSocket-Version: 13` for another version, else 400.
+    #[error(transparent)]
+    ExtendedConnect(HandshakeError),
     /// This server's extensions could not be set up (500); nothing the
     /// client did.
     #[error("the server's extensions could not be set up: {0}")]
@@ -245,13 +266,22 @@ pub enum UpgradeRejection {
 }
 
 impl UpgradeRejection {
+    /// A handshake error of a request over `version`.
+    fn for_version(version: Version, error: HandshakeError) -> Self {
+        if version >= Version::HTTP_2 {
+            UpgradeRejection::ExtendedConnect(error)
+        } else {
+            UpgradeRejection::Handshake(error)
+        }
+    }
+
     /// The status to answer with.
     pub fn status(&self) -> StatusCode {
         match self {
             UpgradeRejection::Handshake(error) => error.status(),
+            UpgradeRejection::ExtendedConnect(error) => error_head_for(Version::HTTP_2, error).status(),
             UpgradeRejection::Rejected(reject) => reject.status,
             UpgradeRejection::NotUpgradable => StatusCode::UPGRADE_REQUIRED,
-            UpgradeRejection::Http2 => StatusCode::HTTP_VERSION_NOT_SUPPORTED,
             UpgradeRejection::Setup(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -266,6 +296,9 @@ impl UpgradeRejection {
     pub fn to_response<R: From<Bytes>>(&self) -> Response<R> {
         let (mut head, body) = match self {
             UpgradeRejection::Handshake(error) => (error_head(error), Bytes::from(error.to_string())),
+            UpgradeRejection::ExtendedConnect(error) => {
+                (error_head_for(Version::HTTP_2, error), Bytes::from(error.to_string()))
+            }
             UpgradeRejection::Rejected(reject) => {
                 let mut head = Response::new(());
                 *head.status_mut() = reject.status;
@@ -286,7 +319,10 @@ impl UpgradeRejection {
             }
         };
         let headers = head.headers_mut();
-        headers.entry(CONNECTION).or_insert(HeaderValue::from_static("close"));
+        // HTTP/2 has no Connection field (RFC 9113 section 8.2.2).
+        if !matches!(self, UpgradeRejection::ExtendedConnect(_)) {
+            headers.entry(CONNECTION).or_insert(HeaderValue::from_static("close"));
+        }
         if !matches!(self, UpgradeRejection::Rejected(_)) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
         }
@@ -515,9 +551,12 @@ mod tests {
     fn rejections_carry_their_status_and_reason() {
         let mut h2 = upgrade_request();
         *h2.version_mut() = Version::HTTP_2;
+        // An HTTP/1.1 upgrade's GET sent over HTTP/2, where a WebSocket is a CONNECT.
         let rejection = upgrade::<_, ()>(&mut h2).unwrap_err();
-        assert_eq!(rejection.status(), StatusCode::HTTP_VERSION_NOT_SUPPORTED);
-        assert!(rejection.to_response::<Bytes>().body().starts_with(b"WebSocket over HTTP/2"));
+        assert_eq!(rejection.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let response = rejection.to_response::<Bytes>();
+        assert!(response.body().starts_with(b"a WebSocket over HTTP/2"));
+        assert!(!response.headers().contains_key("connection"), "no Connection over HTTP/2");
 
         let mut bad_protocols = upgrade_request();
         bad_protocols.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("a b"));

@@ -122,8 +122,9 @@
 //! # fn main() {}
 //! ```
 //!
-//! hyper and axum run over HTTP/1.1 only for now: an HTTP/2 request is
-//! refused with 505 (RFC 8441's extended CONNECT is the next issue).
+//! hyper and axum serve WebSockets over HTTP/1.1 and, when the server
+//! enables the connect protocol, over HTTP/2 (RFC 8441's extended CONNECT;
+//! see the `hyper` module). This crate's own client speaks HTTP/1.1.
 #![forbid(unsafe_code)]
 
 mod accept;

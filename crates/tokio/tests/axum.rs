@@ -17,7 +17,7 @@ use common::{RawPeer, SOON, pattern};
 use futures_util::{SinkExt, StreamExt};
 use noio_ws_tokio::axum::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use noio_ws_tokio::http::StatusCode;
-use noio_ws_tokio::noio_ws::Role;
+use noio_ws_tokio::noio_ws::{HandshakeError, Role};
 use noio_ws_tokio::{ClientBuilder, CloseCode, Config, Event, Frame, connect};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -306,10 +306,13 @@ async fn axum_answers_bad_requests_with_the_rejections_status() {
 
 #[tokio::test]
 async fn the_rejection_is_an_into_response() {
-    let response = noio_ws_tokio::hyper::UpgradeRejection::Http2.into_response();
-    assert_eq!(response.status(), StatusCode::HTTP_VERSION_NOT_SUPPORTED);
+    let error = HandshakeError::NotConnect("GET".into());
+    let response = noio_ws_tokio::hyper::UpgradeRejection::ExtendedConnect(error).into_response();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    // No Connection field: HTTP/2 has none.
+    assert!(!response.headers().contains_key("connection"));
     let body = axum::body::to_bytes(response.into_body(), 1 << 10).await.unwrap();
-    assert!(body.starts_with(b"WebSocket over HTTP/2"), "{body:?}");
+    assert!(body.starts_with(b"a WebSocket over HTTP/2"), "{body:?}");
 }
 
 #[tokio::test]

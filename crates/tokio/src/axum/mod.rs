@@ -69,8 +69,10 @@
 //!   `&str`s, and a subprotocol set with
 //!   [`set_selected_protocol`](WebSocketUpgrade::set_selected_protocol)
 //!   must be one the client offered (it returns an error otherwise).
-//! - HTTP/1.1 only for now: an HTTP/2 request (extended CONNECT) is
-//!   refused with 505 ([`UpgradeRejection::Http2`]).
+//! - HTTP/2 requests (RFC 8441's extended CONNECT) are accepted as axum's
+//!   are, when the server enables the connect protocol (`axum::serve` does
+//!   with its `http2` feature); a malformed one is refused with
+//!   [`UpgradeRejection::ExtendedConnect`].
 
 mod message;
 mod socket;
