@@ -62,6 +62,13 @@ enum Stage {
     Done,
 }
 
+/// How many reads in a row that bring bytes a receiver makes before it
+/// yields to the runtime once, so that one connection whose peer never
+/// stops sending cannot starve the others on its thread. A peer that
+/// sends less than the connection reads leaves a `Pending` between reads
+/// and never meets it; a flood costs one wake per 32 reads.
+const READ_BUDGET: u8 = 32;
+
 /// One connection and its transport.
 #[derive(Debug)]
 pub(crate) struct Driver<S> {
@@ -82,6 +89,9 @@ pub(crate) struct Driver<S> {
     /// the next reads go straight into the connection's buffer
     /// (`transfer::read_in`).
     busy: bool,
+    /// Reads in a row that brought bytes, with no `Pending` between; see
+    /// [`READ_BUDGET`].
+    reads_in_a_row: u8,
     /// What to hand the receiver once the transport is closed: a violation
     /// by the peer, an abnormal closure, a failed read. Boxed, as the next
     /// one: every connection holds the field, few ever fill it.
@@ -108,6 +118,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             gave_up: false,
             eof: false,
             busy: false,
+            reads_in_a_row: 0,
             report: None,
             peer_close: None,
             protocol: protocol.map(String::into_boxed_str),
@@ -194,13 +205,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             if self.stage != Stage::Open {
                 continue; // the write failed
             }
+            if self.reads_in_a_row >= READ_BUDGET {
+                // A peer that keeps the socket full would keep this task
+                // running for as long as it sends: tokio's cooperative budget
+                // stops that, but not for a task run `unconstrained` (as
+                // echo servers are, for speed). Yielding here, with every
+                // event received already handed out, loses nothing.
+                self.reads_in_a_row = 0;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             match read_in(&mut self.conn, &mut self.io, cx, &mut self.busy) {
-                Poll::Ready(Ok(n)) => self.after_read(n),
+                Poll::Ready(Ok(n)) => {
+                    self.reads_in_a_row = self.reads_in_a_row.saturating_add(1);
+                    self.after_read(n);
+                }
                 Poll::Ready(Err(error)) => {
                     self.report.get_or_insert(Box::new(Error::Io(error)));
                     self.finish();
                 }
                 Poll::Pending => {
+                    self.reads_in_a_row = 0;
                     if !self.poll_timers() {
                         return Poll::Pending;
                     }
