@@ -55,7 +55,7 @@
 //! | `rustls-webpki-roots` | yes | `wss://` (enables `rustls`), trusting Mozilla's roots, compiled in |
 //! | `rustls-native-roots` | no | `wss://` (enables `rustls`), trusting the platform's roots, read once per process; with `rustls-webpki-roots` too, both |
 //! | `rustls` | through the above | `wss://` on rustls 0.23 with the `ring` provider; on its own, the roots come from [`ClientBuilder::tls_config`] |
-//! | `hyper` | no | the module `hyper` upgrades a hyper 1 request (`hyper::upgrade`, `ServerBuilder::upgrade`): the `101` response to return from the service, and the connection once hyper hands it over, with the bytes hyper read past the request head |
+//! | `hyper` | no | the module `hyper` upgrades a hyper 1 request (`hyper::upgrade`, `ServerBuilder::upgrade`): the `101` response (over HTTP/2, RFC 8441's `200`) to return from the service, and the connection once hyper hands it over, with the bytes hyper read past the request head |
 //! | `axum` | no | (implies `hyper`) the module `axum`: axum 0.8's `WebSocketUpgrade`, `WebSocket` and `Message` by the same names and shapes (`use noio_ws_tokio::axum::{Message, WebSocket, WebSocketUpgrade};` in place of axum's), with permessage-deflate |
 //!
 //! TLS never needs a process-level rustls `CryptoProvider`: every config
