@@ -21,6 +21,14 @@
 //!   SETTINGS said 1. Neither ALPN `h2` nor a server that speaks HTTP/2
 //!   implies it: without the setting, use HTTP/1.1.
 //!
+//! HTTP/3 libraries: the released `h3` (0.0.8) cannot express this
+//! handshake. Its `ext::Protocol` holds only `webtransport` and
+//! `connect-udp`, so a client cannot send `:protocol` websocket, and a
+//! server resets a stream that carries it. `websocket` was added on h3's
+//! main branch (hyperium/h3#236) but is in no release yet. So noio-ws ships
+//! the HTTP/3 handshake here, tested at the header level, and no HTTP/3
+//! adapter until a released h3 can carry it.
+//!
 //! `http::Request` has no place for a pseudo-header of its own, so the
 //! `:protocol` value travels as a [`ConnectProtocol`] in the request's
 //! extensions: [`ClientRequest::extended_connect`](crate::ClientRequest::extended_connect)
