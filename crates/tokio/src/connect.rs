@@ -105,6 +105,15 @@ pub async fn client_async<S: AsyncRead + AsyncWrite + Unpin>(
     ClientBuilder::new().client_async(request, stream).await
 }
 
+/// The TLS a connection is opened with, if any: the client config and the
+/// name the server's certificate must carry.
+#[cfg(feature = "rustls")]
+type TlsTarget = Option<(std::sync::Arc<rustls::ClientConfig>, rustls::pki_types::ServerName<'static>)>;
+/// Without rustls no connection is opened with TLS (`wss://` is refused
+/// before one is).
+#[cfg(not(feature = "rustls"))]
+type TlsTarget = Option<core::convert::Infallible>;
+
 /// A client's handshake settings: extra headers, subprotocols to offer,
 /// permessage-deflate, TLS settings for `wss://`, an HTTP proxy, the
 /// connection's `Config`, limits and timeouts.
@@ -127,10 +136,13 @@ pub async fn client_async<S: AsyncRead + AsyncWrite + Unpin>(
 pub struct ClientBuilder {
     headers: HeaderMap,
     protocols: Vec<String>,
-    options: Options,
+    pub(crate) options: Options,
     proxy: Option<Proxy>,
     #[cfg(feature = "rustls")]
     tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    /// Try HTTP/2's extended CONNECT first ([`ClientBuilder::http2`]).
+    #[cfg(feature = "http2")]
+    http2: bool,
 }
 
 impl ClientBuilder {
@@ -201,6 +213,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Opens the WebSocket over HTTP/2 (RFC 8441) where the server allows
+    /// it, else over HTTP/1.1 as without this; off by default. Over
+    /// `wss://`, TLS offers ALPN `h2` and `http/1.1` (the default TLS
+    /// settings; a config of the caller's is used as it is); where the
+    /// server picks `h2`, the client waits for its SETTINGS and sends the
+    /// extended CONNECT only if they enable it (`h2` alone does not say a
+    /// server takes WebSockets), else it connects again over HTTP/1.1. Over
+    /// `ws://` it speaks HTTP/2 with prior knowledge (h2c), and falls back
+    /// likewise, also when the server does not answer in HTTP/2. Only
+    /// [`connect`](Self::connect) uses it; the stream is
+    /// [`ClientStream::Http2`], whose HTTP/2 connection runs on a task
+    /// spawned on the current tokio runtime.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), noio_ws_tokio::Error> {
+    /// let (ws, response) =
+    ///     noio_ws_tokio::ClientBuilder::new().http2(true).connect("wss://example.com/socket").await?;
+    /// println!("upgraded over {:?}", response.version());
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "http2")]
+    pub fn http2(mut self, on: bool) -> Self {
+        self.http2 = on;
+        self
+    }
+
     option_setters!();
 
     /// Connects to a `ws://` or `wss://` URL over TCP (through the proxy,
@@ -242,30 +280,101 @@ impl ClientBuilder {
         // The proxy's CONNECT target keeps the brackets.
         let target = format!("{authority_host}:{port}");
         #[cfg(feature = "rustls")]
-        let tls = match secure {
+        let tls: TlsTarget = match secure {
             true => Some((self.tls_config_or_default()?, crate::tls::server_name(&host)?)),
             false => None,
         };
+        #[cfg(not(feature = "rustls"))]
+        let tls: TlsTarget = None;
         self.options
             .timed(async {
-                let (tcp, early) = match &self.proxy {
-                    Some(proxy) => proxy::tunnel(proxy, &target, &self.options.limits).await?,
-                    None => {
-                        let tcp = TcpStream::connect((host.as_str(), port)).await?;
-                        tcp.set_nodelay(true)?;
-                        (tcp, Vec::new())
+                #[cfg(feature = "http2")]
+                if self.http2 {
+                    // ALPN offers h2 too: the defaults' way, or the caller's config as it is.
+                    #[cfg(feature = "rustls")]
+                    let h2_tls = match (&tls, &self.tls) {
+                        (Some((_, name)), None) => Some((crate::tls::default_h2_config()?, name.clone())),
+                        (tls, _) => tls.clone(),
+                    };
+                    #[cfg(not(feature = "rustls"))]
+                    let h2_tls = tls;
+                    let (stream, early) = self.open(&host, port, &target, h2_tls).await?;
+                    let prior_knowledge = match &stream {
+                        ClientStream::Plain(_) => true,
+                        #[cfg(feature = "rustls")]
+                        ClientStream::Tls(tls) => match tls.get_ref().1.alpn_protocol() {
+                            Some(b"h2") => false,
+                            // The server chose HTTP/1.1: upgrade on this connection.
+                            _ => return self.handshake(request, stream, &early).await,
+                        },
+                        #[cfg(feature = "http2")]
+                        ClientStream::Http2(_) => unreachable!("open gives TCP or TLS"),
+                    };
+                    let early = noio_ws::bytes::Bytes::from(early);
+                    match crate::http2_connect::connect(self, request.clone(), stream, early, prior_knowledge)
+                        .await?
+                    {
+                        crate::http2_connect::Outcome::Open(open) => return Ok(*open),
+                        crate::http2_connect::Outcome::UseHttp1 => {}
                     }
-                };
-                #[cfg(feature = "rustls")]
-                if let Some((config, name)) = tls {
-                    // The tunnel's first bytes are TLS's.
-                    let tls = crate::tls::handshake(config, name, tcp, &early).await?;
-                    return self.handshake(request, ClientStream::Tls(Box::new(tls)), &[]).await;
                 }
-                // The tunnel's first bytes are the server's response.
-                self.handshake(request, ClientStream::Plain(tcp), &early).await
+                // Again, after HTTP/2 was tried: ALPN must not offer h2 now.
+                #[cfg(all(feature = "rustls", feature = "http2"))]
+                let tls = match self.http2 {
+                    true => tls.map(|(config, name)| (crate::tls::without_h2(&config), name)),
+                    false => tls,
+                };
+                let (stream, early) = self.open(&host, port, &target, tls).await?;
+                self.handshake(request, stream, &early).await
             })
             .await
+    }
+
+    /// Opens the transport: TCP to the server or through the proxy's
+    /// tunnel, and TLS over it where `tls` says. Returns it with the bytes
+    /// already read past the proxy's answer that are not TLS's.
+    async fn open(
+        &self,
+        host: &str,
+        port: u16,
+        target: &str,
+        tls: TlsTarget,
+    ) -> Result<(ClientStream, Vec<u8>), Error> {
+        let (tcp, early) = match &self.proxy {
+            Some(proxy) => proxy::tunnel(proxy, target, &self.options.limits).await?,
+            None => {
+                let tcp = TcpStream::connect((host, port)).await?;
+                tcp.set_nodelay(true)?;
+                (tcp, Vec::new())
+            }
+        };
+        #[cfg(feature = "rustls")]
+        if let Some((config, name)) = tls {
+            // The tunnel's first bytes are TLS's.
+            let tls = crate::tls::handshake(config, name, tcp, &early).await?;
+            return Ok((ClientStream::Tls(Box::new(tls)), Vec::new()));
+        }
+        #[cfg(not(feature = "rustls"))]
+        if let Some(never) = tls {
+            match never {}
+        }
+        // The tunnel's first bytes are the server's.
+        Ok((ClientStream::Plain(tcp), early))
+    }
+
+    /// The `ClientRequest` every HTTP version starts from: `request` with
+    /// the builder's headers, subprotocols, extensions and limits.
+    pub(crate) fn client_request(&self, mut request: Request<()>) -> Result<ClientRequest, Error> {
+        for (name, value) in &self.headers {
+            request.headers_mut().append(name, value.clone());
+        }
+        let mut client = ClientRequest::from_request(request)
+            .extensions(self.options.extensions()?)
+            .limits(self.options.limits);
+        for protocol in &self.protocols {
+            client = client.protocol(protocol);
+        }
+        Ok(client)
     }
 
     /// The caller's TLS settings, or the default ones.
@@ -291,20 +400,11 @@ impl ClientBuilder {
     /// (bytes already received on `stream`) as its first bytes.
     async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
-        mut request: Request<()>,
+        request: Request<()>,
         mut stream: S,
         early: &[u8],
     ) -> Result<(WebSocket<S>, Response<()>), Error> {
-        for (name, value) in &self.headers {
-            request.headers_mut().append(name, value.clone());
-        }
-        let mut client = ClientRequest::from_request(request)
-            .extensions(self.options.extensions()?)
-            .limits(self.options.limits);
-        for protocol in &self.protocols {
-            client = client.protocol(protocol);
-        }
-        let mut handshake = client.start()?;
+        let mut handshake = self.client_request(request)?.start()?;
         stream.write_all(handshake.request_bytes()).await?;
         stream.flush().await?;
         let mut buf = [0; HEAD_READ];

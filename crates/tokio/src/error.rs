@@ -75,6 +75,12 @@ pub enum Error {
     /// The HTTP proxy could not be used or refused the tunnel.
     #[error(transparent)]
     Proxy(#[from] ProxyError),
+    /// The HTTP/2 connection or stream failed during the opening handshake
+    /// ([`ClientBuilder::http2`](crate::ClientBuilder::http2)); once open, a
+    /// failed stream reads as the transport's end.
+    #[cfg(feature = "http2")]
+    #[error("HTTP/2: {0}")]
+    Http2(h2::Error),
     /// A URL or request that cannot be sent as an upgrade request.
     #[error("invalid request: {0}")]
     InvalidRequest(String),

@@ -133,6 +133,10 @@ mod connect;
 mod driver;
 mod error;
 mod events;
+#[cfg(feature = "http2")]
+mod http2_connect;
+#[cfg(feature = "http2")]
+mod http2_stream;
 mod options;
 mod proxy;
 mod split;
@@ -154,6 +158,8 @@ pub use accept::{Reject, ServerBuilder, Upgrade, accept, accept_with};
 pub use connect::{ClientBuilder, IntoClientRequest, client_async, connect};
 pub use error::Error;
 pub use events::{EventSource, Events};
+#[cfg(feature = "http2")]
+pub use http2_stream::Http2Stream;
 pub use proxy::ProxyError;
 pub use split::{ReadHalf, ReuniteError, WriteHalf, reunite};
 pub use stream::ClientStream;

@@ -18,15 +18,22 @@ pub enum ClientStream {
     /// `wss://`: TLS over TCP (boxed: rustls's connection state is large).
     #[cfg(feature = "rustls")]
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    /// An HTTP/2 stream opened by an extended CONNECT (RFC 8441), over TCP
+    /// or TLS; the HTTP/2 connection runs on a task of its own.
+    #[cfg(feature = "http2")]
+    Http2(Box<crate::Http2Stream>),
 }
 
 impl ClientStream {
-    /// The TCP connection underneath (to the proxy, through one).
-    pub fn tcp(&self) -> &TcpStream {
+    /// The TCP connection underneath (to the proxy, through one); `None`
+    /// over HTTP/2, whose connection's task holds it.
+    pub fn tcp(&self) -> Option<&TcpStream> {
         match self {
-            ClientStream::Plain(tcp) => tcp,
+            ClientStream::Plain(tcp) => Some(tcp),
             #[cfg(feature = "rustls")]
-            ClientStream::Tls(tls) => tls.get_ref().0,
+            ClientStream::Tls(tls) => Some(tls.get_ref().0),
+            #[cfg(feature = "http2")]
+            ClientStream::Http2(_) => None,
         }
     }
 
@@ -35,8 +42,8 @@ impl ClientStream {
     #[cfg(feature = "rustls")]
     pub fn tls(&self) -> Option<&rustls::ClientConnection> {
         match self {
-            ClientStream::Plain(_) => None,
             ClientStream::Tls(tls) => Some(tls.get_ref().1),
+            _ => None,
         }
     }
 }
@@ -47,6 +54,8 @@ impl AsyncRead for ClientStream {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
             #[cfg(feature = "rustls")]
             ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+            #[cfg(feature = "http2")]
+            ClientStream::Http2(h2) => Pin::new(h2.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -57,6 +66,8 @@ impl AsyncWrite for ClientStream {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
             #[cfg(feature = "rustls")]
             ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+            #[cfg(feature = "http2")]
+            ClientStream::Http2(h2) => Pin::new(h2.as_mut()).poll_write(cx, buf),
         }
     }
 
@@ -65,6 +76,8 @@ impl AsyncWrite for ClientStream {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
             #[cfg(feature = "rustls")]
             ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+            #[cfg(feature = "http2")]
+            ClientStream::Http2(h2) => Pin::new(h2.as_mut()).poll_flush(cx),
         }
     }
 
@@ -73,6 +86,8 @@ impl AsyncWrite for ClientStream {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
             #[cfg(feature = "rustls")]
             ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+            #[cfg(feature = "http2")]
+            ClientStream::Http2(h2) => Pin::new(h2.as_mut()).poll_shutdown(cx),
         }
     }
 
@@ -85,6 +100,8 @@ impl AsyncWrite for ClientStream {
             ClientStream::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
             #[cfg(feature = "rustls")]
             ClientStream::Tls(tls) => Pin::new(tls.as_mut()).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "http2")]
+            ClientStream::Http2(h2) => Pin::new(h2.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -93,6 +110,8 @@ impl AsyncWrite for ClientStream {
             ClientStream::Plain(tcp) => tcp.is_write_vectored(),
             #[cfg(feature = "rustls")]
             ClientStream::Tls(tls) => tls.is_write_vectored(),
+            #[cfg(feature = "http2")]
+            ClientStream::Http2(h2) => h2.is_write_vectored(),
         }
     }
 }

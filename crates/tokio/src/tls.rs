@@ -75,6 +75,37 @@ fn make_default_config() -> Result<ClientConfig, String> {
 /// The server name to send (SNI) and verify the certificate against: the
 /// URL's host, an IPv6 literal without its brackets. An IP address is
 /// verified but sent no SNI, as RFC 6066 says.
+/// The default config, offering ALPN `h2` before `http/1.1`: for
+/// [`ClientBuilder::http2`](crate::ClientBuilder::http2).
+#[cfg(feature = "http2")]
+pub(crate) fn default_h2_config() -> Result<Arc<ClientConfig>, Error> {
+    static CONFIG: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let mut config = make_default_config()?;
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            Ok(Arc::new(config))
+        })
+        .clone()
+        .map_err(Error::TlsConfig)
+}
+
+/// `config` without `h2` among its ALPN protocols (and `http/1.1` where
+/// that leaves none): for the HTTP/1.1 connection made after a server that
+/// chose `h2` did not allow extended CONNECT.
+#[cfg(feature = "http2")]
+pub(crate) fn without_h2(config: &Arc<ClientConfig>) -> Arc<ClientConfig> {
+    if !config.alpn_protocols.iter().any(|p| p == b"h2") {
+        return config.clone();
+    }
+    let mut config = ClientConfig::clone(config);
+    config.alpn_protocols.retain(|p| p != b"h2");
+    if config.alpn_protocols.is_empty() {
+        config.alpn_protocols.push(b"http/1.1".to_vec());
+    }
+    Arc::new(config)
+}
+
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
     ServerName::try_from(host.to_owned())
         .map_err(|e| Error::InvalidRequest(format!("{host} cannot be a TLS server name: {e}")))

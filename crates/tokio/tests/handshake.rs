@@ -166,7 +166,7 @@ async fn connect_reaches_a_server_over_tcp() {
         assert!(ws.recv().await.is_none(), "closed by the client");
     });
     let (mut ws, _) = noio_ws_tokio::connect(format!("ws://{addr}/path")).await.unwrap();
-    assert!(ws.get_ref().tcp().nodelay().unwrap());
+    assert!(ws.get_ref().tcp().unwrap().nodelay().unwrap());
     ws.send_text("x").await.unwrap();
     assert_eq!(ws.recv().await.unwrap().unwrap().as_text(), Some("got x"));
     ws.close(noio_ws_tokio::CloseCode::NORMAL, "").await.unwrap();

@@ -20,7 +20,7 @@ async fn ws_through_the_proxy_echoes_and_closes() {
     let (mut ws, response) = client.connect(url.as_str()).await.unwrap();
     assert_eq!(response.status(), 101);
     // The TCP connection is to the proxy, not to the server.
-    assert_eq!(ws.get_ref().tcp().peer_addr().unwrap(), proxy_addr);
+    assert_eq!(ws.get_ref().tcp().unwrap().peer_addr().unwrap(), proxy_addr);
     ws.send_text("via the proxy").await.unwrap();
     assert_eq!(ws.recv().await.unwrap().unwrap().as_text(), Some("via the proxy"));
     let reply = ws.close(CloseCode::NORMAL, "").await.unwrap();

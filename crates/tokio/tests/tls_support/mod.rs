@@ -87,6 +87,23 @@ pub async fn plain_echo_server() -> (SocketAddr, JoinHandle<ServerOutcome>) {
     (addr, server)
 }
 
+/// A ws:// echo server on loopback for any number of connections, one
+/// after another: the outcome of each goes out on the channel, in order.
+pub async fn plain_echo_server_for_each() -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<ServerOutcome>)
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (report, outcomes) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            if report.send(echo(tcp).await).is_err() {
+                break;
+            }
+        }
+    });
+    (addr, outcomes)
+}
+
 /// Echoes every message until the client's close; returns its code.
 async fn echo<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> ServerOutcome {
     let mut ws = accept(stream).await.map_err(|e| format!("accept: {e}"))?;
