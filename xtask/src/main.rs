@@ -81,6 +81,14 @@ fn ci(args: &[String]) -> Result<(), String> {
         .args(["--all-targets", "--", "-D", "warnings"])
         .run()?;
     cmd::Cmd::new("cargo").args(["test"]).args(tokio_all).run()?;
+    // Headless Chromium opening a WebSocket over HTTP/2 against the example
+    // server; ignored by plain `cargo test`, as it needs the browser
+    // (`.ci/run` installs Debian's).
+    cmd::Cmd::new("cargo")
+        .args(["test"])
+        .args(tokio_all)
+        .args(["--test", "https_example", "--", "--ignored"])
+        .run()?;
     docs()?;
     // The no_std crates, built without std.
     let no_std = ["noio-ws-codec", "noio-ws-registry", "noio-ws-connection"];

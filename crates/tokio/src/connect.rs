@@ -215,8 +215,9 @@ impl ClientBuilder {
 
     /// Opens the WebSocket over HTTP/2 (RFC 8441) where the server allows
     /// it, else over HTTP/1.1 as without this; off by default. Over
-    /// `wss://`, TLS offers ALPN `h2` and `http/1.1` (the default TLS
-    /// settings; a config of the caller's is used as it is); where the
+    /// `wss://`, TLS offers ALPN `h2` and `http/1.1` (with the default TLS
+    /// settings, or a config of the caller's that names no ALPN protocol;
+    /// one that names some is used as it is); where the
     /// server picks `h2`, the client waits for its SETTINGS and sends the
     /// extended CONNECT only if they enable it (`h2` alone does not say a
     /// server takes WebSockets), else it connects again over HTTP/1.1. Over
@@ -290,11 +291,14 @@ impl ClientBuilder {
             .timed(async {
                 #[cfg(feature = "http2")]
                 if self.http2 {
-                    // ALPN offers h2 too: the defaults' way, or the caller's config as it is.
+                    // ALPN offers h2 too: the defaults' way, or the caller's config's.
                     #[cfg(feature = "rustls")]
                     let h2_tls = match (&tls, &self.tls) {
                         (Some((_, name)), None) => Some((crate::tls::default_h2_config()?, name.clone())),
-                        (tls, _) => tls.clone(),
+                        (Some((config, name)), Some(_)) => {
+                            Some((crate::tls::offering_h2(config), name.clone()))
+                        }
+                        (None, _) => None,
                     };
                     #[cfg(not(feature = "rustls"))]
                     let h2_tls = tls;

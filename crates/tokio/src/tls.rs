@@ -72,9 +72,6 @@ fn make_default_config() -> Result<ClientConfig, String> {
     Ok(config)
 }
 
-/// The server name to send (SNI) and verify the certificate against: the
-/// URL's host, an IPv6 literal without its brackets. An IP address is
-/// verified but sent no SNI, as RFC 6066 says.
 /// The default config, offering ALPN `h2` before `http/1.1`: for
 /// [`ClientBuilder::http2`](crate::ClientBuilder::http2).
 #[cfg(feature = "http2")]
@@ -88,6 +85,20 @@ pub(crate) fn default_h2_config() -> Result<Arc<ClientConfig>, Error> {
         })
         .clone()
         .map_err(Error::TlsConfig)
+}
+
+/// The caller's `config` for [`ClientBuilder::http2`](crate::ClientBuilder::http2):
+/// as it is where it names ALPN protocols (the caller chose), else a copy
+/// offering `h2` and `http/1.1` (a config built without a thought for ALPN
+/// would otherwise never reach HTTP/2).
+#[cfg(feature = "http2")]
+pub(crate) fn offering_h2(config: &Arc<ClientConfig>) -> Arc<ClientConfig> {
+    if !config.alpn_protocols.is_empty() {
+        return config.clone();
+    }
+    let mut config = ClientConfig::clone(config);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Arc::new(config)
 }
 
 /// `config` without `h2` among its ALPN protocols (and `http/1.1` where
@@ -106,6 +117,9 @@ pub(crate) fn without_h2(config: &Arc<ClientConfig>) -> Arc<ClientConfig> {
     Arc::new(config)
 }
 
+/// The server name to send (SNI) and verify the certificate against: the
+/// URL's host, an IPv6 literal without its brackets. An IP address is
+/// verified but sent no SNI, as RFC 6066 says.
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, Error> {
     ServerName::try_from(host.to_owned())
         .map_err(|e| Error::InvalidRequest(format!("{host} cannot be a TLS server name: {e}")))
@@ -171,6 +185,18 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[cfg(all(feature = "http2", feature = "rustls-webpki-roots"))]
+    #[test]
+    fn for_http2_a_config_without_alpn_offers_h2_and_one_with_alpn_is_kept() {
+        let chosen = default_config().unwrap();
+        assert!(Arc::ptr_eq(&offering_h2(&chosen), &chosen));
+        let mut bare = ClientConfig::clone(&chosen);
+        bare.alpn_protocols.clear();
+        assert_eq!(offering_h2(&Arc::new(bare)).alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+        let fallback = without_h2(&default_h2_config().unwrap());
+        assert_eq!(fallback.alpn_protocols, [b"http/1.1".to_vec()]);
     }
 
     #[test]

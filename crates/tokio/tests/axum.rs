@@ -122,6 +122,29 @@ async fn our_client_gets_deflate_from_axum() {
     }
 }
 
+/// axum::serve speaks HTTP/2 (h2c by prior knowledge here) with the connect
+/// protocol enabled; the extractor takes the extended CONNECT on a route
+/// for any method, as axum's own does.
+#[cfg(all(feature = "http2", feature = "deflate"))]
+#[tokio::test]
+async fn an_http2_client_gets_an_extended_connect_through_axum() {
+    let addr = serve().await;
+    let text = "over one HTTP/2 stream\n".repeat(2_000);
+    let (mut ws, response) =
+        ClientBuilder::new().http2(true).connect(format!("ws://{addr}/echo")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.version(), noio_ws_tokio::http::Version::HTTP_2);
+    assert!(matches!(ws.get_ref(), noio_ws_tokio::ClientStream::Http2(_)));
+    assert!(response.headers().get("sec-websocket-extensions").is_some(), "deflate negotiated");
+    ws.send_text(&text).await.unwrap();
+    assert_eq!(ws.recv().await.unwrap().unwrap().as_text(), Some(text.as_str()));
+    let big = pattern(1 << 20, 9);
+    ws.send_binary(&big).await.unwrap();
+    assert_eq!(ws.recv().await.unwrap().unwrap().payload, big);
+    let reply = ws.close(CloseCode::NORMAL, "").await.unwrap();
+    assert_eq!(reply.map(|close| close.code), Some(CloseCode::NORMAL));
+}
+
 #[tokio::test]
 async fn the_subprotocol_is_the_servers_first_that_the_client_offered() {
     let addr = serve().await;

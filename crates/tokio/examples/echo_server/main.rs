@@ -4,8 +4,16 @@
 //! their type; pings are answered and closes echoed by the connection. It
 //! selects the subprotocol `echo` when a client offers it and accepts
 //! permessage-deflate (`--no-deflate` turns that off). A plain GET of `/`
-//! returns a page whose script chats with the server, to try in a browser.
+//! returns a page whose script chats with the server, to try in a browser
+//! (`/?selftest` makes the page check three echoes by itself and close).
 //! Every connection is a task on one tokio runtime.
+//!
+//! With `--tls` (and the `hyper` feature: `cargo run -p noio-ws-tokio
+//! --features hyper --example echo_server -- --tls`) it serves `https://`
+//! and `wss://` instead, with a self-signed certificate made at start-up,
+//! over HTTP/1.1 and HTTP/2 on the one port: ALPN picks the version, and
+//! over HTTP/2 a WebSocket is an extended CONNECT (RFC 8441) on a stream of
+//! the connection the page came on (see `https.rs`).
 //!
 //! It keeps its peers in bounds, each with a flag: at most 1,024
 //! connections at once (`--max-connections`; more get 503), 10 s for the
@@ -14,18 +22,25 @@
 //! that answers nothing is closed with 1001) and 10 s for a write the peer
 //! does not read (`--write-timeout`). A connection that ends badly (a
 //! refused handshake, a protocol error, a timeout) gets one line on standard
-//! error with the peer's address, the status or close code and the reason.
+//! error with the peer's address, the status or close code and the reason;
+//! `--verbose` adds a line for each WebSocket opened (the HTTP version, the
+//! subprotocol and extensions) and each one closed (the peer's close code
+//! and reason).
 //!
 //! `echo_server_blocking` of the `noio-ws` crate is the same server on the
 //! sans-io core and `std::net`, with no runtime; both pass the same tests.
+
+#[cfg(all(feature = "hyper", feature = "rustls"))]
+mod https;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use noio_ws_tokio::http::header::{CONTENT_TYPE, SEC_WEBSOCKET_KEY};
-use noio_ws_tokio::http::{HeaderValue, Request, StatusCode};
-use noio_ws_tokio::{Config, Error, Frame, Reject, ServerBuilder, Upgrade};
+use noio_ws_tokio::http::{HeaderValue, Request, StatusCode, Version};
+use noio_ws_tokio::{Config, Error, Frame, Reject, ServerBuilder, Upgrade, WebSocket};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -34,30 +49,60 @@ use tokio::sync::Semaphore;
 const MAX_REFUSING: usize = 64;
 
 /// The page a browser gets from `GET /`: a chat box talking to this server.
-const PAGE: &str = include_str!("echo_page.html");
+const PAGE: &str = include_str!("page.html");
 
 #[tokio::main]
 async fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let deflate = !take_switch(&mut args, "--no-deflate");
+    let tls = take_switch(&mut args, "--tls");
+    let verbose = take_switch(&mut args, "--verbose");
+    let cert_out = take_value(&mut args, "--cert-out").unwrap_or_else(|problem| usage(&problem));
     let limits = Limits::take_flags(&mut args).unwrap_or_else(|problem| usage(&problem));
     let addr = match &args[..] {
         [] => "127.0.0.1:9001".to_string(),
         [flag, value] if flag == "--addr" => value.clone(),
         _ => usage("unexpected arguments"),
     };
+    if cert_out.is_some() && !tls {
+        usage("--cert-out goes with --tls");
+    }
     let listener = TcpListener::bind(&addr).await.unwrap_or_else(|e| {
         eprintln!("echo_server: cannot listen on {addr}: {e}");
         std::process::exit(1);
     });
-    println!("echo server on ws://{addr}/ (open http://{addr}/ in a browser)");
-    let server = Arc::new(
-        ServerBuilder::new()
+    let echo = Arc::new(Echo {
+        server: ServerBuilder::new()
             .protocols(["echo"])
             .deflate(deflate)
             .handshake_timeout(Some(limits.handshake_timeout))
             .config(limits.connection_config()),
-    );
+        limits,
+        verbose,
+    });
+    let transport = match tls {
+        false => {
+            println!("echo server on ws://{addr}/ (open http://{addr}/ in a browser)");
+            Transport::Plain
+        }
+        #[cfg(all(feature = "hyper", feature = "rustls"))]
+        true => {
+            let https =
+                https::Https::new(&addr, cert_out.as_deref(), Arc::clone(&echo)).unwrap_or_else(|problem| {
+                    eprintln!("echo_server: {problem}");
+                    std::process::exit(1);
+                });
+            println!(
+                "echo server on wss://{addr}/ (open https://{addr}/ in a browser; {})",
+                https.certificate
+            );
+            Transport::Tls(Arc::new(https))
+        }
+        #[cfg(not(all(feature = "hyper", feature = "rustls")))]
+        true => usage(
+            "--tls serves through hyper: cargo run -p noio-ws-tokio --features hyper --example echo_server -- --tls",
+        ),
+    };
     let serving = Arc::new(Semaphore::new(limits.max_connections));
     let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
     loop {
@@ -71,18 +116,37 @@ async fn main() {
             }
         };
         let _ = tcp.set_nodelay(true);
-        let server = Arc::clone(&server);
+        let (echo, transport) = (Arc::clone(&echo), transport.clone());
         if let Ok(slot) = Arc::clone(&serving).try_acquire_owned() {
             tokio::spawn(async move {
-                let _slot = slot;
-                if let Err(failure) = serve(&server, tcp, &limits).await {
+                let served = match transport {
+                    Transport::Plain => {
+                        let _slot = slot;
+                        serve(&echo, tcp, peer).await
+                    }
+                    // Over HTTP/2 the connection may carry several WebSockets,
+                    // each holding the slot.
+                    #[cfg(all(feature = "hyper", feature = "rustls"))]
+                    Transport::Tls(https) => https.serve(tcp, peer, slot).await,
+                };
+                if let Err(failure) = served {
                     eprintln!("echo_server: {peer}: {failure}");
                 }
             });
         } else if let Ok(slot) = Arc::clone(&refusing).try_acquire_owned() {
             tokio::spawn(async move {
                 let _slot = slot;
-                refuse_over_capacity(&server, tcp, peer, limits.max_connections).await;
+                let status = match transport {
+                    Transport::Plain => refuse_over_capacity(&echo.server, tcp).await,
+                    #[cfg(all(feature = "hyper", feature = "rustls"))]
+                    Transport::Tls(https) => https.refuse_over_capacity(tcp).await,
+                };
+                if let Some(status) = status {
+                    eprintln!(
+                        "echo_server: {peer}: already {} connections: answered {status}",
+                        limits.max_connections
+                    );
+                }
             });
         }
     }
@@ -90,14 +154,99 @@ async fn main() {
 
 fn usage(problem: &str) -> ! {
     eprintln!("echo_server: {problem}");
-    eprintln!("usage: echo_server [--addr HOST:PORT] [--no-deflate] {}", Limits::USAGE);
+    eprintln!(
+        "usage: echo_server [--addr HOST:PORT] [--no-deflate] [--tls [--cert-out FILE]] [--verbose] {}",
+        Limits::USAGE
+    );
     std::process::exit(2);
 }
 
-/// Serves one connection: the page, or the echo until the closing
+/// How connections arrive: TCP carrying HTTP/1.1 upgrades, which our own
+/// handshake reads, or (`--tls`) TLS carrying HTTP/1.1 or HTTP/2, which
+/// hyper reads.
+#[derive(Clone)]
+enum Transport {
+    Plain,
+    #[cfg(all(feature = "hyper", feature = "rustls"))]
+    Tls(Arc<https::Https>),
+}
+
+/// What every connection is served with, whatever its transport.
+struct Echo {
+    /// The WebSocket settings: subprotocol `echo`, permessage-deflate, the
+    /// handshake timeout and the connection's idle timers.
+    server: ServerBuilder,
+    limits: Limits,
+    /// A log line for each WebSocket opened and closed.
+    verbose: bool,
+}
+
+impl Echo {
+    /// Echoes every message until the closing handshake is done. `over`:
+    /// the HTTP version the WebSocket was opened with, for the log. `Err`
+    /// is the line to log.
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+        &self,
+        mut ws: WebSocket<S>,
+        peer: SocketAddr,
+        over: Version,
+    ) -> Result<(), String> {
+        if self.verbose {
+            let extensions: Vec<&str> = ws.connection().registry().extensions.names().collect();
+            let how = match over {
+                Version::HTTP_2 => "HTTP/2 extended CONNECT",
+                _ => "HTTP/1.1 upgrade",
+            };
+            eprintln!(
+                "echo_server: {peer}: opened by {how}, subprotocol {}, extensions {}",
+                ws.protocol().unwrap_or("none"),
+                if extensions.is_empty() { "none".to_string() } else { extensions.join(", ") }
+            );
+        }
+        let mut echoed = 0u64;
+        while let Some(message) = ws.recv().await {
+            let message = message.map_err(|error| ending(&error))?;
+            // Queued, not yet written: `recv` writes the echoes of everything a
+            // read brought at once, before it waits for the next read. `feed`
+            // waits only while the peer is not reading what we queued.
+            let echo = ws.feed(Frame::new(message.opcode, message.payload));
+            match tokio::time::timeout(self.limits.write_timeout, echo).await {
+                Ok(sent) => sent.map_err(|error| ending(&error))?,
+                Err(_) => {
+                    return Err(format!(
+                        "a write stalled for {:?}: the peer reads nothing",
+                        self.limits.write_timeout
+                    ));
+                }
+            }
+            echoed += 1;
+        }
+        if self.verbose {
+            match ws.close_frame() {
+                Some(close) => eprintln!(
+                    "echo_server: {peer}: closed by the peer with {} {:?} after {}",
+                    close.code,
+                    close.reason,
+                    messages(echoed)
+                ),
+                None => {
+                    eprintln!("echo_server: {peer}: ended without a close frame after {}", messages(echoed))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "1 message", "2 messages".
+fn messages(count: u64) -> String {
+    format!("{count} message{}", if count == 1 { "" } else { "s" })
+}
+
+/// Serves one TCP connection: the page, or the echo until the closing
 /// handshake is done. `Err` is the line to log.
-async fn serve(server: &ServerBuilder, tcp: TcpStream, limits: &Limits) -> Result<(), String> {
-    let mut ws = match server.accept_with(tcp, route).await {
+async fn serve(echo: &Echo, tcp: TcpStream, peer: SocketAddr) -> Result<(), String> {
+    let ws = match echo.server.accept_with(tcp, route).await {
         Ok(ws) => ws,
         // The page, or its 404: answered, nothing to report.
         Err(Error::RequestRejected { .. }) => return Ok(()),
@@ -114,23 +263,7 @@ async fn serve(server: &ServerBuilder, tcp: TcpStream, limits: &Limits) -> Resul
         }
         Err(error) => return Err(error.to_string()),
     };
-    while let Some(message) = ws.recv().await {
-        let message = message.map_err(|error| ending(&error))?;
-        // Queued, not yet written: `recv` writes the echoes of everything a
-        // read brought at once, before it waits for the next read. `feed`
-        // waits only while the peer is not reading what we queued.
-        let echo = ws.feed(Frame::new(message.opcode, message.payload));
-        match tokio::time::timeout(limits.write_timeout, echo).await {
-            Ok(sent) => sent.map_err(|error| ending(&error))?,
-            Err(_) => {
-                return Err(format!(
-                    "a write stalled for {:?}: the peer reads nothing",
-                    limits.write_timeout
-                ));
-            }
-        }
-    }
-    Ok(())
+    echo.run(ws, peer, Version::HTTP_11).await
 }
 
 /// How a connection that ran ended badly, with its close code.
@@ -149,12 +282,17 @@ fn route(request: &Request<()>) -> Result<Upgrade, Reject> {
     if wants_websocket(request) {
         return Ok(Upgrade::new());
     }
-    let answer = match request.uri().path() {
-        "/" => Reject::new(StatusCode::OK, PAGE)
-            .header(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-        _ => Reject::new(StatusCode::NOT_FOUND, "not found\n"),
-    };
-    Err(answer)
+    let (status, content_type, body) = page(request.uri().path());
+    Err(Reject::new(status, body).header(CONTENT_TYPE, HeaderValue::from_static(content_type)))
+}
+
+/// What a plain request of `path` gets: the status, the content type and
+/// the body. The page at `/`, else a 404.
+fn page(path: &str) -> (StatusCode, &'static str, &'static str) {
+    match path {
+        "/" => (StatusCode::OK, "text/html; charset=utf-8", PAGE),
+        _ => (StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "not found\n"),
+    }
 }
 
 /// True for a request to be handled as a WebSocket handshake: one asking
@@ -162,7 +300,7 @@ fn route(request: &Request<()>) -> Result<Upgrade, Reject> {
 /// never has the key, so a request with the key and no `Upgrade: websocket`
 /// is a broken handshake; it gets the handshake's 400 (RFC 6455 section
 /// 4.2.1), not the page.
-fn wants_websocket(request: &Request<()>) -> bool {
+fn wants_websocket<B>(request: &Request<B>) -> bool {
     let upgrade = request.headers().get_all("upgrade").iter().any(|value| {
         value
             .to_str()
@@ -171,15 +309,17 @@ fn wants_websocket(request: &Request<()>) -> bool {
     upgrade || request.headers().contains_key(SEC_WEBSOCKET_KEY)
 }
 
-/// Answers a connection over the cap with 503, and logs it.
-async fn refuse_over_capacity(server: &ServerBuilder, tcp: TcpStream, peer: SocketAddr, max: usize) {
-    let busy = |_: &Request<()>| {
-        Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, "too many connections; try again later\n"))
-    };
-    if let Err(Error::RequestRejected { status }) = server.accept_with(tcp, busy).await {
-        eprintln!("echo_server: {peer}: already {max} connections: answered {status}");
+/// Answers a connection over the cap with 503; the status if it went out.
+async fn refuse_over_capacity(server: &ServerBuilder, tcp: TcpStream) -> Option<StatusCode> {
+    let busy = |_: &Request<()>| Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, BUSY));
+    match server.accept_with(tcp, busy).await {
+        Err(Error::RequestRejected { status }) => Some(status),
+        _ => None,
     }
 }
+
+/// The body of a 503.
+const BUSY: &str = "too many connections; try again later\n";
 
 /// How much the server lets its peers hold: connections, and time.
 #[derive(Clone, Copy, Debug)]
@@ -239,6 +379,17 @@ impl Limits {
             ..Config::default()
         }
     }
+}
+
+/// Takes `flag` and the value after it out of `args`, if it is there.
+fn take_value(args: &mut Vec<String>, flag: &str) -> Result<Option<String>, String> {
+    let Some(at) = args.iter().position(|arg| arg == flag) else { return Ok(None) };
+    if at + 1 >= args.len() {
+        return Err(format!("{flag} needs a value"));
+    }
+    let value = args.remove(at + 1);
+    args.remove(at);
+    Ok(Some(value))
 }
 
 /// Takes `flag`, a switch without a value, out of `args`: true if it was there.
