@@ -5,6 +5,6 @@
 use noio_ws_test_support::echo_examples::Examples;
 
 const EXAMPLES: Examples =
-    Examples { package: "noio-ws", server: "echo_server_blocking", client: "client_blocking" };
+    Examples { package: "noio-ws", server: "echo_server_blocking", client: "client_blocking", features: &[] };
 
 noio_ws_test_support::echo_example_tests!(EXAMPLES);

@@ -13,7 +13,7 @@
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -26,19 +26,25 @@ pub struct Examples {
     pub server: &'static str,
     /// The client example.
     pub client: &'static str,
+    /// The package's features to build them with (none: the defaults).
+    pub features: &'static [&'static str],
 }
 
 impl Examples {
-    /// The examples' directory, built once (in this test's profile) on first
-    /// use. Once per process: a test binary checks one crate's `Examples`, as
-    /// `echo_example_tests!` expands in one crate's `tests/examples.rs`.
-    fn dir(&self) -> &'static PathBuf {
+    /// The examples' directory, built once (in this test's profile, with
+    /// `features`) on first use. Once per process: a test binary checks one
+    /// crate's `Examples`, as `echo_example_tests!` expands in one crate's
+    /// `tests/examples.rs`.
+    pub fn dir(&self) -> &'static PathBuf {
         static DIR: OnceLock<PathBuf> = OnceLock::new();
         DIR.get_or_init(|| {
             let exe = std::env::current_exe().unwrap();
             let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap().to_path_buf();
             let mut build = Command::new(env!("CARGO"));
             build.args(["build", "-p", self.package, "--example", self.server, "--example", self.client]);
+            if !self.features.is_empty() {
+                build.args(["--features", &self.features.join(",")]);
+            }
             if profile_dir.ends_with("release") {
                 build.arg("--release");
             }
@@ -55,7 +61,7 @@ struct EchoServer {
     examples: Examples,
     child: Child,
     port: u16,
-    log: Arc<Mutex<String>>,
+    log: StderrLog,
 }
 
 /// The opening handshake's request, without its closing blank line.
@@ -79,32 +85,14 @@ impl EchoServer {
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
         assert!(line.starts_with("echo server on"), "{} did not start: {line:?}", examples.server);
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
+        let log = StderrLog::collect(child.stderr.take().unwrap());
         EchoServer { examples: *examples, child, port, log }
     }
 
     /// The first line of the server's standard error containing every one of
     /// `parts`, waiting up to 10 s for it.
     fn log_line(&self, parts: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let log = self.log.lock().unwrap().clone();
-            if let Some(line) = log.lines().find(|line| parts.iter().all(|part| line.contains(part))) {
-                return line.to_string();
-            }
-            assert!(Instant::now() < deadline, "no log line with {parts:?} in:\n{log}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.log.line(parts, Duration::from_secs(10))
     }
 
     fn connect(&self) -> TcpStream {
@@ -140,17 +128,7 @@ impl EchoServer {
         let mut stdin = child.stdin.take().unwrap();
         let input = input.to_vec();
         let writer = std::thread::spawn(move || stdin.write_all(&input));
-        // Collect the output while the client runs: a full pipe would stall it.
-        let pid = child.id();
-        let (done, finished) = std::sync::mpsc::channel();
-        std::thread::spawn(move || done.send(child.wait_with_output()));
-        let output = match finished.recv_timeout(Duration::from_secs(60)) {
-            Ok(output) => output.unwrap(),
-            Err(_) => {
-                let _ = Command::new("kill").arg(pid.to_string()).status();
-                panic!("the client did not finish within 60 s");
-            }
-        };
+        let output = output_within(child, Duration::from_secs(60));
         // A client refused at once may exit before it reads its input.
         let written = writer.join().unwrap();
         if output.status.success() {
@@ -168,6 +146,56 @@ impl EchoServer {
         let _ = stream.read_to_end(&mut answer);
         let text = String::from_utf8_lossy(&answer).into_owned();
         text.lines().next().unwrap_or_default().to_string() + "\n" + &text
+    }
+}
+
+/// A child's standard error, collected line by line while it runs.
+#[derive(Clone, Debug)]
+pub struct StderrLog(Arc<Mutex<String>>);
+
+impl StderrLog {
+    /// Starts collecting `stderr` on a thread of its own.
+    pub fn collect(stderr: ChildStderr) -> Self {
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        StderrLog(log)
+    }
+
+    /// The first line containing every one of `parts`, waiting up to
+    /// `patience` for it; panics with the whole log if none comes.
+    pub fn line(&self, parts: &[&str], patience: Duration) -> String {
+        let deadline = Instant::now() + patience;
+        loop {
+            let log = self.0.lock().unwrap().clone();
+            if let Some(line) = log.lines().find(|line| parts.iter().all(|part| line.contains(part))) {
+                return line.to_string();
+            }
+            assert!(Instant::now() < deadline, "no log line with {parts:?} in:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// `child`'s output once it exits, collected while it runs (a full pipe
+/// would stall it); killed, and a panic, after `patience`.
+pub fn output_within(child: Child, patience: Duration) -> Output {
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match finished.recv_timeout(patience) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("{pid} did not finish within {patience:?}");
+        }
     }
 }
 

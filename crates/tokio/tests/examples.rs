@@ -4,6 +4,7 @@
 
 use noio_ws_test_support::echo_examples::Examples;
 
-const EXAMPLES: Examples = Examples { package: "noio-ws-tokio", server: "echo_server", client: "client" };
+const EXAMPLES: Examples =
+    Examples { package: "noio-ws-tokio", server: "echo_server", client: "client", features: &[] };
 
 noio_ws_test_support::echo_example_tests!(EXAMPLES);

@@ -15,26 +15,17 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// The examples' directory, built once with the features `--tls` and
-/// `--http2` need, in this test's profile.
-fn examples_dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap().to_path_buf();
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "-p", "noio-ws-tokio", "--features", "hyper,http2"]);
-        build.args(["--example", "echo_server", "--example", "client"]);
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        assert!(build.status().unwrap().success(), "building the examples failed");
-        profile_dir.join("examples")
-    })
-}
+use noio_ws_test_support::echo_examples::{Examples, StderrLog, output_within};
+
+/// The examples, with the features `--tls` and `--http2` need.
+const EXAMPLES: Examples = Examples {
+    package: "noio-ws-tokio",
+    server: "echo_server",
+    client: "client",
+    features: &["hyper", "http2"],
+};
 
 /// `echo_server --tls --verbose` on a free port, its certificate in a file;
 /// stopped when dropped. Its standard error is kept for the tests to read.
@@ -42,14 +33,14 @@ struct TlsEchoServer {
     child: Child,
     port: u16,
     cert: PathBuf,
-    log: Arc<Mutex<String>>,
+    log: StderrLog,
 }
 
 impl TlsEchoServer {
     fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let cert = std::env::temp_dir().join(format!("noio-ws-echo-{}-{port}.pem", std::process::id()));
-        let mut child = Command::new(examples_dir().join("echo_server"))
+        let mut child = Command::new(EXAMPLES.dir().join(EXAMPLES.server))
             .args(["--tls", "--verbose", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--cert-out")
             .arg(&cert)
@@ -61,49 +52,31 @@ impl TlsEchoServer {
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         assert!(line.starts_with("echo server on wss://"), "did not start: {line:?}");
         assert!(line.contains("self-signed certificate for localhost, 127.0.0.1"), "{line}");
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&log);
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
+        let log = StderrLog::collect(child.stderr.take().unwrap());
         TlsEchoServer { child, port, cert, log }
     }
 
-    /// The first line of the server's log containing every one of `parts`,
-    /// waiting up to `patience` for it.
-    fn log_line(&self, parts: &[&str], patience: Duration) -> String {
-        let deadline = Instant::now() + patience;
-        loop {
-            let log = self.log.lock().unwrap().clone();
-            if let Some(line) = log.lines().find(|line| parts.iter().all(|part| line.contains(part))) {
-                return line.to_string();
-            }
-            assert!(Instant::now() < deadline, "no log line with {parts:?} in:\n{log}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Runs the client example with `flags` against this server, `input`
-    /// on its standard input.
-    fn client(&self, flags: &[&str], input: &str) -> Output {
-        let mut child = Command::new(examples_dir().join("client"))
+    /// Runs the client example with `flags` against this server, trusting
+    /// the certificate in `ca`, with `input` on its standard input.
+    fn client_trusting(&self, ca: &Path, flags: &[&str], input: &str) -> Output {
+        let mut child = Command::new(EXAMPLES.dir().join(EXAMPLES.client))
             .args(flags)
             .arg("--ca")
-            .arg(&self.cert)
+            .arg(ca)
             .arg(format!("wss://127.0.0.1:{}/", self.port))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        wait_for(child, Duration::from_secs(60))
+        // A client refused at once may exit before it reads its input.
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+        output_within(child, Duration::from_secs(60))
+    }
+
+    /// [`client_trusting`](Self::client_trusting) this server's own certificate.
+    fn client(&self, flags: &[&str], input: &str) -> Output {
+        self.client_trusting(&self.cert, flags, input)
     }
 }
 
@@ -115,20 +88,6 @@ impl Drop for TlsEchoServer {
     }
 }
 
-/// `child`'s output once it exits, killing it after `patience`.
-fn wait_for(child: Child, patience: Duration) -> Output {
-    let pid = child.id();
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || done.send(child.wait_with_output()));
-    match finished.recv_timeout(patience) {
-        Ok(output) => output.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").arg(pid.to_string()).status();
-            panic!("did not finish within {patience:?}");
-        }
-    }
-}
-
 #[test]
 fn the_client_over_http2_echoes_through_the_tls_server() {
     let server = TlsEchoServer::start();
@@ -137,9 +96,9 @@ fn the_client_over_http2_echoes_through_the_tls_server() {
     assert!(output.status.success(), "{stderr}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "hello\nover HTTP/2\n");
     assert!(stderr.contains("over HTTP/2"), "{stderr}");
-    let opened = server.log_line(&["opened by HTTP/2 extended CONNECT"], Duration::from_secs(10));
+    let opened = server.log.line(&["opened by HTTP/2 extended CONNECT"], Duration::from_secs(10));
     assert!(opened.contains("subprotocol none, extensions permessage-deflate"), "{opened}");
-    server.log_line(&["closed by the peer with 1000", "after 2 messages"], Duration::from_secs(10));
+    server.log.line(&["closed by the peer with 1000", "after 2 messages"], Duration::from_secs(10));
 }
 
 #[test]
@@ -151,27 +110,15 @@ fn without_http2_the_client_upgrades_over_http1_on_the_same_port() {
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "one line\n");
     assert!(stderr.contains("over HTTP/1.1"), "{stderr}");
     server
-        .log_line(&["opened by HTTP/1.1 upgrade", "extensions permessage-deflate"], Duration::from_secs(10));
+        .log
+        .line(&["opened by HTTP/1.1 upgrade", "extensions permessage-deflate"], Duration::from_secs(10));
 }
 
 #[test]
 fn a_client_that_does_not_trust_the_certificate_is_refused() {
     let server = TlsEchoServer::start();
-    let stranger = std::env::temp_dir().join(format!("noio-ws-stranger-{}.pem", std::process::id()));
     let other = TlsEchoServer::start();
-    std::fs::copy(&other.cert, &stranger).unwrap();
-    let mut child = Command::new(examples_dir().join("client"))
-        .arg("--ca")
-        .arg(&stranger)
-        .arg(format!("wss://127.0.0.1:{}/", server.port))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take();
-    let output = wait_for(child, Duration::from_secs(30));
-    let _ = std::fs::remove_file(&stranger);
+    let output = server.client_trusting(&other.cert, &[], "");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("certificate"), "{stderr}");
@@ -186,7 +133,7 @@ fn chromium() -> PathBuf {
 #[ignore = "needs Chromium: cargo xtask ci runs it (with --ignored), .ci/run installs it"]
 fn a_browser_opens_its_websocket_over_http2_with_deflate() {
     let browser = chromium();
-    assert!(Path::new(&browser).exists(), "no Chromium at {}; set CHROMIUM", browser.display());
+    assert!(browser.exists(), "no Chromium at {}; set CHROMIUM", browser.display());
     let server = TlsEchoServer::start();
     let profile =
         std::env::temp_dir().join(format!("noio-ws-chromium-{}-{}", std::process::id(), server.port));
@@ -212,8 +159,8 @@ fn a_browser_opens_its_websocket_over_http2_with_deflate() {
         .unwrap();
     let patience = Duration::from_secs(60);
     let outcome = std::panic::catch_unwind(|| {
-        let closed = server.log_line(&["closed by the peer with"], patience);
-        let opened = server.log_line(&["opened by"], patience);
+        let closed = server.log.line(&["closed by the peer with"], patience);
+        let opened = server.log.line(&["opened by"], patience);
         (opened, closed)
     });
     let _ = chromium.kill();
