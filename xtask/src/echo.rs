@@ -6,18 +6,28 @@
 //! a port the server picks. Every configuration (1 and 64 connections;
 //! 16 B, 1 KiB and 64 KiB; ping-pong and pipelined) runs each library for
 //! the warmup and then the measured seconds, in `--rounds` rounds (the
-//! libraries one after another within a round, so drift from other work on
-//! the machine falls on all of them alike), and keeps each library's best
-//! round. It prints messages/s, p50 and p99 latency, the generator's CPU use
-//! (near 100% it, not the server, would be the limit) and each of ours
-//! against the best peer, and writes the same to
-//! `$CARGO_TARGET_DIR/noio-bench/echo.json` (`target/` by default):
+//! libraries one after another within a round, starting each round with
+//! the next library, so drift from other work on the machine falls on all
+//! of them alike). Loopback latency on a shared machine moves by a third
+//! from one run to the next, so no single run decides: each of ours is
+//! compared with the best peer *of the same round*, and the comparison is
+//! the median of those per-round ratios, printed with their range; each
+//! library's figures are those of its median round. It prints messages/s,
+//! p50 and p99 latency, the generator's CPU use (near 100% it, not the
+//! server, would be the limit) and each of ours against the best peer, and
+//! writes the same to `$CARGO_TARGET_DIR/noio-bench/echo.json` (`target/`
+//! by default):
 //!
 //! ```json
 //! {"machine": "...", "seconds": 2.0, "runs": [{"library": "noio-ws (std)",
 //!  "connections": 1, "size": 16, "mode": "ping-pong", "messages_per_s": 12345.6,
-//!  "p50_us": 12.3, "p99_us": 45.6}, ...]}
+//!  "p50_us": 12.3, "p99_us": 45.6, "rounds": 5,
+//!  "vs_best_peer": {"median": 1.02, "min": 0.91, "max": 1.10}}, ...]}
 //! ```
+//!
+//! `vs_best_peer` is there for ours only; `vs_best_fair_peer`, of the same
+//! form, where some round's best peer broke the latency bound (see
+//! [`FAIR_P99_OVER_P50`]).
 //!
 //! Filters narrow the runs, each repeatable: `--library NAME` (a name as
 //! printed, as the server takes it, or `noio-ws` for both of ours),
@@ -76,15 +86,15 @@ struct Options {
 }
 
 /// One configuration.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct Config {
     connections: usize,
     size: usize,
     mode: &'static str,
 }
 
-/// One library's result in one configuration: its best round.
-#[derive(Clone, Copy)]
+/// One library's result in one configuration in one round.
+#[derive(Clone, Copy, Debug)]
 struct Measured {
     library: &'static str,
     config: Config,
@@ -103,29 +113,36 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if !pinned {
         println!("note: no `taskset` or no second core: server and load generator run unpinned");
     }
+    let libraries = &options.libraries;
     let mut results = Vec::new();
     for &connections in &options.connections {
         for &size in &options.sizes {
             for &mode in &options.modes {
                 let config = Config { connections, size, mode };
-                let mut best: Vec<Option<Measured>> = options.libraries.iter().map(|_| None).collect();
-                for _ in 0..options.rounds {
-                    for (i, &(server_name, library)) in options.libraries.iter().enumerate() {
+                // `rounds[r][i]`: library `i` in round `r`.
+                let mut rounds = Vec::with_capacity(options.rounds);
+                for round in 0..options.rounds {
+                    let mut runs = vec![None; libraries.len()];
+                    // Each round starts with the next library: none always
+                    // runs first, after the machine was idle, or last.
+                    for turn in 0..libraries.len() {
+                        let i = (round + turn) % libraries.len();
+                        let (server_name, library) = libraries[i];
                         let m = measure(&echo, pinned, server_name, library, config, &options)?;
                         eprintln!(
-                            "{library:<22} {connections:>2} conn {:>6} {mode:<10} {:>11.0} msg/s  p50 {:>8.1} µs  p99 {:>9.1} µs  load cpu {:>3.0}%",
+                            "round {}: {library:<22} {connections:>2} conn {:>6} {mode:<10} {:>11.0} msg/s  p50 {:>8.1} µs  p99 {:>9.1} µs  load cpu {:>3.0}%",
+                            round + 1,
                             size_name(size),
                             m.messages_per_s,
                             m.p50_us,
                             m.p99_us,
                             m.load_cpu * 100.0
                         );
-                        if best[i].as_ref().is_none_or(|b| m.messages_per_s > b.messages_per_s) {
-                            best[i] = Some(m);
-                        }
+                        runs[i] = Some(m);
                     }
+                    rounds.push(runs.into_iter().flatten().collect::<Vec<_>>());
                 }
-                results.extend(best.into_iter().flatten());
+                results.extend(summarise(&rounds));
             }
         }
     }
@@ -141,7 +158,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         modes: Vec::new(),
         warmup: 0.5,
         seconds: 2.0,
-        rounds: 2,
+        rounds: 5,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -274,18 +291,6 @@ fn is_ours(library: &str) -> bool {
     library.starts_with("noio-ws")
 }
 
-/// The best peer's messages/s in `config`, and its name.
-fn best_peer(results: &[Measured], config: Config) -> Option<&Measured> {
-    results
-        .iter()
-        .filter(|m| !is_ours(m.library) && same(m.config, config))
-        .max_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s))
-}
-
-fn same(a: Config, b: Config) -> bool {
-    (a.connections, a.size, a.mode) == (b.connections, b.size, b.mode)
-}
-
 /// The generator's CPU use past which it, not the server, may be what
 /// limits a run.
 const GENERATOR_BOUND: f64 = 0.9;
@@ -303,53 +308,169 @@ fn is_fair(m: &Measured) -> bool {
     m.p99_us <= FAIR_P99_OVER_P50 * m.p50_us
 }
 
-/// The best peer's messages/s in `config` among its runs within the
-/// latency bound, and its name.
-fn best_fair_peer(results: &[Measured], config: Config) -> Option<&Measured> {
-    results
-        .iter()
-        .filter(|m| !is_ours(m.library) && same(m.config, config) && is_fair(m))
-        .max_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s))
+/// A ratio over rounds: its median and range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
 }
 
-/// What the table's last column says of one of our runs: its ratio to the
-/// best peer, marked where the generator was the limit, and, where the
-/// best peer broke the latency bound, its ratio to the best peer that
-/// kept it. Returns the text and whether we are behind the best peer.
-fn against_peers(results: &[Measured], m: &Measured) -> Option<(String, bool)> {
-    let best = best_peer(results, m.config)?;
-    let ratio = m.messages_per_s / best.messages_per_s;
-    // Where the generator ran its core full for the best peer or for us,
-    // the server was not the limit there: say so.
-    let bound = if best.load_cpu.max(m.load_cpu) > GENERATOR_BOUND { " (generator-bound)" } else { "" };
-    let mut text = format!("{ratio:.2}x vs {}{bound}", best.library);
-    if !is_fair(best) {
-        match best_fair_peer(results, m.config) {
-            Some(fair) => {
-                let _ = write!(
-                    text,
-                    "; {:.2}x vs {}, the best within p99 ≤ {FAIR_P99_OVER_P50}x p50",
-                    m.messages_per_s / fair.messages_per_s,
-                    fair.library
-                );
+impl Spread {
+    /// `None` for no values.
+    fn of(mut values: Vec<f64>) -> Option<Spread> {
+        values.sort_by(f64::total_cmp);
+        let (first, last) = (*values.first()?, *values.last()?);
+        let middle = values.len() / 2;
+        let median = if values.len().is_multiple_of(2) {
+            (values[middle - 1] + values[middle]) / 2.0
+        } else {
+            values[middle]
+        };
+        Some(Spread { median, min: first, max: last })
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2}x ({:.2}–{:.2})", self.median, self.min, self.max)
+    }
+}
+
+/// How one of ours compares with the peers in one configuration.
+#[derive(Clone, Debug, PartialEq)]
+struct Comparison {
+    /// Ours ÷ the round's best peer.
+    best: Spread,
+    /// The peer best in most rounds.
+    best_peer: &'static str,
+    /// Where the generator ran its core full in some round, for ours or
+    /// that round's best peer: there the server was not the limit.
+    generator_bound: bool,
+    /// How the rounds' best peers kept the latency bound.
+    fairness: Fairness,
+}
+
+/// Whether the best peers kept the latency bound, and if not, ours against
+/// those that did.
+#[derive(Clone, Debug, PartialEq)]
+enum Fairness {
+    /// Every round's best peer kept it.
+    Kept,
+    /// Some round's did not: ours ÷ the best peer within the bound, over
+    /// the rounds that had one, and the peer most often that.
+    Fair(Spread, &'static str),
+    /// Some round's did not, and no round had a peer within it.
+    NoFairPeer,
+}
+
+/// The name that comes most often (the first of those tied).
+fn most_frequent(names: &[&'static str]) -> Option<&'static str> {
+    names.iter().copied().max_by_key(|name| {
+        (names.iter().filter(|n| *n == name).count(), std::cmp::Reverse(names.iter().position(|n| n == name)))
+    })
+}
+
+/// Ours (`rounds[r][i]`) against the best peer of each round `r`; `None`
+/// for a peer, or with no peer measured.
+fn compare(rounds: &[Vec<Measured>], i: usize) -> Option<Comparison> {
+    let best_of = |runs: &[Measured], fair_only: bool| -> Option<Measured> {
+        runs.iter()
+            .filter(|m| !is_ours(m.library) && (!fair_only || is_fair(m)))
+            .max_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s))
+            .copied()
+    };
+    if !is_ours(rounds.first()?.get(i)?.library) {
+        return None;
+    }
+    let (mut ratios, mut peers, mut fair_ratios, mut fair_peers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut generator_bound, mut unfair) = (false, false);
+    for runs in rounds {
+        let ours = runs[i];
+        let best = best_of(runs, false)?;
+        ratios.push(ours.messages_per_s / best.messages_per_s);
+        peers.push(best.library);
+        generator_bound |= ours.load_cpu.max(best.load_cpu) > GENERATOR_BOUND;
+        if !is_fair(&best) {
+            unfair = true;
+        }
+        if let Some(fair) = best_of(runs, true) {
+            fair_ratios.push(ours.messages_per_s / fair.messages_per_s);
+            fair_peers.push(fair.library);
+        }
+    }
+    let fairness = match (unfair, Spread::of(fair_ratios), most_frequent(&fair_peers)) {
+        (false, _, _) => Fairness::Kept,
+        (true, Some(spread), Some(peer)) => Fairness::Fair(spread, peer),
+        (true, ..) => Fairness::NoFairPeer,
+    };
+    Some(Comparison {
+        best: Spread::of(ratios)?,
+        best_peer: most_frequent(&peers)?,
+        generator_bound,
+        fairness,
+    })
+}
+
+/// One library in one configuration, over every round.
+#[derive(Clone, Debug)]
+struct Summary {
+    /// Its median round by messages/s (the upper of the middle two for an
+    /// even count): the figures reported.
+    median: Measured,
+    rounds: usize,
+    /// Ours against the peers.
+    comparison: Option<Comparison>,
+}
+
+/// Each library's summary over `rounds` (`rounds[r][i]`: library `i` in
+/// round `r`).
+fn summarise(rounds: &[Vec<Measured>]) -> Vec<Summary> {
+    let libraries = rounds.first().map_or(0, Vec::len);
+    (0..libraries)
+        .map(|i| {
+            let mut runs: Vec<Measured> = rounds.iter().map(|runs| runs[i]).collect();
+            runs.sort_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s));
+            Summary { median: runs[runs.len() / 2], rounds: runs.len(), comparison: compare(rounds, i) }
+        })
+        .collect()
+}
+
+impl Comparison {
+    /// What the table's last column says: the ratio to the best peer,
+    /// marked where the generator was the limit, and, where the best peer
+    /// broke the latency bound, the ratio to the best peer that kept it.
+    fn text(&self) -> String {
+        let bound = if self.generator_bound { " (generator-bound)" } else { "" };
+        let mut text = format!("{} vs {}{bound}", self.best, self.best_peer);
+        match &self.fairness {
+            Fairness::Kept => {}
+            Fairness::Fair(spread, peer) => {
+                let _ = write!(text, "; {spread} vs {peer}, the best within p99 ≤ {FAIR_P99_OVER_P50}x p50");
             }
-            None => {
+            Fairness::NoFairPeer => {
                 let _ = write!(text, "; no peer kept p99 ≤ {FAIR_P99_OVER_P50}x p50");
             }
         }
+        text
     }
-    Some((text, ratio < 1.0))
+
+    /// Behind the best peer: the median ratio is under 1.
+    fn is_behind(&self) -> bool {
+        self.best.median < 1.0
+    }
 }
 
-fn print_table(results: &[Measured]) {
+fn print_table(results: &[Summary]) {
     println!(
-        "\n{:<22} {:>5} {:>6} {:<10} {:>12} {:>9} {:>9} {:>8}  ÷ best peer (messages/s)",
+        "\n{:<22} {:>5} {:>6} {:<10} {:>12} {:>9} {:>9} {:>8}  ÷ best peer of each round: median (range)",
         "library", "conns", "size", "mode", "messages/s", "p50 µs", "p99 µs", "load cpu",
     );
     let mut behind = Vec::new();
-    for m in results {
-        let (ratio, is_behind) = against_peers(results, m).filter(|_| is_ours(m.library)).unwrap_or_default();
-        if is_behind {
+    for Summary { median: m, comparison, .. } in results {
+        let ratio = comparison.as_ref().map(Comparison::text).unwrap_or_default();
+        if comparison.as_ref().is_some_and(Comparison::is_behind) {
             behind.push(format!(
                 "{} at {} connections, {}, {}: {ratio}",
                 m.library,
@@ -371,18 +492,20 @@ fn print_table(results: &[Measured]) {
             m.load_cpu * 100.0
         );
     }
-    if results.iter().any(|m| m.load_cpu > GENERATOR_BOUND) {
+    let rounds = results.first().map_or(0, |s| s.rounds);
+    println!("each library's figures: its median of {rounds} rounds");
+    if results.iter().any(|s| s.comparison.as_ref().is_some_and(|c| c.generator_bound)) {
         println!(
             "note: the load generator used over 90% of its core in some runs: there it may be the limit"
         );
     }
-    if results.iter().any(|m| !is_fair(m)) {
+    if results.iter().any(|s| !is_fair(&s.median)) {
         println!("note: [p99 > 10x p50] marks runs that served some connections while others waited");
     }
     if behind.is_empty() {
         println!("\nours are at or above the best peer's messages/s in every configuration measured");
     } else {
-        println!("\nbehind the best peer:");
+        println!("\nbehind the best peer (median of the rounds' ratios under 1):");
         for line in behind {
             println!("  {line}");
         }
@@ -403,11 +526,15 @@ fn machine() -> String {
     format!("{model}, {cores} cores ({} {})", std::env::consts::OS, std::env::consts::ARCH)
 }
 
-fn write_json(results: &[Measured], seconds: f64) -> Result<(), String> {
+fn spread_json(spread: &Spread, peer: &str) -> Value {
+    json!({ "median": spread.median, "min": spread.min, "max": spread.max, "peer": peer })
+}
+
+fn write_json(results: &[Summary], seconds: f64) -> Result<(), String> {
     let runs: Vec<Value> = results
         .iter()
-        .map(|m| {
-            json!({
+        .map(|Summary { median: m, rounds, comparison }| {
+            let mut run = json!({
                 "library": m.library,
                 "connections": m.config.connections,
                 "size": m.config.size,
@@ -415,7 +542,18 @@ fn write_json(results: &[Measured], seconds: f64) -> Result<(), String> {
                 "messages_per_s": m.messages_per_s,
                 "p50_us": m.p50_us,
                 "p99_us": m.p99_us,
-            })
+                "rounds": rounds,
+            });
+            if let Some(c) = comparison {
+                run["vs_best_peer"] = spread_json(&c.best, c.best_peer);
+                run["generator_bound"] = json!(c.generator_bound);
+                match &c.fairness {
+                    Fairness::Kept => {}
+                    Fairness::Fair(spread, peer) => run["vs_best_fair_peer"] = spread_json(spread, peer),
+                    Fairness::NoFairPeer => run["vs_best_fair_peer"] = Value::Null,
+                }
+            }
+            run
         })
         .collect();
     let report = json!({ "machine": machine(), "seconds": seconds, "runs": runs });
@@ -429,7 +567,7 @@ fn write_json(results: &[Measured], seconds: f64) -> Result<(), String> {
 }
 
 /// How long a default run's measurements take, about: a test keeps it
-/// under five minutes.
+/// under a quarter of an hour.
 #[cfg(test)]
 fn default_run_time() -> std::time::Duration {
     let options = parse(&[]).unwrap();
@@ -449,8 +587,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_default_run_takes_under_five_minutes() {
-        assert!(default_run_time() < Duration::from_secs(300), "{:?}", default_run_time());
+    fn a_default_run_takes_under_a_quarter_of_an_hour() {
+        assert!(default_run_time() < Duration::from_secs(900), "{:?}", default_run_time());
     }
 
     fn measured(library: &'static str, messages_per_s: f64, p50_us: f64, p99_us: f64) -> Measured {
@@ -458,24 +596,80 @@ mod tests {
         Measured { library, config, messages_per_s, p50_us, p99_us, load_cpu: 0.5 }
     }
 
+    const OURS: &str = "noio-ws (tokio adapter)";
+
+    #[test]
+    fn ours_are_compared_with_each_rounds_best_peer_by_the_median() {
+        // tokio-websockets is fastest in rounds 1 and 3, fastwebsockets in
+        // round 2, where ours had a lucky run that a best-of would keep.
+        let rounds = [
+            vec![
+                measured(OURS, 90.0, 10.0, 20.0),
+                measured("tokio-websockets", 100.0, 10.0, 20.0),
+                measured("fastwebsockets", 95.0, 10.0, 20.0),
+            ],
+            vec![
+                measured(OURS, 150.0, 10.0, 20.0),
+                measured("tokio-websockets", 50.0, 10.0, 20.0),
+                measured("fastwebsockets", 75.0, 10.0, 20.0),
+            ],
+            vec![
+                measured(OURS, 99.0, 10.0, 20.0),
+                measured("tokio-websockets", 100.0, 10.0, 20.0),
+                measured("fastwebsockets", 60.0, 10.0, 20.0),
+            ],
+        ];
+        let summaries = summarise(&rounds);
+        assert_eq!(
+            summaries.iter().map(|s| s.median.messages_per_s).collect::<Vec<_>>(),
+            [99.0, 100.0, 75.0]
+        );
+        let c = summaries[0].comparison.as_ref().unwrap();
+        assert_eq!(c.best, Spread { median: 0.99, min: 0.9, max: 2.0 });
+        assert_eq!(
+            (c.best_peer, c.generator_bound, &c.fairness),
+            ("tokio-websockets", false, &Fairness::Kept)
+        );
+        assert!(c.is_behind());
+        assert_eq!(c.text(), "0.99x (0.90–2.00) vs tokio-websockets");
+        assert!(
+            summaries[1].comparison.is_none() && summaries[2].comparison.is_none(),
+            "peers are not compared"
+        );
+        // An even count: the middle two's mean.
+        assert_eq!(Spread::of(vec![4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
+        assert_eq!(Spread::of(Vec::new()), None);
+    }
+
     #[test]
     fn a_peer_that_leaves_connections_waiting_is_compared_apart() {
-        let results = [
-            measured("noio-ws (tokio adapter)", 90.0, 40_000.0, 100_000.0),
+        let round = vec![
+            measured(OURS, 90.0, 40_000.0, 100_000.0),
             measured("tokio-websockets", 100.0, 500.0, 1_000_000.0),
             measured("fastwebsockets", 80.0, 40_000.0, 300_000.0),
         ];
-        let (text, behind) = against_peers(&results, &results[0]).unwrap();
-        assert!(behind);
-        assert!(text.starts_with("0.90x vs tokio-websockets"), "{text}");
-        assert!(text.contains("1.12x vs fastwebsockets, the best within p99 ≤ 10x p50"), "{text}");
-        assert!(!is_fair(&results[1]) && is_fair(&results[2]));
+        let c = compare(std::slice::from_ref(&round), 0).unwrap();
+        assert!(c.is_behind());
+        assert_eq!(
+            c.text(),
+            "0.90x (0.90–0.90) vs tokio-websockets; 1.12x (1.12–1.12) vs fastwebsockets, the best within p99 ≤ 10x p50"
+        );
         // No peer within the bound: said so.
-        let (text, _) = against_peers(&results[..2], &results[0]).unwrap();
-        assert!(text.ends_with("no peer kept p99 ≤ 10x p50"), "{text}");
+        let c = compare(&[round[..2].to_vec()], 0).unwrap();
+        assert_eq!(c.fairness, Fairness::NoFairPeer);
+        assert!(c.text().ends_with("no peer kept p99 ≤ 10x p50"), "{}", c.text());
         // A fair best peer: one ratio.
-        let (text, behind) = against_peers(&[results[0], results[2]], &results[0]).unwrap();
-        assert_eq!((text.as_str(), behind), ("1.12x vs fastwebsockets", false));
+        let c = compare(&[vec![round[0], round[2]]], 0).unwrap();
+        assert_eq!((c.text().as_str(), c.is_behind()), ("1.12x (1.12–1.12) vs fastwebsockets", false));
+    }
+
+    #[test]
+    fn a_round_where_the_generator_ran_full_is_marked() {
+        let mut peer = measured("fastwebsockets", 100.0, 10.0, 20.0);
+        peer.load_cpu = 0.95;
+        let c = compare(&[vec![measured(OURS, 100.0, 10.0, 20.0), peer]], 0).unwrap();
+        assert!(c.generator_bound && !c.is_behind());
+        assert!(c.text().ends_with("(generator-bound)"), "{}", c.text());
     }
 
     #[test]
