@@ -77,7 +77,7 @@ fn measure(args: &[String]) -> Result<(), String> {
     let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
     let run = Provenance::now(args);
     if let Some((_, rest)) = args.split_first().filter(|(first, _)| *first == "--echo") {
-        return crate::echo::run(rest);
+        return crate::echo::run(rest, &run);
     }
     if let Some((_, filters)) = args.split_first().filter(|(first, _)| *first == "--instructions") {
         return instructions(filters, &run);

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::bench::{human, is_ours};
-use crate::bench_results::{self, Counted, Echo, EchoRun, Memory, Paired, Timed};
+use crate::bench_results::{self, Counted, Echo, EchoRatio, EchoRun, Memory, Paired, Timed};
 use crate::provenance::Provenance;
 use crate::svg::{self, BarChart, LineChart, Series};
 
@@ -332,11 +332,25 @@ fn echo(page: &mut String, plots: &mut Vec<(String, String)>, echo: Option<&Echo
         }),
     ));
     page.push_str("![echo: messages per second by configuration](benchmarks/echo.svg)\n\n");
-    table_head(page, ["library", "connections", "size", "mode", "messages/s", "p50", "p99", "p99 ÷ p50"]);
+    table_head(
+        page,
+        ["library", "connections", "size", "mode", "messages/s", "p50", "p99", "p99 ÷ p50", "÷ best peer"],
+    );
     for r in &echo.runs {
+        let ratio = |ratio: &EchoRatio| {
+            format!("{:.2}x ({:.2}–{:.2}) vs {}", ratio.median, ratio.min, ratio.max, ratio.peer)
+        };
+        let mut against = r.vs_best_peer.as_ref().map(ratio).unwrap_or_default();
+        match &r.vs_best_fair_peer {
+            Some(Some(fair)) => {
+                let _ = write!(against, "; {} within p99 ≤ 10x p50", ratio(fair));
+            }
+            Some(None) => against.push_str("; no peer within p99 ≤ 10x p50"),
+            None => {}
+        }
         let _ = writeln!(
             page,
-            "| {} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} |",
+            "| {} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} | {against} |",
             r.library,
             r.connections,
             size_name(r.size),
@@ -439,7 +453,10 @@ fn method(page: &mut String, echo: Option<&Echo>, memory: bool) {
              messages per second (Little's law), whatever the server does: a p50 far below that mean \
              means connections served while others waited, and the p99 shows it. `--echo` marks runs \
              whose p99 is over 10 times their p50 and compares ours also with the best peer that \
-             kept within that bound.\n",
+             kept within that bound. Each configuration runs in rounds, every library once a round, \
+             each round starting with the next library; a library's figures are those of its median \
+             round, and *÷ best peer* is the median (and range) over the rounds of ours divided by \
+             that round's best peer, so a lucky or unlucky run of one library does not decide.\n",
         );
     }
     if memory {
@@ -631,7 +648,9 @@ mod tests {
 
     const ECHO_JSON: &str = r#"{"machine": "Echo CPU", "seconds": 2.0, "date": "2026-12-01 20:00 UTC", "runs": [
         {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "ping-pong",
-         "messages_per_s": 23456.0, "p50_us": 40.0, "p99_us": 95.5},
+         "messages_per_s": 23456.0, "p50_us": 40.0, "p99_us": 95.5, "rounds": 5,
+         "vs_best_peer": {"median": 1.03, "min": 0.91, "max": 1.2, "peer": "tungstenite"},
+         "vs_best_fair_peer": {"median": 1.5, "min": 1.25, "max": 1.75, "peer": "fastwebsockets"}},
         {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "pipelined",
          "messages_per_s": 123456.0, "p50_us": 8.25, "p99_us": 20.0},
         {"library": "tungstenite", "connections": 1, "size": 16, "mode": "ping-pong",
@@ -722,6 +741,15 @@ mod tests {
         // Echo, with what its file did not record said so.
         assert!(
             page.contains("| noio-ws (std) | 1 | 16B | pipelined | 123,456 | 8.2 µs | 20.0 µs |"),
+            "{page}"
+        );
+        assert!(page.contains(
+            "| noio-ws (std) | 1 | 16B | ping-pong | 23,456 | 40.0 µs | 95.5 µs | 2.4 | 1.03x (0.91–1.20) vs \
+             tungstenite; 1.50x (1.25–1.75) vs fastwebsockets within p99 ≤ 10x p50 |"
+        ));
+        // A peer's row, and a file from before the rounds: no ratio.
+        assert!(
+            page.contains("| tungstenite | 1 | 16B | ping-pong | 20,000 | 45.0 µs | 99.0 µs | 2.2 |  |"),
             "{page}"
         );
         assert!(page.contains("at commit not recorded on 2026-12-01 20:00 UTC, 2 s per configuration"));

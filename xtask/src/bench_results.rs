@@ -312,6 +312,32 @@ pub(crate) struct EchoRun {
     pub(crate) messages_per_s: f64,
     pub(crate) p50_us: f64,
     pub(crate) p99_us: f64,
+    /// Ours: the ratio to each round's best peer, over the rounds.
+    pub(crate) vs_best_peer: Option<EchoRatio>,
+    /// Ours, where some round's best peer broke the latency bound: the
+    /// ratio to each round's best peer within it (`Some(None)`: no round had one).
+    pub(crate) vs_best_fair_peer: Option<Option<EchoRatio>>,
+}
+
+/// Ours ÷ a round's best peer, summarised over the rounds.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct EchoRatio {
+    pub(crate) median: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+    /// The peer best in most rounds.
+    pub(crate) peer: String,
+}
+
+impl EchoRatio {
+    fn parse(value: &Value) -> Option<EchoRatio> {
+        Some(EchoRatio {
+            median: value["median"].as_f64()?,
+            min: value["min"].as_f64()?,
+            max: value["max"].as_f64()?,
+            peer: text(value, "peer")?,
+        })
+    }
 }
 
 /// The echo results in `path`; `None` when there is no file.
@@ -336,6 +362,8 @@ pub(crate) fn parse_echo(source: &str, written: Option<SystemTime>) -> Result<Ec
             messages_per_s: r["messages_per_s"].as_f64()?,
             p50_us: r["p50_us"].as_f64()?,
             p99_us: r["p99_us"].as_f64()?,
+            vs_best_peer: EchoRatio::parse(&r["vs_best_peer"]),
+            vs_best_fair_peer: r.get("vs_best_fair_peer").map(EchoRatio::parse),
         })
     };
     Ok(Echo {

@@ -10,24 +10,26 @@
 //! the next library, so drift from other work on the machine falls on all
 //! of them alike). Loopback latency on a shared machine moves by a third
 //! from one run to the next, so no single run decides: each of ours is
-//! compared with the best peer *of the same round*, and the comparison is
-//! the median of those per-round ratios, printed with their range; each
-//! library's figures are those of its median round. It prints messages/s,
+//! compared with each peer *in the same round*, and the comparison is the
+//! median of those per-round ratios against the strongest peer (the
+//! lowest median), printed with their range; each library's figures are
+//! those of its median round. It prints messages/s,
 //! p50 and p99 latency, the generator's CPU use (near 100% it, not the
 //! server, would be the limit) and each of ours against the best peer, and
 //! writes the same to `$CARGO_TARGET_DIR/noio-bench/echo.json` (`target/`
 //! by default):
 //!
 //! ```json
-//! {"machine": "...", "seconds": 2.0, "runs": [{"library": "noio-ws (std)",
+//! {"machine": "...", "command": "cargo xtask bench --echo", "commit": "abc1234",
+//!  "date": "2026-12-03 06:26 UTC", "seconds": 2.0, "runs": [{"library": "noio-ws (std)",
 //!  "connections": 1, "size": 16, "mode": "ping-pong", "messages_per_s": 12345.6,
 //!  "p50_us": 12.3, "p99_us": 45.6, "rounds": 5,
 //!  "vs_best_peer": {"median": 1.02, "min": 0.91, "max": 1.10}}, ...]}
 //! ```
 //!
-//! `vs_best_peer` is there for ours only; `vs_best_fair_peer`, of the same
-//! form, where some round's best peer broke the latency bound (see
-//! [`FAIR_P99_OVER_P50`]).
+//! `vs_best_peer` (against the strongest peer) is there for ours only;
+//! `vs_best_fair_peer`, of the same form, where the strongest peer's median
+//! round broke the latency bound (see [`FAIR_P99_OVER_P50`]).
 //!
 //! Filters narrow the runs, each repeatable: `--library NAME` (a name as
 //! printed, as the server takes it, or `noio-ws` for both of ours),
@@ -44,6 +46,7 @@ use std::process::{Child, Command, Stdio};
 use serde_json::{Value, json};
 
 use crate::cmd;
+use crate::provenance::Provenance;
 
 /// Each library: the name the server takes, the name reported (ours start
 /// with `noio-ws`, as the other reports' do).
@@ -105,7 +108,7 @@ struct Measured {
     load_cpu: f64,
 }
 
-pub(crate) fn run(args: &[String]) -> Result<(), String> {
+pub(crate) fn run(args: &[String], run: &Provenance) -> Result<(), String> {
     let options = parse(args)?;
     let echo = crate::bench::build_example("echo")?;
     let pinned =
@@ -147,7 +150,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
     print_table(&results);
-    write_json(&results, options.seconds)
+    write_json(&results, options.seconds, run)
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -340,75 +343,82 @@ impl std::fmt::Display for Spread {
 /// How one of ours compares with the peers in one configuration.
 #[derive(Clone, Debug, PartialEq)]
 struct Comparison {
-    /// Ours ÷ the round's best peer.
+    /// Ours ÷ the strongest peer, round by round.
     best: Spread,
-    /// The peer best in most rounds.
+    /// The strongest peer: the one ours has the lowest median ratio to.
     best_peer: &'static str,
     /// Where the generator ran its core full in some round, for ours or
-    /// that round's best peer: there the server was not the limit.
+    /// that peer: there the server was not the limit.
     generator_bound: bool,
-    /// How the rounds' best peers kept the latency bound.
+    /// Whether the strongest peer kept the latency bound in its median round.
     fairness: Fairness,
 }
 
-/// Whether the best peers kept the latency bound, and if not, ours against
-/// those that did.
+/// Whether the strongest peer kept the latency bound, and if not, ours
+/// against the strongest that did.
 #[derive(Clone, Debug, PartialEq)]
 enum Fairness {
-    /// Every round's best peer kept it.
+    /// The strongest peer kept it.
     Kept,
-    /// Some round's did not: ours ÷ the best peer within the bound, over
-    /// the rounds that had one, and the peer most often that.
+    /// It did not: ours ÷ the strongest peer whose median round kept it.
     Fair(Spread, &'static str),
-    /// Some round's did not, and no round had a peer within it.
+    /// It did not, and no peer's median round kept it.
     NoFairPeer,
 }
 
-/// The name that comes most often (the first of those tied).
-fn most_frequent(names: &[&'static str]) -> Option<&'static str> {
-    names.iter().copied().max_by_key(|name| {
-        (names.iter().filter(|n| *n == name).count(), std::cmp::Reverse(names.iter().position(|n| n == name)))
-    })
+/// Library `i`'s median round in `rounds` by messages/s (the upper of the
+/// middle two for an even count).
+fn median_run(rounds: &[Vec<Measured>], i: usize) -> Measured {
+    let mut runs: Vec<Measured> = rounds.iter().map(|runs| runs[i]).collect();
+    runs.sort_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s));
+    runs[runs.len() / 2]
 }
 
-/// Ours (`rounds[r][i]`) against the best peer of each round `r`; `None`
-/// for a peer, or with no peer measured.
+/// Ours (`rounds[r][i]`) against each peer, round by round: the ratios of
+/// ours to that peer in the same round, summarised, and the strongest
+/// peer (the lowest median ratio) reported. Not against each round's
+/// fastest peer: with noise, the fastest of several equal peers beats
+/// any one of them in most rounds, which would make an equal look behind.
+/// `None` for a peer, or with no peer measured.
 fn compare(rounds: &[Vec<Measured>], i: usize) -> Option<Comparison> {
-    let best_of = |runs: &[Measured], fair_only: bool| -> Option<Measured> {
-        runs.iter()
-            .filter(|m| !is_ours(m.library) && (!fair_only || is_fair(m)))
-            .max_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s))
-            .copied()
-    };
     if !is_ours(rounds.first()?.get(i)?.library) {
         return None;
     }
-    let (mut ratios, mut peers, mut fair_ratios, mut fair_peers) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut generator_bound, mut unfair) = (false, false);
-    for runs in rounds {
-        let ours = runs[i];
-        let best = best_of(runs, false)?;
-        ratios.push(ours.messages_per_s / best.messages_per_s);
-        peers.push(best.library);
-        generator_bound |= ours.load_cpu.max(best.load_cpu) > GENERATOR_BOUND;
-        if !is_fair(&best) {
-            unfair = true;
-        }
-        if let Some(fair) = best_of(runs, true) {
-            fair_ratios.push(ours.messages_per_s / fair.messages_per_s);
-            fair_peers.push(fair.library);
-        }
+    struct Against {
+        peer: &'static str,
+        spread: Spread,
+        fair: bool,
+        generator_bound: bool,
     }
-    let fairness = match (unfair, Spread::of(fair_ratios), most_frequent(&fair_peers)) {
-        (false, _, _) => Fairness::Kept,
-        (true, Some(spread), Some(peer)) => Fairness::Fair(spread, peer),
-        (true, ..) => Fairness::NoFairPeer,
+    let against: Vec<Against> = (0..rounds[0].len())
+        .filter(|&j| !is_ours(rounds[0][j].library))
+        .filter_map(|j| {
+            Some(Against {
+                peer: rounds[0][j].library,
+                spread: Spread::of(
+                    rounds.iter().map(|r| r[i].messages_per_s / r[j].messages_per_s).collect(),
+                )?,
+                fair: is_fair(&median_run(rounds, j)),
+                generator_bound: rounds.iter().any(|r| r[i].load_cpu.max(r[j].load_cpu) > GENERATOR_BOUND),
+            })
+        })
+        .collect();
+    let strongest = |fair_only: bool| {
+        against
+            .iter()
+            .filter(|a| !fair_only || a.fair)
+            .min_by(|a, b| a.spread.median.total_cmp(&b.spread.median))
+    };
+    let best = strongest(false)?;
+    let fairness = match strongest(true) {
+        _ if best.fair => Fairness::Kept,
+        Some(fair) => Fairness::Fair(fair.spread, fair.peer),
+        None => Fairness::NoFairPeer,
     };
     Some(Comparison {
-        best: Spread::of(ratios)?,
-        best_peer: most_frequent(&peers)?,
-        generator_bound,
+        best: best.spread,
+        best_peer: best.peer,
+        generator_bound: best.generator_bound,
         fairness,
     })
 }
@@ -429,10 +439,10 @@ struct Summary {
 fn summarise(rounds: &[Vec<Measured>]) -> Vec<Summary> {
     let libraries = rounds.first().map_or(0, Vec::len);
     (0..libraries)
-        .map(|i| {
-            let mut runs: Vec<Measured> = rounds.iter().map(|runs| runs[i]).collect();
-            runs.sort_by(|a, b| a.messages_per_s.total_cmp(&b.messages_per_s));
-            Summary { median: runs[runs.len() / 2], rounds: runs.len(), comparison: compare(rounds, i) }
+        .map(|i| Summary {
+            median: median_run(rounds, i),
+            rounds: rounds.len(),
+            comparison: compare(rounds, i),
         })
         .collect()
 }
@@ -464,7 +474,7 @@ impl Comparison {
 
 fn print_table(results: &[Summary]) {
     println!(
-        "\n{:<22} {:>5} {:>6} {:<10} {:>12} {:>9} {:>9} {:>8}  ÷ best peer of each round: median (range)",
+        "\n{:<22} {:>5} {:>6} {:<10} {:>12} {:>9} {:>9} {:>8}  ÷ strongest peer, round by round: median (range)",
         "library", "conns", "size", "mode", "messages/s", "p50 µs", "p99 µs", "load cpu",
     );
     let mut behind = Vec::new();
@@ -530,7 +540,7 @@ fn spread_json(spread: &Spread, peer: &str) -> Value {
     json!({ "median": spread.median, "min": spread.min, "max": spread.max, "peer": peer })
 }
 
-fn write_json(results: &[Summary], seconds: f64) -> Result<(), String> {
+fn write_json(results: &[Summary], seconds: f64, run: &Provenance) -> Result<(), String> {
     let runs: Vec<Value> = results
         .iter()
         .map(|Summary { median: m, rounds, comparison }| {
@@ -556,7 +566,14 @@ fn write_json(results: &[Summary], seconds: f64) -> Result<(), String> {
             run
         })
         .collect();
-    let report = json!({ "machine": machine(), "seconds": seconds, "runs": runs });
+    let report = json!({
+        "machine": machine(),
+        "command": run.command,
+        "commit": run.commit,
+        "date": run.date,
+        "seconds": seconds,
+        "runs": runs,
+    });
     let dir = crate::bench::target_dir().join("noio-bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("echo.json");
@@ -599,9 +616,10 @@ mod tests {
     const OURS: &str = "noio-ws (tokio adapter)";
 
     #[test]
-    fn ours_are_compared_with_each_rounds_best_peer_by_the_median() {
-        // tokio-websockets is fastest in rounds 1 and 3, fastwebsockets in
-        // round 2, where ours had a lucky run that a best-of would keep.
+    fn ours_are_compared_with_each_peer_round_by_round() {
+        // Ours against tokio-websockets: 0.90, 3.00, 0.99 (round 2 a lucky
+        // run that a best-of would keep); against fastwebsockets: 0.95,
+        // 2.00, 1.65. The strongest peer is tokio-websockets.
         let rounds = [
             vec![
                 measured(OURS, 90.0, 10.0, 20.0),
@@ -625,13 +643,13 @@ mod tests {
             [99.0, 100.0, 75.0]
         );
         let c = summaries[0].comparison.as_ref().unwrap();
-        assert_eq!(c.best, Spread { median: 0.99, min: 0.9, max: 2.0 });
+        assert_eq!(c.best, Spread { median: 0.99, min: 0.9, max: 3.0 });
         assert_eq!(
             (c.best_peer, c.generator_bound, &c.fairness),
             ("tokio-websockets", false, &Fairness::Kept)
         );
         assert!(c.is_behind());
-        assert_eq!(c.text(), "0.99x (0.90–2.00) vs tokio-websockets");
+        assert_eq!(c.text(), "0.99x (0.90–3.00) vs tokio-websockets");
         assert!(
             summaries[1].comparison.is_none() && summaries[2].comparison.is_none(),
             "peers are not compared"
