@@ -13,6 +13,11 @@
 //! adapter; `--full` whole messages on both, as the full run already takes
 //! a quarter of an hour per server; `--all-modes` every one.
 //!
+//! Every run records what it was in `reports/autobahn/run.json`;
+//! `cargo xtask autobahn --report` then writes the book's conformance
+//! chapter, `docs/conformance.md`, from that run's results (see
+//! [`crate::autobahn_report`]).
+//!
 //! The two roles run side by side. `--cases 12.*,13.1.*` narrows a run to
 //! some cases while working on them. With `--full` all 517 cases run.
 //! Without it, the slow compression cases (12.x.11-18 and 13.x.11-18:
@@ -36,11 +41,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::autobahn_report::{self, Agent, GRADES, grade, is_strict};
 use crate::cmd::{self, Cmd};
+use crate::provenance::Provenance;
 
 const PYTHON: &str = "/usr/bin/python2.7";
 const SUITE_DIR: &str = "target/autobahn-suite";
 const REPORTS: &str = "reports/autobahn";
+/// The book's chapter `--report` writes.
+const CHAPTER: &str = "docs/conformance.md";
 /// One of our servers under test: its port, the agent name it is filed
 /// under, its delivery mode, and the example serving it.
 #[derive(Clone, Copy)]
@@ -109,6 +118,10 @@ const REQUIREMENTS: &[&str] = &[
 ];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--report") {
+        return autobahn_report::write(Path::new(REPORTS), Path::new(CHAPTER));
+    }
+    let provenance = Provenance::of("cargo xtask autobahn", args);
     let started = Instant::now();
     let named = args.iter().position(|a| a == "--cases");
     // Cases named explicitly run whatever their size.
@@ -166,20 +179,29 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let mut failures = Vec::new();
     let driver = |example: &str| if example.ends_with("_blocking") { "std" } else { "tokio" };
-    let roles = servers
-        .iter()
-        .map(|s| (format!("server ({}, {})", driver(s.example), s.mode), "servers", s.agent, server_time));
-    let clients = CLIENTS
-        .iter()
-        .map(|&(agent, example)| (format!("client ({})", driver(example)), "clients", agent, client_time));
-    for (role, dir, agent, time) in roles.chain(clients) {
-        let index = reports.join(dir).join("index.json");
+    let roles = servers.iter().map(|s| Agent {
+        role: format!("server ({}, {})", driver(s.example), s.mode),
+        dir: "servers",
+        agent: s.agent,
+        seconds: server_time.as_secs_f64(),
+    });
+    let clients = CLIENTS.iter().map(|&(agent, example)| Agent {
+        role: format!("client ({})", driver(example)),
+        dir: "clients",
+        agent,
+        seconds: client_time.as_secs_f64(),
+    });
+    let agents: Vec<Agent> = roles.chain(clients).collect();
+    for agent in &agents {
+        let index = reports.join(agent.dir).join("index.json");
         let text = fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
         let results: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", index.display()))?;
-        let cases =
-            results[agent].as_object().ok_or(format!("{}: no results for {agent}", index.display()))?;
-        failures.extend(report(&role, cases, time));
+        let name = agent.agent;
+        let cases = results[name].as_object().ok_or(format!("{}: no results for {name}", index.display()))?;
+        failures.extend(report(&agent.role, cases, Duration::from_secs_f64(agent.seconds)));
     }
+    // For `--report`: the book's conformance chapter comes from this record.
+    autobahn_report::save_run(&reports, &provenance, &excluded, &agents)?;
     println!(
         "Autobahn run took {:.0} s; reports in {REPORTS}/{{servers,clients}}/index.html",
         started.elapsed().as_secs_f64()
@@ -209,18 +231,15 @@ type RoleRun = fn(&Run<'_>) -> Result<(), String>;
 
 /// Prints one role's table by section; returns its cases that are not strictly OK.
 fn report(role: &str, cases: &serde_json::Map<String, Value>, time: Duration) -> Vec<String> {
-    const GRADES: [&str; 5] = ["OK", "INFORMATIONAL", "NON-STRICT", "FAILED", "UNIMPLEMENTED"];
     let mut by_section: BTreeMap<u32, [usize; 5]> = BTreeMap::new();
     let mut failures = Vec::new();
     for (case, result) in cases {
         let section = case.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0);
         let behavior = result["behavior"].as_str().unwrap_or("?");
         let close = result["behaviorClose"].as_str().unwrap_or("?");
-        // The worse of the two grades counts.
-        let rank = |g: &str| GRADES.iter().position(|x| *x == g).unwrap_or(3);
-        let grade = rank(behavior).max(rank(close));
+        let grade = grade(result);
         by_section.entry(section).or_default()[grade] += 1;
-        if grade > 1 {
+        if !is_strict(grade) {
             failures.push(format!("{role} {case} ({behavior}/{close})"));
         }
     }

@@ -19,10 +19,12 @@
 //! - `autobahn [--full] [--all-modes]`: the Autobahn Testsuite against both roles;
 //!   fails unless strict (`--full`: all 517 cases, else the slowest compression
 //!   cases are left out; the server runs in every delivery mode, with `--full`
-//!   only in whole-message mode unless `--all-modes` is given).
+//!   only in whole-message mode unless `--all-modes` is given); `autobahn
+//!   --report` writes the book's conformance chapter from the last run.
 //! - `docs`: builds the API docs with warnings denied.
 
 mod autobahn;
+mod autobahn_report;
 mod bench;
 mod bench_report;
 mod bench_results;
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] | bench [ARGS... | --instructions [FILTER...] | --paired [FILTER...] [--seconds S] | --echo [FILTERS] | --memory [--connections N] | --deflate-backends] [--report] | docs>"
+                "usage: cargo xtask <ci [--full] | fuzz [--seconds N] [--sanitizer S] [TARGET...] | autobahn [--full] [--all-modes] [--cases P,...] [--report] | bench [ARGS... | --instructions [FILTER...] | --paired [FILTER...] [--seconds S] | --echo [FILTERS] | --memory [--connections N] | --deflate-backends] [--report] | docs>"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
         }

@@ -23,7 +23,13 @@ pub(crate) struct Provenance {
 impl Provenance {
     /// The provenance of a run of `cargo xtask bench ARGS...` starting now.
     pub(crate) fn now(args: &[String]) -> Provenance {
-        let command = ["cargo xtask bench"].into_iter().chain(args.iter().map(String::as_str)).collect();
+        Provenance::of("cargo xtask bench", args)
+    }
+
+    /// The provenance of a run of `PROGRAM ARGS...` starting now
+    /// (`program` as typed, unquoted: `cargo xtask autobahn`).
+    pub(crate) fn of(program: &str, args: &[String]) -> Provenance {
+        let command = [program].into_iter().chain(args.iter().map(String::as_str)).collect();
         Provenance {
             command: shell_words(command),
             commit: commit(),
@@ -42,7 +48,7 @@ fn shell_words(words: Vec<&str>) -> String {
             w.to_string()
         }
     };
-    // The first word is the fixed `cargo xtask bench`, not to be quoted.
+    // The first word is the fixed program, `cargo xtask bench`, not to be quoted.
     let mut words = words.into_iter();
     let first = words.next().unwrap_or_default().to_string();
     words.fold(first, |line, w| format!("{line} {}", quote(w)))
