@@ -46,6 +46,7 @@
 // Denied rather than forbidden so that one module, the vector masking loops
 // (`mask/simd.rs`), can allow it; nothing else in the workspace uses `unsafe`.
 #![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(any(test, feature = "fuzz"))]
 extern crate alloc;
@@ -82,3 +83,8 @@ pub use mask::{Mask, apply_mask, apply_mask_copy, extend_masked, is_ascii};
 pub use opcode::{InvalidOpCode, OpCode};
 pub use role::Role;
 pub use rsv::Rsv;
+
+/// This crate's own README (its crates.io page), whose samples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -44,6 +44,7 @@
 //! ```
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 
@@ -74,3 +75,8 @@ pub use event::{CloseFrame, ControlFrame, DataFrame, Event, EventRef, Message, M
 pub use frame::Frame;
 pub use state::{CloseState, TransportAction};
 pub use timers::Timeout;
+
+/// This crate's own README (its crates.io page), whose samples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

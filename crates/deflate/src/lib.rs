@@ -14,6 +14,7 @@
 //! an empty payload, data after a final block) fails with 1007 and is never
 //! decoded into the next message.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod compress;
 mod decompress;
@@ -31,3 +32,8 @@ pub mod fuzz;
 
 pub use extension::{DeflateConfig, PerMessageDeflate};
 pub use params::{NAME, ParamError, Params, WindowBits};
+
+/// This crate's own README (its crates.io page), whose samples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -27,6 +27,7 @@
 //! bytes after a head belong to the connection and come back in
 //! [`Accepted::rest`].
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod accepted;
 mod client;
@@ -54,3 +55,8 @@ pub use server::{Accept, IncomingRequest, ServerHandshake, error_head, error_hea
 
 /// The HTTP types the handshake speaks in.
 pub use http;
+
+/// This crate's own README (its crates.io page), whose samples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -18,6 +18,7 @@
 //! application claims with no extension at all, for a connection.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 
@@ -105,3 +106,8 @@ impl Registry {
         self.app_rsv() | self.extensions.allowed_rsv(opcode, first_frame_of_message)
     }
 }
+
+/// This crate's own README (its crates.io page), whose samples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
