@@ -21,7 +21,7 @@
 //! quartiles over rounds (see [`crate::paired`]): a ratio that drift between
 //! criterion's one-library-after-another turns cannot move.
 //!
-//! All three save what they measured in `<target>/noio-bench/` (`criterion.json`,
+//! All three save what they measured in `docs/benchmarks/results/` (`criterion.json`,
 //! `instructions.json`, `paired.json`; see [`crate::bench_results`]), merged cell by cell
 //! into what earlier runs saved, each cell with its run's command, commit,
 //! date and machine.

@@ -54,7 +54,7 @@ pub(crate) fn run() -> Result<(), String> {
     }
     fs::write(PAGE, page).map_err(|e| format!("{PAGE}: {e}"))?;
     eprintln!("wrote {PAGE} and {} plots in {PLOTS}/", plots.len());
-    Ok(())
+    crate::readme_figures::write(&sources)
 }
 
 /// The page and its plots (file name, SVG).
@@ -63,7 +63,7 @@ pub(crate) fn render(sources: &Sources) -> (String, Vec<(String, String)>) {
         "# Benchmarks\n\n\
          <!-- Written by `cargo xtask bench --report` (xtask/src/bench_report.rs): do not edit by hand. -->\n\n\
          Every figure here comes from a run of `cargo xtask bench` that saved its results under \
-         `target/noio-bench/`, put on this page by `cargo xtask bench --report`. Each section names \
+         `docs/benchmarks/results/` (kept in git), put on this page by `cargo xtask bench --report`. Each section names \
          the runs behind it: command, commit and date; [the machine](#machine) follows. The machine \
          is shared, so times drift between runs: ratios between libraries, measured in the same run, \
          hold better than absolute times, and instruction counts do not drift at all. The crates' \
@@ -199,7 +199,7 @@ fn medians(page: &mut String, plots: &mut Vec<(String, String)>, timed: Option<&
 }
 
 /// The median per message, or per iteration when the bench declared no bytes.
-fn per_message_ns(cell: &Timed) -> f64 {
+pub(crate) fn per_message_ns(cell: &Timed) -> f64 {
     match (cell.bytes, size_bytes(&cell.size)) {
         (Some(bytes), Some(size)) if bytes > 0.0 => cell.median_ns * size / bytes,
         _ => cell.median_ns,
@@ -587,7 +587,7 @@ fn size_name(bytes: u64) -> String {
 }
 
 /// A count: one decimal below 1000, else whole with thousands separated.
-fn count(n: f64) -> String {
+pub(crate) fn count(n: f64) -> String {
     if n < 1000.0 {
         return format!("{n:.1}");
     }

@@ -1,5 +1,5 @@
 //! The results `cargo xtask bench` keeps for `--report`, in
-//! `<target>/noio-bench/`: `criterion.json` (median times) and
+//! `docs/benchmarks/results/`: `criterion.json` (median times) and
 //! `instructions.json` (callgrind counts) and `paired.json` (paired
 //! wall-clock ratios) and `memory.json` (idle memory per connection), which
 //! every run merges its cells into, and `echo.json`, which `cargo xtask
@@ -23,9 +23,11 @@ pub(crate) const PAIRED: &str = "paired.json";
 pub(crate) const ECHO: &str = "echo.json";
 pub(crate) const MEMORY: &str = "memory.json";
 
-/// Where the results live: `<target>/noio-bench`.
+/// Where the results live: `docs/benchmarks/results`, in git beside the
+/// page made from them, so that `--report` can be run again on any
+/// machine, after any one kind of run, without losing the others' figures.
 pub(crate) fn dir() -> PathBuf {
-    crate::bench::target_dir().join("noio-bench")
+    PathBuf::from("docs/benchmarks/results")
 }
 
 /// One library's criterion median on one workload at one size.

@@ -16,8 +16,7 @@
 //! those of its median round. It prints messages/s,
 //! p50 and p99 latency, the generator's CPU use (near 100% it, not the
 //! server, would be the limit) and each of ours against the best peer, and
-//! writes the same to `$CARGO_TARGET_DIR/noio-bench/echo.json` (`target/`
-//! by default):
+//! writes the same to `docs/benchmarks/results/echo.json`:
 //!
 //! ```json
 //! {"machine": "...", "command": "cargo xtask bench --echo", "commit": "abc1234",
@@ -574,7 +573,7 @@ fn write_json(results: &[Summary], seconds: f64, run: &Provenance) -> Result<(),
         "seconds": seconds,
         "runs": runs,
     });
-    let dir = crate::bench::target_dir().join("noio-bench");
+    let dir = crate::bench_results::dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("echo.json");
     let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;

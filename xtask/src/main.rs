@@ -13,7 +13,7 @@
 //!   latency, 1 and 64 connections); `bench --memory [--connections N]`
 //!   measures idle memory per connection (each echo server's RSS with
 //!   10,000 connections open); each saves its results, and
-//!   `bench --report` writes `docs/benchmarks.md` from them (after running
+//!   `bench --report` writes `docs/benchmarks.md` and the README's figures from them (after running
 //!   whatever else the line names); `bench --deflate-backends` compares the
 //!   deflate backends flate2 offers.
 //! - `autobahn [--full] [--all-modes]`: the Autobahn Testsuite against both roles;
@@ -21,13 +21,15 @@
 //!   cases are left out; the server runs in every delivery mode, with `--full`
 //!   only in whole-message mode unless `--all-modes` is given); `autobahn
 //!   --report` writes the book's conformance chapter from the last run.
-//! - `docs`: builds the API docs with warnings denied.
+//! - `docs`: checks the book's links and builds it (`docs/`, with mdBook), then
+//!   the API docs with warnings denied.
 
 mod autobahn;
 mod autobahn_report;
 mod bench;
 mod bench_report;
 mod bench_results;
+mod book;
 mod cmd;
 mod deflate_backends;
 mod echo;
@@ -35,6 +37,7 @@ mod fuzz;
 mod memory;
 mod paired;
 mod provenance;
+mod readme_figures;
 mod svg;
 
 use std::process::ExitCode;
@@ -104,8 +107,10 @@ fn ci(args: &[String]) -> Result<(), String> {
     autobahn::run(&autobahn_args)
 }
 
-/// API docs for the whole workspace, with every rustdoc warning an error.
+/// The book (its links checked, built with mdBook), then the API docs for
+/// the whole workspace, with every rustdoc warning an error.
 fn docs() -> Result<(), String> {
+    book::build()?;
     cmd::Cmd::new("cargo")
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings")

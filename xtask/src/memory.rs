@@ -29,7 +29,7 @@
 //! `sh -c 'ulimit -n N'`, N = connections + 256, which fails with a clear
 //! error if the hard limit is lower (20,000 on the project's machine).
 //!
-//! The results are merged into `<target>/noio-bench/memory.json` (see
+//! The results are merged into `docs/benchmarks/results/memory.json` (see
 //! [`crate::bench_results::Memory`]) for `cargo xtask bench --report`.
 
 use std::io::{BufRead, BufReader, Lines, Write};

@@ -135,6 +135,7 @@
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// The frame codec: headers, masking, opcodes, close payloads ([`noio_ws_codec`]).
 pub use noio_ws_codec as codec;
@@ -201,3 +202,40 @@ pub fn from_handshake(accepted: Accepted, config: Config) -> Connection {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The book's chapters (`docs/`) whose samples need only this crate, each
+/// compiled and run as doctests (`cargo test --doc -p noio-ws`); never
+/// built otherwise. The chapters whose samples run on tokio are the
+/// adapter's (`noio-ws-tokio`).
+#[cfg(all(doctest, feature = "deflate"))]
+pub mod book {
+    /// `docs/websockets.md`.
+    #[doc = include_str!("../../../docs/websockets.md")]
+    pub struct WebSockets;
+    /// `docs/connection.md`.
+    #[doc = include_str!("../../../docs/connection.md")]
+    pub struct Core;
+    /// `docs/deflate.md`.
+    #[doc = include_str!("../../../docs/deflate.md")]
+    pub struct Deflate;
+    /// `docs/extending.md`.
+    #[doc = include_str!("../../../docs/extending.md")]
+    pub struct Extending;
+    /// `docs/security.md`.
+    #[doc = include_str!("../../../docs/security.md")]
+    pub struct Security;
+    /// `docs/memory.md`.
+    #[doc = include_str!("../../../docs/memory.md")]
+    pub struct Memory;
+    /// `docs/from-python.md`.
+    #[doc = include_str!("../../../docs/from-python.md")]
+    pub struct FromPython;
+    /// `docs/codec.md`.
+    #[doc = include_str!("../../../docs/codec.md")]
+    pub struct Codec;
+}
+
+/// This crate's own README (its crates.io page), whose samples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

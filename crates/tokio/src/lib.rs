@@ -126,6 +126,7 @@
 //! enables the connect protocol, over HTTP/2 (RFC 8441's extended CONNECT;
 //! see the `hyper` module). This crate's own client speaks HTTP/1.1.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod accept;
 mod clock;
@@ -183,12 +184,25 @@ pub use rustls;
 #[cfg(feature = "rustls")]
 pub use tokio_rustls;
 
-/// The book's chapter on this crate, `docs/tokio.md`, whose samples run as
-/// doctests here (with the features they use); never built otherwise, so
-/// the chapter's links to its neighbours do not reach the rendered docs.
-#[cfg(all(doctest, feature = "axum", feature = "rustls"))]
-#[doc = include_str!("../../../docs/tokio.md")]
-pub struct TokioChapter;
+/// The book's chapters whose samples run on tokio (`docs/`), as doctests
+/// here with the features they use (`cargo test --doc -p noio-ws-tokio
+/// --all-features`); never built otherwise, so the chapters' links to
+/// their neighbours do not reach the rendered docs.
+#[cfg(all(doctest, feature = "axum", feature = "rustls", feature = "http2"))]
+pub mod book {
+    /// `docs/tokio.md`.
+    #[doc = include_str!("../../../docs/tokio.md")]
+    pub struct Tokio;
+    /// `docs/quick-start.md`.
+    #[doc = include_str!("../../../docs/quick-start.md")]
+    pub struct QuickStart;
+    /// `docs/migrating.md`.
+    #[doc = include_str!("../../../docs/migrating.md")]
+    pub struct Migrating;
+    /// `docs/http2.md`.
+    #[doc = include_str!("../../../docs/http2.md")]
+    pub struct Http2;
+}
 
 #[cfg(test)]
 mod tests {
@@ -239,3 +253,8 @@ mod tests {
         );
     }
 }
+
+/// This crate's own README (its crates.io page), whose samples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
