@@ -48,7 +48,15 @@ pub(crate) fn build() -> Result<(), String> {
     let target = crate::bench::target_dir();
     fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
     let out = fs::canonicalize(&target).map_err(|e| format!("{}: {e}", target.display()))?.join("book");
-    cmd::Cmd::new(&mdbook.to_string_lossy()).args(["build", BOOK, "--dest-dir"]).args([&out]).run()?;
+    let built =
+        cmd::Cmd::new(&mdbook.to_string_lossy()).args(["build", BOOK, "--dest-dir"]).args([&out]).output()?;
+    let log = String::from_utf8_lossy(&built.stderr);
+    eprint!("{log}{}", String::from_utf8_lossy(&built.stdout));
+    // Warnings denied, as for the API docs: mdBook logs them and still succeeds.
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("[WARN]") || l.contains("[ERROR]")).collect();
+    if !built.status.success() || !warnings.is_empty() {
+        return Err(format!("mdbook build: {} ({} warnings)", built.status, warnings.len()));
+    }
     println!("book: {}", out.join("index.html").display());
     Ok(())
 }
