@@ -82,7 +82,7 @@ fn block(sources: &Sources) -> String {
                 .find(|r| {
                     r.library == library && r.connections == connections && r.size == size && r.mode == mode
                 })
-                .map_or_else(|| "—".to_string(), |r| format!("{:.0}", r.messages_per_s))
+                .map_or_else(|| "—".to_string(), |r| count(r.messages_per_s))
         };
         row(
             &mut out,
