@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::autobahn_report::{self, Agent, GRADES, grade, is_strict};
+use crate::autobahn_report::{self, Agent, GRADES, grade, is_strict, section_of};
 use crate::cmd::{self, Cmd};
 use crate::provenance::Provenance;
 
@@ -234,7 +234,7 @@ fn report(role: &str, cases: &serde_json::Map<String, Value>, time: Duration) ->
     let mut by_section: BTreeMap<u32, [usize; 5]> = BTreeMap::new();
     let mut failures = Vec::new();
     for (case, result) in cases {
-        let section = case.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let section = section_of(case);
         let behavior = result["behavior"].as_str().unwrap_or("?");
         let close = result["behaviorClose"].as_str().unwrap_or("?");
         let grade = grade(result);

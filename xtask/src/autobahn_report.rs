@@ -125,7 +125,8 @@ const SECTIONS: [(u32, &str); 11] = [
     (13, "Compression, different parameters"),
 ];
 
-fn section_of(case: &str) -> u32 {
+/// The section of a case (`6` for `6.4.1`), 0 for a name that has none.
+pub(crate) fn section_of(case: &str) -> u32 {
     case.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 

@@ -341,6 +341,9 @@ fn echo(page: &mut String, plots: &mut Vec<(String, String)>, echo: Option<&Echo
             format!("{:.2}x ({:.2}–{:.2}) vs {}", ratio.median, ratio.min, ratio.max, ratio.peer)
         };
         let mut against = r.vs_best_peer.as_ref().map(ratio).unwrap_or_default();
+        if r.generator_bound {
+            against.push_str(" (generator-bound)");
+        }
         match &r.vs_best_fair_peer {
             Some(Some(fair)) => {
                 let _ = write!(against, "; {} within p99 ≤ 10x p50", ratio(fair));
@@ -456,7 +459,9 @@ fn method(page: &mut String, echo: Option<&Echo>, memory: bool) {
              kept within that bound. Each configuration runs in rounds, every library once a round, \
              each round starting with the next library; a library's figures are those of its median \
              round, and *÷ best peer* is the median (and range) over the rounds of ours divided by \
-             that round's best peer, so a lucky or unlucky run of one library does not decide.\n",
+             each peer in the same round, shown against the strongest peer (the lowest median), so \
+             a lucky or unlucky run of one library does not decide; *generator-bound* marks where \
+             our load generator ran its core full, so the server may not have been the limit.\n",
         );
     }
     if memory {
@@ -650,7 +655,8 @@ mod tests {
         {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "ping-pong",
          "messages_per_s": 23456.0, "p50_us": 40.0, "p99_us": 95.5, "rounds": 5,
          "vs_best_peer": {"median": 1.03, "min": 0.91, "max": 1.2, "peer": "tungstenite"},
-         "vs_best_fair_peer": {"median": 1.5, "min": 1.25, "max": 1.75, "peer": "fastwebsockets"}},
+         "vs_best_fair_peer": {"median": 1.5, "min": 1.25, "max": 1.75, "peer": "fastwebsockets"},
+         "generator_bound": true},
         {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "pipelined",
          "messages_per_s": 123456.0, "p50_us": 8.25, "p99_us": 20.0},
         {"library": "tungstenite", "connections": 1, "size": 16, "mode": "ping-pong",
@@ -745,7 +751,7 @@ mod tests {
         );
         assert!(page.contains(
             "| noio-ws (std) | 1 | 16B | ping-pong | 23,456 | 40.0 µs | 95.5 µs | 2.4 | 1.03x (0.91–1.20) vs \
-             tungstenite; 1.50x (1.25–1.75) vs fastwebsockets within p99 ≤ 10x p50 |"
+             tungstenite (generator-bound); 1.50x (1.25–1.75) vs fastwebsockets within p99 ≤ 10x p50 |"
         ));
         // A peer's row, and a file from before the rounds: no ratio.
         assert!(

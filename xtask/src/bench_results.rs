@@ -314,20 +314,24 @@ pub(crate) struct EchoRun {
     pub(crate) messages_per_s: f64,
     pub(crate) p50_us: f64,
     pub(crate) p99_us: f64,
-    /// Ours: the ratio to each round's best peer, over the rounds.
+    /// Ours: the ratio to the strongest peer, round by round.
     pub(crate) vs_best_peer: Option<EchoRatio>,
-    /// Ours, where some round's best peer broke the latency bound: the
-    /// ratio to each round's best peer within it (`Some(None)`: no round had one).
+    /// Ours, where the strongest peer's median round broke the latency
+    /// bound: the ratio to the strongest peer that kept it (`Some(None)`:
+    /// none did).
     pub(crate) vs_best_fair_peer: Option<Option<EchoRatio>>,
+    /// Ours: the load generator ran its core full in some round, for ours
+    /// or the strongest peer, so the server may not have been the limit.
+    pub(crate) generator_bound: bool,
 }
 
-/// Ours ÷ a round's best peer, summarised over the rounds.
+/// Ours ÷ one peer in the same round, summarised over the rounds.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct EchoRatio {
     pub(crate) median: f64,
     pub(crate) min: f64,
     pub(crate) max: f64,
-    /// The peer best in most rounds.
+    /// The peer.
     pub(crate) peer: String,
 }
 
@@ -366,6 +370,7 @@ pub(crate) fn parse_echo(source: &str, written: Option<SystemTime>) -> Result<Ec
             p99_us: r["p99_us"].as_f64()?,
             vs_best_peer: EchoRatio::parse(&r["vs_best_peer"]),
             vs_best_fair_peer: r.get("vs_best_fair_peer").map(EchoRatio::parse),
+            generator_bound: r["generator_bound"].as_bool().unwrap_or(false),
         })
     };
     Ok(Echo {

@@ -39,10 +39,11 @@ pub(crate) fn build() -> Result<(), String> {
         broken.extend(check_links(file)?);
     }
     broken.extend(check_summary(Path::new(BOOK))?);
+    broken.extend(untested_chapters(Path::new(BOOK), Path::new("crates"))?);
     if !broken.is_empty() {
-        return Err(format!("the book's links: {} broken:\n  {}", broken.len(), broken.join("\n  ")));
+        return Err(format!("the book: {} problems:\n  {}", broken.len(), broken.join("\n  ")));
     }
-    println!("book: the links of {} files check", files.len());
+    println!("book: the links of {} files check, and every chapter's samples run as doctests", files.len());
     let mdbook = mdbook()?;
     // Absolute: mdBook takes a relative destination from the book's root.
     let target = crate::bench::target_dir();
@@ -135,16 +136,7 @@ fn check_summary(dir: &Path) -> Result<Vec<String>, String> {
 /// outside code blocks and code spans.
 fn links(text: &str) -> Vec<String> {
     let mut targets = Vec::new();
-    let mut fenced = false;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fenced = !fenced;
-            continue;
-        }
-        if fenced {
-            continue;
-        }
+    for line in prose_lines(text) {
         let line = without_code_spans(line);
         if let Some(rest) = line.trim_start().strip_prefix('[')
             && let Some((_, definition)) = rest.split_once("]:")
@@ -168,6 +160,40 @@ fn links(text: &str) -> Vec<String> {
     targets
 }
 
+/// The lines of a Markdown text outside its fenced code blocks (a sample's
+/// `# hidden` lines are not headings, its `[a](b)` no link).
+fn prose_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut fenced = false;
+    text.lines().filter(move |line| {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fenced = !fenced;
+            return false;
+        }
+        !fenced
+    })
+}
+
+/// The chapters with Rust samples that no crate includes as doctests
+/// (`#[doc = include_str!("../../../docs/NAME.md")]` in a `lib.rs`): their
+/// samples would never run.
+fn untested_chapters(dir: &Path, crates: &Path) -> Result<Vec<String>, String> {
+    let mut hosts = String::new();
+    for entry in fs::read_dir(crates).map_err(|e| format!("{}: {e}", crates.display()))?.flatten() {
+        hosts.push_str(&fs::read_to_string(entry.path().join("src/lib.rs")).unwrap_or_default());
+    }
+    let mut untested = Vec::new();
+    for file in markdown_files(dir)? {
+        let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let has_samples = text.lines().any(|l| l.trim_start().starts_with("```rust"));
+        if has_samples && !hosts.contains(&format!("include_str!(\"../../../docs/{name}\")")) {
+            untested.push(format!("{}: Rust samples that no crate's `book` module includes", file.display()));
+        }
+    }
+    Ok(untested)
+}
+
 /// `line` with its code spans (`` `...` ``) blanked out.
 fn without_code_spans(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
@@ -189,13 +215,8 @@ fn without_code_spans(line: &str) -> String {
 /// repeated id numbered `-1`, `-2` ...
 fn heading_ids(text: &str) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
-    let mut fenced = false;
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            fenced = !fenced;
-            continue;
-        }
-        let Some(heading) = line.strip_prefix('#').filter(|_| !fenced) else {
+    for line in prose_lines(text) {
+        let Some(heading) = line.strip_prefix('#') else {
             continue;
         };
         let heading = heading.trim_start_matches('#').trim();
@@ -281,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_link_is_reported_with_its_file() {
+    fn broken_links_unlisted_and_untested_chapters_are_reported() {
         let dir = std::env::temp_dir().join(format!("noio-book-links-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         fs::write(
@@ -297,6 +318,15 @@ mod tests {
             broken[0].ends_with("gone.md (no such file)")
                 && broken[1].ends_with("a.md#nowhere (no such heading)")
         );
+        // b.md's sample is hosted by a crate, a.md's is not.
+        fs::write(dir.join("b.md"), "# B\n```rust\nassert!(true);\n```\n").unwrap();
+        fs::write(dir.join("a.md"), "# A\n```rust\n```\n").unwrap();
+        let crates = dir.join("crates");
+        fs::create_dir_all(crates.join("one/src")).unwrap();
+        fs::write(crates.join("one/src/lib.rs"), "#[doc = include_str!(\"../../../docs/b.md\")]\n").unwrap();
+        let untested = untested_chapters(&dir, &crates).unwrap();
+        assert_eq!(untested.len(), 1, "{untested:?}");
+        assert!(untested[0].contains("a.md"), "{untested:?}");
         let unlisted = check_summary(&dir).unwrap();
         assert_eq!(unlisted.len(), 1);
         assert!(unlisted[0].ends_with("b.md is not in the book"), "{unlisted:?}");

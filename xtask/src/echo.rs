@@ -15,18 +15,21 @@
 //! lowest median), printed with their range; each library's figures are
 //! those of its median round. It prints messages/s,
 //! p50 and p99 latency, the generator's CPU use (near 100% it, not the
-//! server, would be the limit) and each of ours against the best peer, and
-//! writes the same to `docs/benchmarks/results/echo.json`:
+//! server, would be the limit) and each of ours against the strongest
+//! peer, and writes the same, with the run's command, commit, date and
+//! machine, to `docs/benchmarks/results/echo.json`:
 //!
 //! ```json
 //! {"machine": "...", "command": "cargo xtask bench --echo", "commit": "abc1234",
 //!  "date": "2026-12-03 06:26 UTC", "seconds": 2.0, "runs": [{"library": "noio-ws (std)",
 //!  "connections": 1, "size": 16, "mode": "ping-pong", "messages_per_s": 12345.6,
 //!  "p50_us": 12.3, "p99_us": 45.6, "rounds": 5,
-//!  "vs_best_peer": {"median": 1.02, "min": 0.91, "max": 1.10}}, ...]}
+//!  "vs_best_peer": {"median": 1.02, "min": 0.91, "max": 1.10, "peer": "fastwebsockets"},
+//!  "generator_bound": false}, ...]}
 //! ```
 //!
-//! `vs_best_peer` (against the strongest peer) is there for ours only;
+//! `vs_best_peer` (against the strongest peer) and `generator_bound` are
+//! there for ours only;
 //! `vs_best_fair_peer`, of the same form, where the strongest peer's median
 //! round broke the latency bound (see [`FAIR_P99_OVER_P50`]).
 //!
@@ -521,20 +524,6 @@ fn print_table(results: &[Summary]) {
     }
 }
 
-/// The CPU model and core count, for the report.
-fn machine() -> String {
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().find_map(|l| {
-                l.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_string())
-            })
-        })
-        .unwrap_or_else(|| "unknown CPU".to_string());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{model}, {cores} cores ({} {})", std::env::consts::OS, std::env::consts::ARCH)
-}
-
 fn spread_json(spread: &Spread, peer: &str) -> Value {
     json!({ "median": spread.median, "min": spread.min, "max": spread.max, "peer": peer })
 }
@@ -566,7 +555,7 @@ fn write_json(results: &[Summary], seconds: f64, run: &Provenance) -> Result<(),
         })
         .collect();
     let report = json!({
-        "machine": machine(),
+        "machine": run.machine,
         "command": run.command,
         "commit": run.commit,
         "date": run.date,
