@@ -178,6 +178,7 @@ impl Connection {
     /// called, on the caller's clock; `None` while no timer runs (each is
     /// off in [`Config`] or has nothing to time). It changes with every
     /// input and output: ask again after each.
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Duration> {
         self.timers.next(&self.config, self.lifecycle.phase(self.role))
     }

@@ -280,6 +280,11 @@ impl Receiver {
     #[inline]
     pub(crate) fn next_event(&mut self, cx: &mut Context<'_>) -> Result<Event, ProtocolError> {
         self.settle();
+        if self.input.is_empty() && self.pending.is_none() && self.decoder.is_between_frames() {
+            // Nothing received that is not handed out: the answer to every
+            // look before a read, without a pass through the decoder.
+            return Ok(self.need_data());
+        }
         if let Some(event) = self.short_message(cx) {
             return event;
         }
@@ -301,14 +306,7 @@ impl Receiver {
                     // The frame turned out to be one taken in pieces.
                     continue;
                 }
-                if self.input.is_empty() && self.input.capacity() > KEEP {
-                    // Everything received is decoded: a large buffer goes
-                    // (an idle connection holds little); a small one stays
-                    // for the next read, so a warm connection reading small
-                    // messages allocates nothing.
-                    self.input = BytesMut::new();
-                }
-                return Ok(Event::NeedData);
+                return Ok(self.need_data());
             };
             let header = piece.header;
             let early = self.early.take();
@@ -329,6 +327,19 @@ impl Receiver {
                 return Ok(event);
             }
         }
+    }
+
+    /// [`Event::NeedData`], once everything received is decoded as far as it
+    /// goes.
+    #[inline]
+    fn need_data(&mut self) -> Event {
+        if self.input.is_empty() && self.input.capacity() > KEEP {
+            // Everything received is decoded: a large buffer goes (an idle
+            // connection holds little); a small one stays for the next read,
+            // so a warm connection reading small messages allocates nothing.
+            self.input = BytesMut::new();
+        }
+        Event::NeedData
     }
 
     /// [`short_message`](Receiver::short_message) lent out of the input

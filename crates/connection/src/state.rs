@@ -219,6 +219,7 @@ impl Lifecycle {
     }
 
     /// What the timers are timing.
+    #[inline]
     pub(crate) const fn phase(self, role: Role) -> Phase {
         match (self.close, role) {
             _ if self.released => Phase::Done,

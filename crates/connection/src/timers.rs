@@ -57,6 +57,9 @@ const PING_OUT: u8 = 4;
 const CLOSING: u8 = 8;
 /// The latest input came with a time (`now`).
 const INPUT_TIMED: u8 = 16;
+/// The closing handshake began on input that came without a time: it
+/// began at the next time given, not at the stale latest one.
+const CLOSING_UNTIMED: u8 = 32;
 
 /// What the timers need to know of the connection's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +123,10 @@ impl Timers {
         if !self.has(CLOSING) {
             self.closing = self.now;
             self.set(CLOSING, true);
+            // Begun by a close among bytes that came with no time: the time
+            // given before them may be long past, and the close timeout
+            // would run out as soon as it started.
+            self.set(CLOSING_UNTIMED, self.has(HEARD_UNTIMED));
         }
     }
 
@@ -131,6 +138,7 @@ impl Timers {
     }
 
     /// When [`expired`](Timers::expired) must next be called, if ever.
+    #[inline]
     pub(crate) fn next(&self, config: &Config, phase: Phase) -> Option<Duration> {
         if !self.has(HAS_NOW) {
             return None;
@@ -139,6 +147,7 @@ impl Timers {
     }
 
     /// The earliest deadline of the timers running in `phase`.
+    #[inline]
     fn deadline(&self, config: &Config, phase: Phase) -> Option<u64> {
         match phase {
             Phase::Done => None,
@@ -150,7 +159,12 @@ impl Timers {
                     after(self.heard, config.ping_interval)
                 };
                 let idle = after(self.heard, config.idle_timeout);
-                [keepalive, idle].into_iter().flatten().min()
+                // Spelled out: this runs on every poll of an adapter, and
+                // the iterator over an array of options does not fold away.
+                match (keepalive, idle) {
+                    (Some(keepalive), Some(idle)) => Some(keepalive.min(idle)),
+                    (keepalive, idle) => keepalive.or(idle),
+                }
             }
         }
     }
@@ -164,10 +178,6 @@ impl Timers {
         phase: Phase,
     ) -> Option<(Timeout, [u8; 4])> {
         self.advance(now);
-        if self.has(HEARD_UNTIMED) {
-            self.heard = self.now;
-            self.set(HEARD_UNTIMED, false);
-        }
         if self.deadline(config, phase)? > self.now {
             return None;
         }
@@ -190,7 +200,8 @@ impl Timers {
     /// Moves the clock on; a time earlier than one already given (a caller's
     /// clock is monotonic, but inputs may be handed over out of order) leaves
     /// it where it is. The first time given counts as the peer heard from:
-    /// the connection has just been opened.
+    /// the connection has just been opened. What came without a time since
+    /// the time given before (bytes, and a close among them) is dated now.
     fn advance(&mut self, time: Duration) {
         let time = nanos(time);
         if self.has(HAS_NOW) {
@@ -198,6 +209,14 @@ impl Timers {
         } else {
             (self.now, self.heard) = (time, time);
             self.set(HAS_NOW, true);
+        }
+        if self.has(HEARD_UNTIMED) {
+            self.heard = self.now;
+            self.set(HEARD_UNTIMED, false);
+        }
+        if self.has(CLOSING_UNTIMED) {
+            self.closing = self.now;
+            self.set(CLOSING_UNTIMED, false);
         }
     }
 }

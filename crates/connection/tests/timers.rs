@@ -122,6 +122,40 @@ fn untimed_bytes_count_as_heard_at_the_next_time_given() {
 }
 
 #[test]
+fn a_close_that_came_untimed_starts_its_timeout_at_the_next_time_given() {
+    // A client (which waits for the server's end after the handshake) reads
+    // the server's close with no time, long after the last time it was given:
+    // the close timeout counts from the next time given, not from then,
+    // which would have run it out at once.
+    let mut client = Connection::new(Role::Client, Config::default()).with_mask_seed(3);
+    client.handle_timeout(secs(0));
+    client.recv(&[0x88, 0x02, 0x03, 0xE8]);
+    let (events, _) = drain(&mut client);
+    assert!(matches!(&events[..], [Event::Close(_)]), "{events:?}");
+    assert_eq!(client.transport_action(), TransportAction::AwaitPeerClose);
+    assert_eq!(client.handle_timeout(secs(100)), None, "dated at 100 s: 10 s to go");
+    assert_eq!(client.poll_timeout(), Some(secs(110)));
+    assert_eq!(client.handle_timeout(secs(110)), Some(Timeout::CloseTimeout));
+}
+
+#[test]
+fn giving_the_time_with_no_bytes_dates_what_came_untimed() {
+    let config = Config { ping_interval: Some(secs(30)), ..Config::default() };
+    let mut server = Connection::new(Role::Server, config);
+    server.handle_timeout(secs(0));
+    server.recv(&client_frame(2, b"untimed", true));
+    drain(&mut server);
+    server.recv_at(&[], secs(20));
+    assert_eq!(server.poll_timeout(), Some(secs(50)), "heard at 20 s");
+    // A close we send after untimed bytes, with the time given first, counts from that time.
+    server.recv(&client_frame(2, b"again", true));
+    drain(&mut server);
+    server.recv_at(&[], secs(25));
+    server.send(Frame::close(CloseCode::NORMAL, "").unwrap()).unwrap();
+    assert_eq!(server.poll_timeout(), Some(secs(35)));
+}
+
+#[test]
 fn timers_that_are_off_never_fire() {
     let config = Config {
         ping_interval: None,

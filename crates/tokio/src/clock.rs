@@ -37,6 +37,19 @@ impl Clock {
         self.epoch.elapsed()
     }
 
+    /// True when the `Sleep` waits, not yet fired, for a time no later than
+    /// `deadline`, having been polled for it: the waker it was polled with
+    /// hears of the deadline in time, so nothing is due now and the clock
+    /// need not be read. A deadline that moved later (each read moves the
+    /// keepalive on) leaves the `Sleep` as it is, to fire early once and be
+    /// set again then, instead of being reset for every message.
+    pub(crate) fn covers(&self, deadline: Duration) -> bool {
+        match (&self.sleep, self.armed) {
+            (Some(sleep), Some(armed)) => armed <= deadline && !sleep.is_elapsed(),
+            _ => false,
+        }
+    }
+
     /// Waits for `deadline` (since the epoch), with `cx`'s waker: ready once
     /// it has passed. A deadline too far off to name as an `Instant` never
     /// comes.
@@ -53,8 +66,10 @@ impl Clock {
             }
             None => self.sleep.insert(Box::pin(tokio::time::sleep_until(at))),
         };
-        self.armed = Some(deadline);
-        sleep.as_mut().poll(cx)
+        let poll = sleep.as_mut().poll(cx);
+        // Only a `Sleep` polled pending for `deadline` covers it.
+        self.armed = poll.is_pending().then_some(deadline);
+        poll
     }
 }
 

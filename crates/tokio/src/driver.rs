@@ -161,6 +161,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// one error after the transport is closed, then `None`.
     pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Event, Error>>> {
         self.wakers.register(Half::Read, cx.waker());
+        // Once a poll: a timer that came due while the task was away woke it
+        // (through the fan-out waker); one due later wakes it again.
+        self.poll_timers();
         loop {
             if self.stage != Stage::Open {
                 ready!(self.poll_closing(cx));
@@ -169,7 +172,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
                 return Poll::Ready(self.report.take().map(|error| Err(*error)));
             }
-            self.poll_timers();
             match self.conn.next_event() {
                 Ok(Event::NeedData) => {}
                 Ok(Event::AbnormalClosure) => {
@@ -279,8 +281,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn after_read(&mut self, n: usize) {
         if n == 0 {
             self.eof = true;
-        } else {
-            // The bytes came with no time: this dates them for the timers.
+        } else if self.conn.poll_timeout().is_some() {
+            // The bytes came with no time: while a timer runs (keepalive,
+            // idle, closing) this dates them for it. With none running the
+            // clock is not read for every read: the next time the connection
+            // is given (`poll_timers`) dates them, and a close among them.
             self.conn.handle_timeout(self.clock.now());
         }
     }
@@ -419,29 +424,39 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Runs what is due on the clock (the connection's timers, the linger
     /// bound) and arms the `Sleep` for the next deadline, waking both halves
     /// through the fan-out waker. True when something was due: the caller
-    /// looks at the connection again.
+    /// looks at the connection again. Cheap while no deadline is set or the
+    /// `Sleep` armed already wakes in time ([`Clock::covers`]): the clock is
+    /// read only when neither holds.
     fn poll_timers(&mut self) -> bool {
         let mut ran = false;
         for _ in 0..MAX_TIMERS_PER_POLL {
-            let core = self.conn.poll_timeout();
-            let give_up = self.give_up_at.filter(|_| !self.gave_up);
-            let Some(deadline) = [core, give_up].into_iter().flatten().min() else {
-                return ran;
-            };
-            let now = self.clock.now();
-            if deadline > now {
-                let mut fan_out = Context::from_waker(self.wakers.fan_out());
-                if self.clock.poll_until(deadline, &mut fan_out).is_pending() {
+            match self.next_deadline() {
+                Some(deadline) if !self.clock.covers(deadline) => {}
+                _ => return ran,
+            }
+            let mut now = self.clock.now();
+            // Given the time, the connection also dates what came without
+            // one, which may move its deadline on: a close among those bytes
+            // starts its timeout now, not at the time given before them.
+            let mut expired = self.conn.handle_timeout(now);
+            if expired.is_none() {
+                let Some(deadline) = self.next_deadline() else {
                     return ran;
+                };
+                if deadline > now {
+                    let mut fan_out = Context::from_waker(self.wakers.fan_out());
+                    if self.clock.poll_until(deadline, &mut fan_out).is_pending() {
+                        return ran;
+                    }
+                    // The Sleep may fire a hair before the clock reads its deadline.
+                    now = deadline;
+                    expired = self.conn.handle_timeout(now);
                 }
             }
-            // The Sleep may fire a hair before the clock reads its deadline.
-            let now = now.max(deadline);
             ran = true;
-            if give_up.is_some_and(|at| at <= now) {
+            if self.give_up_at.is_some_and(|at| at <= now) {
                 self.gave_up = true;
             }
-            let expired = if core.is_some_and(|at| at <= now) { self.conn.handle_timeout(now) } else { None };
             if expired == Some(Timeout::Idle) {
                 // Our close (1001) is queued. A peer silent this long will
                 // not answer it: close the transport now, as after a failure,
@@ -457,6 +472,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
         }
         ran
+    }
+
+    /// The first of the connection's deadline and the linger bound's, if any.
+    fn next_deadline(&self) -> Option<Duration> {
+        let give_up = self.give_up_at.filter(|_| !self.gave_up);
+        match (self.conn.poll_timeout(), give_up) {
+            (Some(core), Some(give_up)) => Some(core.min(give_up)),
+            (core, give_up) => core.or(give_up),
+        }
     }
 
     // ---- sending -----------------------------------------------------------

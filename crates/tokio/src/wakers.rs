@@ -11,6 +11,7 @@
 //! waiting; a spurious wake-up costs a look at the connection, a lost one
 //! a hung task.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Wake, Waker};
 
@@ -23,26 +24,68 @@ pub(crate) enum Half {
     Write,
 }
 
+/// One waiting task, if one waits.
+#[derive(Debug, Default)]
+struct Slot {
+    waker: Mutex<Option<Waker>>,
+    /// `waker` holds one. Set with the lock held, read without it: a task
+    /// that registers again while its waker is still in place (every poll
+    /// but the first after a wake-up) takes no lock.
+    filled: AtomicBool,
+    /// What [`Waker::will_wake`] compares, of the waker last put here: its
+    /// data and vtable pointers. Written only by `register`, which one task
+    /// at a time calls (it takes the driver mutably), so they never change
+    /// under its reads; atomics only because the slot is shared.
+    data: AtomicUsize,
+    vtable: AtomicUsize,
+}
+
+/// The identity [`Waker::will_wake`] compares.
+fn identity(waker: &Waker) -> (usize, usize) {
+    (waker.data() as usize, std::ptr::from_ref(waker.vtable()) as usize)
+}
+
+impl Slot {
+    /// True while the slot holds a waker that wakes the same task as `waker`.
+    fn holds(&self, waker: &Waker) -> bool {
+        self.filled.load(Ordering::Acquire)
+            && (self.data.load(Ordering::Relaxed), self.vtable.load(Ordering::Relaxed)) == identity(waker)
+    }
+
+    fn put(&self, waker: &Waker) {
+        let (data, vtable) = identity(waker);
+        self.data.store(data, Ordering::Relaxed);
+        self.vtable.store(vtable, Ordering::Relaxed);
+        // A poisoned slot still holds a valid waker: nothing panics while holding one.
+        let mut slot = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        *slot = Some(waker.clone());
+        self.filled.store(true, Ordering::Release);
+    }
+
+    fn wake(&self) {
+        let waker = {
+            let mut slot = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+            self.filled.store(false, Ordering::Release);
+            slot.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
 /// The waiting tasks, one per half.
 #[derive(Debug, Default)]
 struct Slots {
-    read: Mutex<Option<Waker>>,
-    write: Mutex<Option<Waker>>,
+    read: Slot,
+    write: Slot,
 }
 
 impl Slots {
-    fn slot(&self, half: Half) -> &Mutex<Option<Waker>> {
+    fn slot(&self, half: Half) -> &Slot {
         match half {
             Half::Read => &self.read,
             Half::Write => &self.write,
-        }
-    }
-
-    fn wake_half(&self, half: Half) {
-        // A poisoned slot still holds a valid waker: nothing panics while holding one.
-        let waker = self.slot(half).lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(waker) = waker {
-            waker.wake();
         }
     }
 }
@@ -53,8 +96,8 @@ impl Wake for Slots {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.wake_half(Half::Read);
-        self.wake_half(Half::Write);
+        self.read.wake();
+        self.write.wake();
     }
 }
 
@@ -73,17 +116,21 @@ impl Wakers {
     }
 
     /// Notes that the task behind `waker` waits on `half`. Called before
-    /// anything is polled, so a wake-up in between is not lost.
-    pub(crate) fn register(&self, half: Half, waker: &Waker) {
-        let mut slot = self.slots.slot(half).lock().unwrap_or_else(PoisonError::into_inner);
-        if !slot.as_ref().is_some_and(|old| old.will_wake(waker)) {
-            *slot = Some(waker.clone());
+    /// anything is polled, so a wake-up in between is not lost. Takes
+    /// `&mut self` so that one task at a time registers (see [`Slot::data`]).
+    pub(crate) fn register(&mut self, half: Half, waker: &Waker) {
+        let slot = self.slots.slot(half);
+        // Still in place: a wake-up that takes it from here on wakes this
+        // task, and one that took it already has woken this task, which then
+        // polls again; either way nothing is lost by not taking the lock.
+        if !slot.holds(waker) {
+            slot.put(waker);
         }
     }
 
     /// Wakes the task waiting on `half`, if one is.
     pub(crate) fn wake(&self, half: Half) {
-        self.slots.wake_half(half);
+        self.slots.slot(half).wake();
     }
 
     /// The waker that wakes both halves: the one every write and timer poll uses.
@@ -107,7 +154,7 @@ mod tests {
 
     #[test]
     fn the_fan_out_wakes_both_halves_once_each() {
-        let wakers = Wakers::new();
+        let mut wakers = Wakers::new();
         let (read, write) = (Arc::new(Count(AtomicUsize::new(0))), Arc::new(Count(AtomicUsize::new(0))));
         wakers.register(Half::Read, &Waker::from(Arc::clone(&read)));
         wakers.register(Half::Write, &Waker::from(Arc::clone(&write)));
@@ -118,5 +165,23 @@ mod tests {
         wakers.wake(Half::Write);
         wakers.wake(Half::Read);
         assert_eq!((read.0.load(Ordering::SeqCst), write.0.load(Ordering::SeqCst)), (1, 2));
+    }
+
+    #[test]
+    fn a_new_waker_replaces_the_one_in_place_and_a_wake_empties_the_slot() {
+        let mut wakers = Wakers::new();
+        let (first, second) = (Arc::new(Count(AtomicUsize::new(0))), Arc::new(Count(AtomicUsize::new(0))));
+        let first_waker = Waker::from(Arc::clone(&first));
+        wakers.register(Half::Read, &first_waker);
+        wakers.register(Half::Read, &first_waker); // still in place: nothing changes
+        wakers.register(Half::Read, &Waker::from(Arc::clone(&second)));
+        wakers.wake(Half::Read);
+        wakers.wake(Half::Read);
+        assert_eq!((first.0.load(Ordering::SeqCst), second.0.load(Ordering::SeqCst)), (0, 1));
+        // The same waker as before the wake-up: the slot is filled again.
+        wakers.register(Half::Read, &first_waker);
+        wakers.register(Half::Read, &first_waker);
+        wakers.fan_out().wake_by_ref();
+        assert_eq!(first.0.load(Ordering::SeqCst), 1);
     }
 }

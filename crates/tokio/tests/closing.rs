@@ -57,27 +57,31 @@ async fn a_transport_that_just_ends_is_an_abnormal_closure() {
     assert!(matches!(server.send_text("late").await, Err(Error::Closed)));
 }
 
+/// A raw server on `io`: the handshake by hand, then the core's connection.
+async fn raw_server(mut io: tokio::io::DuplexStream) -> RawPeer<tokio::io::DuplexStream> {
+    let mut handshake = ServerHandshake::default();
+    let request = loop {
+        let mut buf = [0; 1024];
+        let n = io.read(&mut buf).await.unwrap();
+        if let Some(request) = handshake.recv(&buf[..n]).unwrap() {
+            break request;
+        }
+    };
+    let (response, _) = request.accept(Accept::default()).unwrap();
+    io.write_all(&response).await.unwrap();
+    RawPeer::new(Role::Server, Config::default(), io)
+}
+
 #[tokio::test(start_paused = true)]
 async fn our_client_waits_for_the_server_to_close_the_transport_first() {
-    let (client_io, mut server_io) = tokio::io::duplex(4096);
+    let (client_io, server_io) = tokio::io::duplex(4096);
     let client = tokio::spawn(async move {
         let (mut ws, _) =
             ClientBuilder::new().deflate(false).client_async("ws://x/", client_io).await.unwrap();
         let reply = ws.close(CloseCode::NORMAL, "").await.unwrap();
         (reply.map(|close| close.code), ws.is_closed())
     });
-    // A raw server: the handshake by hand, then the core's connection.
-    let mut handshake = ServerHandshake::default();
-    let request = loop {
-        let mut buf = [0; 1024];
-        let n = server_io.read(&mut buf).await.unwrap();
-        if let Some(request) = handshake.recv(&buf[..n]).unwrap() {
-            break request;
-        }
-    };
-    let (response, _) = request.accept(Accept::default()).unwrap();
-    server_io.write_all(&response).await.unwrap();
-    let mut server = RawPeer::new(Role::Server, Config::default(), server_io);
+    let mut server = raw_server(server_io).await;
     let Some(Event::Close(_)) = server.next_event().await else { panic!("expected the client's close") };
     server.flush().await; // the reply
     let replied = Instant::now();
@@ -88,6 +92,34 @@ async fn our_client_waits_for_the_server_to_close_the_transport_first() {
     assert_eq!(code, Some(CloseCode::NORMAL));
     assert!(closed);
     assert!(replied.elapsed() < Duration::from_millis(1100));
+}
+
+/// Regression: with no timer running, the adapter does not read the clock
+/// for every read, so the server's close arrives with no time; its close
+/// timeout must count from when it came, not from the last time the
+/// connection was given (the handshake, a minute before), which would have
+/// run it out at once and ended the client's side first.
+#[tokio::test(start_paused = true)]
+async fn a_client_closed_after_a_long_silence_still_waits_for_the_servers_end() {
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let client = tokio::spawn(async move {
+        let (mut ws, _) =
+            ClientBuilder::new().deflate(false).client_async("ws://x/", client_io).await.unwrap();
+        let close = ws.recv_event().await;
+        let end = ws.recv_event().await;
+        (close, end.is_none(), ws.is_closed())
+    });
+    let mut server = raw_server(server_io).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    server.send(Frame::close(CloseCode::NORMAL, "bye").unwrap()).await;
+    let Some(Event::Close(_)) = server.next_event().await else { panic!("expected the client's reply") };
+    let mut more = [0; 16];
+    let read = timeout(Duration::from_secs(1), server.io.read(&mut more)).await;
+    assert!(read.is_err(), "the client ends its side only after the server's end: {read:?}");
+    drop(server);
+    let (close, then_none, closed) = client.await.unwrap();
+    assert!(matches!(&close, Some(Ok(Event::Close(c))) if c.code == CloseCode::NORMAL), "{close:?}");
+    assert!(then_none && closed);
 }
 
 #[tokio::test]
