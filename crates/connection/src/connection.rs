@@ -7,7 +7,7 @@
 use alloc::boxed::Box;
 use core::time::Duration;
 
-use noio_ws_codec::bytes::{Bytes, BytesMut};
+use noio_ws_codec::bytes::{BufMut, Bytes, BytesMut};
 use noio_ws_codec::{CloseCode, OpCode, Role, Rsv};
 use noio_ws_registry::{OpcodeRegistry, Registry, RegistryError};
 
@@ -295,8 +295,69 @@ impl Connection {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recv_with<E>(&mut self, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        self.read_with(|buf, lend| {
+            let start = buf.len();
+            buf.resize(start + lend, 0);
+            let result = read(&mut buf[start..]);
+            // A reader claiming more than it was lent keeps only the slice.
+            let filled = result.as_ref().map_or(0, |&n| n.min(lend));
+            buf.truncate(start + filled);
+            result
+        })
+    }
+
+    /// Like [`recv_with`](Connection::recv_with), but `read` is lent the
+    /// buffer's room as a [`BufMut`] of the same size, not zeroed: for
+    /// readers that fill uninitialised memory soundly themselves, such as
+    /// tokio's `AsyncReadExt::read_buf`, so a large read costs no pass to
+    /// zero the room first. Returns how many bytes `read` appended; an error
+    /// gives them all back and is returned as it is. A `BufMut` panics when
+    /// more is put into it than it has room for, as every `BufMut` does.
+    ///
+    /// ```
+    /// use noio_ws_codec::Role;
+    /// use noio_ws_codec::bytes::BufMut;
+    /// use noio_ws_connection::{Config, Connection, Event};
+    ///
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// let socket = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+    /// let n = server.recv_with_buf(|buf| {
+    ///     buf.put_slice(&socket);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// assert_eq!(n, 11);
+    /// let Event::Message(hello) = server.next_event()? else { panic!() };
+    /// assert_eq!(hello.as_text(), Some("Hello"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv_with_buf<E>(
+        &mut self,
+        read: impl FnOnce(&mut dyn BufMut) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        self.read_with(|buf, lend| {
+            let start = buf.len();
+            // The limit keeps the read within the room reserved (what sizes
+            // reads, `Config::max_read_len`); the trait object keeps the
+            // caller from the buffer itself, which it may only append to.
+            let result = read(&mut (&mut *buf).limit(lend));
+            match result {
+                Ok(()) => Ok(buf.len() - start),
+                Err(error) => {
+                    buf.truncate(start);
+                    Err(error)
+                }
+            }
+        })
+    }
+
+    /// One read into the receiver's buffer by `fill`, and what it means:
+    /// the end of the stream for 0 bytes, else the peer heard from.
+    fn read_with<E>(
+        &mut self,
+        fill: impl FnOnce(&mut BytesMut, usize) -> Result<usize, E>,
+    ) -> Result<usize, E> {
         let keep = self.lifecycle.takes_input();
-        let (result, _) = self.receiver.read_with(read, keep, &self.config);
+        let (result, _) = self.receiver.read_with(fill, keep, &self.config);
         match result {
             Ok(0) => self.recv_eof(),
             Ok(_) => self.timers.heard(None),

@@ -201,12 +201,14 @@ impl Receiver {
         }
     }
 
-    /// Lends `read` a zeroed slice of the input buffer's end; keeps what it
-    /// filled when `keep`. Returns the read's result, clamped to the slice,
-    /// and how many bytes were kept.
+    /// Has `fill` append a read to the input buffer: it is given the buffer
+    /// (with room reserved) and how many bytes it may append at most, and
+    /// returns how many it did, appending nothing when it fails. Keeps them
+    /// when `keep`. Returns the read's result, clamped to the room, and how
+    /// many bytes were kept.
     pub(crate) fn read_with<E>(
         &mut self,
-        read: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+        fill: impl FnOnce(&mut BytesMut, usize) -> Result<usize, E>,
         keep: bool,
         config: &Config,
     ) -> (Result<usize, E>, usize) {
@@ -232,11 +234,9 @@ impl Receiver {
             &mut self.next
         };
         let start = buf.len();
-        buf.resize(start + lend, 0);
-        let result = read(&mut buf[start..]);
+        let result = fill(buf, lend).map(|n| n.min(lend));
         let filled = match &result {
-            // A reader claiming more than it was lent keeps only the slice.
-            Ok(n) => (*n).min(lend),
+            Ok(n) => *n,
             Err(_) => 0,
         };
         let kept = if keep { filled } else { 0 };

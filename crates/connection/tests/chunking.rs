@@ -3,6 +3,7 @@
 //! delivery mode (streamed pieces and frames compared after joining them per
 //! message; frames also one by one, since cuts must not change them).
 
+use noio_ws_codec::bytes::BufMut;
 use noio_ws_codec::{CloseCode, OpCode, Role};
 use noio_ws_connection::{Config, Connection, Delivery, Event, EventRef, Frame};
 use noio_ws_test_support::{drain, sent};
@@ -61,9 +62,41 @@ fn session(role: Role, actions: &[Action]) -> Vec<u8> {
     wire
 }
 
+/// How a test hands the receiver its reads.
+#[derive(Clone, Copy, Debug)]
+enum Input {
+    /// `recv`: copied in.
+    Copied,
+    /// `recv_with_buf`: put into the room the connection lends, as many
+    /// reads as that takes.
+    Lent,
+}
+
+fn feed(receiver: &mut Connection, input: Input, mut bytes: &[u8]) {
+    match input {
+        Input::Copied => receiver.recv(bytes),
+        Input::Lent => {
+            while !bytes.is_empty() {
+                let n = receiver
+                    .recv_with_buf(|buf| {
+                        let n = bytes.len().min(buf.remaining_mut());
+                        buf.put_slice(&bytes[..n]);
+                        Ok::<_, ()>(())
+                    })
+                    .unwrap();
+                bytes = &bytes[n..];
+            }
+        }
+    }
+}
+
 /// Events with streamed pieces joined into messages, so sessions cut
 /// differently compare equal.
 fn receive(role: Role, delivery: Delivery, wire: &[u8], cuts: &[usize]) -> Vec<String> {
+    receive_by(role, delivery, Input::Copied, wire, cuts)
+}
+
+fn receive_by(role: Role, delivery: Delivery, input: Input, wire: &[u8], cuts: &[usize]) -> Vec<String> {
     let mut receiver = Connection::new(role, Config { delivery, ..Config::default() });
     let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
     cuts.extend([0, wire.len()]);
@@ -71,7 +104,7 @@ fn receive(role: Role, delivery: Delivery, wire: &[u8], cuts: &[usize]) -> Vec<S
     let mut seen = Vec::new();
     let mut joined: Vec<u8> = Vec::new();
     for window in cuts.windows(2) {
-        receiver.recv(&wire[window[0]..window[1]]);
+        feed(&mut receiver, input, &wire[window[0]..window[1]]);
         let (events, error) = drain(&mut receiver);
         assert_eq!(error, None);
         for event in events {
@@ -153,6 +186,9 @@ proptest! {
         prop_assert_eq!(&receive(receiver, Delivery::WholeMessages, &wire, &cuts), &whole);
         prop_assert_eq!(&receive(receiver, Delivery::Streaming, &wire, &cuts), &whole);
         prop_assert_eq!(&receive(receiver, Delivery::Frames, &wire, &cuts), &whole);
+        for delivery in [Delivery::WholeMessages, Delivery::Streaming] {
+            prop_assert_eq!(&receive_by(receiver, delivery, Input::Lent, &wire, &cuts), &whole);
+        }
         prop_assert_eq!(&receive_ref(receiver, &wire, &cuts), &whole);
         prop_assert_eq!(frames(receiver, &wire, &cuts), frames(receiver, &wire, &[]));
     }

@@ -2,7 +2,7 @@
 //! careless caller once broke: each named for its case, each asserting the
 //! outcome (the error and close code, the bytes delivered, the bytes queued).
 
-use noio_ws_codec::bytes::BytesMut;
+use noio_ws_codec::bytes::{BufMut, BytesMut};
 use noio_ws_codec::{CloseCode, FrameHeader, OpCode, Role, Rsv};
 use noio_ws_connection::{
     CloseState, Config, Connection, Delivery, Event, Frame, ProtocolError, TransportAction, UsageError,
@@ -212,6 +212,41 @@ fn recv_with_reads_grow_while_full_and_shrink_when_idle() {
         .unwrap();
     }
     assert_eq!(sizes, [8192, 4096, 4096], "small reads bring the slice back down");
+}
+
+#[test]
+fn recv_with_buf_a_failed_read_keeps_none_of_what_it_put() {
+    let mut server = Connection::new(Role::Server, Config::default());
+    let wire = client_frame(1, b"kept", true);
+    server.recv(&wire[..3]);
+    let failed = server.recv_with_buf(|buf| {
+        buf.put_bytes(0xAA, 100);
+        Err("the socket broke")
+    });
+    assert_eq!(failed, Err("the socket broke"));
+    assert_eq!(server.buffered(), 3, "what the failed read put did not become frame data");
+    server.recv(&wire[3..]);
+    assert!(matches!(&drain(&mut server).0[..], [Event::Message(m)] if m.as_text() == Some("kept")));
+}
+
+#[test]
+fn recv_with_buf_lends_the_room_recv_with_does_and_zero_is_the_end() {
+    let mut lent = Vec::new();
+    let mut server = Connection::new(Role::Server, Config::default());
+    for _ in 0..6 {
+        server
+            .recv_with_buf(|buf| {
+                let room = buf.remaining_mut();
+                lent.push(room);
+                buf.put_bytes(0x82, room);
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+    }
+    assert_eq!(lent, [4096, 8192, 16384, 32768, 65536, 65536], "the room recv_with lends");
+    let mut ended = Connection::new(Role::Server, Config::default());
+    assert_eq!(ended.recv_with_buf(|_| Ok::<_, ()>(())), Ok(0));
+    assert_eq!(ended.next_event(), Ok(Event::AbnormalClosure));
 }
 
 // ---- 6: the message limit is judged on the header ------------------------------

@@ -151,7 +151,7 @@ fn queued_replies_go_out_before_what_is_sent_next() {
 }
 
 #[test]
-fn bytes_go_in_three_ways_with_the_same_result() {
+fn bytes_go_in_four_ways_with_the_same_result() {
     let wire = client_frame(1, b"three ways", true);
     let mut by_copy = Connection::new(Role::Server, Config::default());
     by_copy.recv(&wire);
@@ -163,7 +163,13 @@ fn bytes_go_in_three_ways_with_the_same_result() {
         Ok::<_, ()>(wire.len())
     });
     assert_eq!(read, Ok(wire.len()));
-    for conn in [&mut by_copy, &mut owned, &mut lent] {
+    let mut put = Connection::new(Role::Server, Config::default());
+    let read = put.recv_with_buf(|buf| {
+        buf.put_slice(&wire);
+        Ok::<_, ()>(())
+    });
+    assert_eq!(read, Ok(wire.len()));
+    for conn in [&mut by_copy, &mut owned, &mut lent, &mut put] {
         assert_eq!(message(&drain(conn).0).as_text(), Some("three ways"));
     }
 }

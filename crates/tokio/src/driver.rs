@@ -92,6 +92,9 @@ pub(crate) struct Driver<S> {
     /// Reads in a row that brought bytes, with no `Pending` between; see
     /// [`READ_BUDGET`].
     reads_in_a_row: u8,
+    /// The connection had a deadline when `poll_timers` last looked: reads
+    /// are dated with the clock for it (see [`after_read`](Driver::after_read)).
+    timed: bool,
     /// What to hand the receiver once the transport is closed: a violation
     /// by the peer, an abnormal closure, a failed read. Boxed, as the next
     /// one: every connection holds the field, few ever fill it.
@@ -119,6 +122,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             eof: false,
             busy: false,
             reads_in_a_row: 0,
+            timed: false,
             report: None,
             peer_close: None,
             protocol: protocol.map(String::into_boxed_str),
@@ -281,11 +285,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn after_read(&mut self, n: usize) {
         if n == 0 {
             self.eof = true;
-        } else if self.conn.poll_timeout().is_some() {
+        } else if self.timed {
             // The bytes came with no time: while a timer runs (keepalive,
             // idle, closing) this dates them for it. With none running the
             // clock is not read for every read: the next time the connection
-            // is given (`poll_timers`) dates them, and a close among them.
+            // is given (`poll_timers`, which every poll runs first) dates
+            // them, and a close among them, so a timer that starts in
+            // between counts from its true start.
             self.conn.handle_timeout(self.clock.now());
         }
     }
@@ -430,7 +436,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn poll_timers(&mut self) -> bool {
         let mut ran = false;
         for _ in 0..MAX_TIMERS_PER_POLL {
-            match self.next_deadline() {
+            let deadline = self.next_deadline();
+            self.timed = deadline.is_some();
+            match deadline {
                 Some(deadline) if !self.clock.covers(deadline) => {}
                 _ => return ran,
             }

@@ -4,14 +4,15 @@
 //! leaves everything where it was: bytes not read stay in the socket, bytes
 //! not written stay queued in the connection.
 
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
 use noio_ws::Connection;
 use noio_ws::connection::MAX_SLICES;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 
 /// Why a lent read or write stopped without taking bytes.
 enum Stop {
@@ -27,10 +28,10 @@ pub(crate) const IDLE_READ: usize = 4096;
 /// One read from `io` into the connection. A connection with nothing
 /// buffered whose last read was short (`busy` false) is idle: it reads
 /// into a scratch buffer on the stack, and the connection copies in only
-/// what came, so an idle connection holds no read buffer it zeroed for a
+/// what came, so an idle connection holds no read buffer reserved for a
 /// read that brought nothing (4 KiB of every idle connection). A busy one
-/// reads straight into the slice the connection lends (no copy, reads
-/// growing with the traffic). `busy` is set to whether this read filled
+/// reads straight into the room the connection lends (no copy, not zeroed,
+/// reads growing with the traffic). `busy` is set to whether this read filled
 /// what it was given. `Ready(Ok(0))` is the end of the stream, already
 /// handed to the connection (an `UnexpectedEof` error included, see
 /// [`end_or_error`]).
@@ -61,11 +62,15 @@ pub(crate) fn read_in<S: AsyncRead + Unpin>(
         };
     }
     let mut lent = 0;
-    let result = conn.recv_with(|buf| {
-        lent = buf.len();
-        let mut buf = ReadBuf::new(buf);
-        match Pin::new(&mut *io).poll_read(cx, &mut buf) {
-            Poll::Ready(Ok(())) => Ok(buf.filled().len()),
+    let result = conn.recv_with_buf(|buf| {
+        lent = buf.remaining_mut();
+        // tokio's `read_buf` reads into the room as it is, uninitialised:
+        // `recv_with`'s slice would be zeroed first, a second pass over
+        // every byte of a large read (64 KiB for each 64 KiB message). A
+        // poll of the future once, dropped after: a pending read takes
+        // nothing, so this is as cancel-safe as `poll_read`.
+        match pin!(io.read_buf(buf)).poll(cx) {
+            Poll::Ready(Ok(_)) => Ok(()),
             Poll::Ready(Err(error)) => Err(Stop::Io(error)),
             Poll::Pending => Err(Stop::Pending),
         }
