@@ -334,7 +334,18 @@ fn echo(page: &mut String, plots: &mut Vec<(String, String)>, echo: Option<&Echo
     page.push_str("![echo: messages per second by configuration](benchmarks/echo.svg)\n\n");
     table_head(
         page,
-        ["library", "connections", "size", "mode", "messages/s", "p50", "p99", "p99 ÷ p50", "÷ best peer"],
+        [
+            "library",
+            "connections",
+            "size",
+            "mode",
+            "messages/s",
+            "p50",
+            "p99",
+            "p99 ÷ p50",
+            "server CPU / message",
+            "÷ best peer",
+        ],
     );
     for r in &echo.runs {
         let ratio = |ratio: &EchoRatio| {
@@ -351,9 +362,15 @@ fn echo(page: &mut String, plots: &mut Vec<(String, String)>, echo: Option<&Echo
             Some(None) => against.push_str("; no peer within p99 ≤ 10x p50"),
             None => {}
         }
+        if let Some(cpu) = &r.server_cpu_vs_best_peer {
+            let _ = write!(against, "; its server CPU per message ÷ ours {}", ratio(cpu));
+        }
+        let server_cpu = r
+            .server_cpu_us_per_message
+            .map_or_else(|| "not measured".to_string(), |us| format!("{us:.2} µs"));
         let _ = writeln!(
             page,
-            "| {} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} | {against} |",
+            "| {} | {} | {} | {} | {} | {:.1} µs | {:.1} µs | {:.1} | {server_cpu} | {against} |",
             r.library,
             r.connections,
             size_name(r.size),
@@ -461,7 +478,11 @@ fn method(page: &mut String, echo: Option<&Echo>, memory: bool) {
              round, and *÷ best peer* is the median (and range) over the rounds of ours divided by \
              each peer in the same round, shown against the strongest peer (the lowest median), so \
              a lucky or unlucky run of one library does not decide; *generator-bound* marks where \
-             our load generator ran its core full, so the server may not have been the limit.\n",
+             our load generator ran its core full, so the server may not have been the limit. \
+             *Server CPU / message* is the server process's CPU time (every thread's, from \
+             `/proc/PID/task/*/schedstat`, kernel time included) over the measured seconds, divided \
+             by the messages echoed: where the generator is the limit, every server echoes about \
+             as many messages, and this still tells what each costs.\n",
         );
     }
     if memory {
@@ -656,7 +677,8 @@ mod tests {
          "messages_per_s": 23456.0, "p50_us": 40.0, "p99_us": 95.5, "rounds": 5,
          "vs_best_peer": {"median": 1.03, "min": 0.91, "max": 1.2, "peer": "tungstenite"},
          "vs_best_fair_peer": {"median": 1.5, "min": 1.25, "max": 1.75, "peer": "fastwebsockets"},
-         "generator_bound": true},
+         "generator_bound": true, "server_cpu_us_per_message": 12.5,
+         "server_cpu_vs_best_peer": {"median": 1.1, "min": 1.05, "max": 1.2, "peer": "tungstenite"}},
         {"library": "noio-ws (std)", "connections": 1, "size": 16, "mode": "pipelined",
          "messages_per_s": 123456.0, "p50_us": 8.25, "p99_us": 20.0},
         {"library": "tungstenite", "connections": 1, "size": 16, "mode": "ping-pong",
@@ -750,12 +772,15 @@ mod tests {
             "{page}"
         );
         assert!(page.contains(
-            "| noio-ws (std) | 1 | 16B | ping-pong | 23,456 | 40.0 µs | 95.5 µs | 2.4 | 1.03x (0.91–1.20) vs \
-             tungstenite (generator-bound); 1.50x (1.25–1.75) vs fastwebsockets within p99 ≤ 10x p50 |"
+            "| noio-ws (std) | 1 | 16B | ping-pong | 23,456 | 40.0 µs | 95.5 µs | 2.4 | 12.50 µs | 1.03x (0.91–1.20) vs \
+             tungstenite (generator-bound); 1.50x (1.25–1.75) vs fastwebsockets within p99 ≤ 10x p50; its server CPU \
+             per message ÷ ours 1.10x (1.05–1.20) vs tungstenite |"
         ));
         // A peer's row, and a file from before the rounds: no ratio.
         assert!(
-            page.contains("| tungstenite | 1 | 16B | ping-pong | 20,000 | 45.0 µs | 99.0 µs | 2.2 |  |"),
+            page.contains(
+                "| tungstenite | 1 | 16B | ping-pong | 20,000 | 45.0 µs | 99.0 µs | 2.2 | not measured |  |"
+            ),
             "{page}"
         );
         assert!(page.contains("at commit not recorded on 2026-12-01 20:00 UTC, 2 s per configuration"));

@@ -323,6 +323,11 @@ pub(crate) struct EchoRun {
     /// Ours: the load generator ran its core full in some round, for ours
     /// or the strongest peer, so the server may not have been the limit.
     pub(crate) generator_bound: bool,
+    /// The server's CPU time per message, in µs (runs from before it was
+    /// measured have none).
+    pub(crate) server_cpu_us_per_message: Option<f64>,
+    /// Ours: the strongest peer's server CPU per message ÷ ours.
+    pub(crate) server_cpu_vs_best_peer: Option<EchoRatio>,
 }
 
 /// Ours ÷ one peer in the same round, summarised over the rounds.
@@ -371,6 +376,8 @@ pub(crate) fn parse_echo(source: &str, written: Option<SystemTime>) -> Result<Ec
             vs_best_peer: EchoRatio::parse(&r["vs_best_peer"]),
             vs_best_fair_peer: r.get("vs_best_fair_peer").map(EchoRatio::parse),
             generator_bound: r["generator_bound"].as_bool().unwrap_or(false),
+            server_cpu_us_per_message: r["server_cpu_us_per_message"].as_f64(),
+            server_cpu_vs_best_peer: EchoRatio::parse(&r["server_cpu_vs_best_peer"]),
         })
     };
     Ok(Echo {

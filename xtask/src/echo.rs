@@ -108,6 +108,17 @@ struct Measured {
     p99_us: f64,
     /// The load generator's CPU use over the run, 0 to 1.
     load_cpu: f64,
+    /// The server's CPU use over the measured seconds, in cores (NaN where
+    /// it could not be read).
+    server_cpu: f64,
+}
+
+impl Measured {
+    /// The server's CPU time per message echoed, in microseconds: what a
+    /// run the generator limits still tells of the server.
+    fn server_us_per_message(&self) -> f64 {
+        self.server_cpu / self.messages_per_s * 1e6
+    }
 }
 
 pub(crate) fn run(args: &[String], run: &Provenance) -> Result<(), String> {
@@ -259,8 +270,9 @@ fn measure(
         .strip_prefix("port ")
         .and_then(|p| p.trim().parse::<u16>().ok())
         .ok_or_else(|| format!("the {library} server said {line:?}, not its port"))?;
+    let server_pid = server.0.id().to_string(); // `taskset` execs the server
     let output = on_core(echo, pinned, "1")
-        .args(["load", "--port", &port.to_string()])
+        .args(["load", "--port", &port.to_string(), "--server-pid", &server_pid])
         .args(["--connections", &config.connections.to_string(), "--size", &config.size.to_string()])
         .args(["--mode", config.mode, "--warmup", &options.warmup.to_string()])
         .args(["--seconds", &options.seconds.to_string()])
@@ -289,6 +301,7 @@ fn measure(
         p50_us: field("p50_us")?,
         p99_us: field("p99_us")?,
         load_cpu: field("cpu")?,
+        server_cpu: field("server_cpu").unwrap_or(f64::NAN),
     })
 }
 
@@ -354,6 +367,9 @@ struct Comparison {
     generator_bound: bool,
     /// Whether the strongest peer kept the latency bound in its median round.
     fairness: Fairness,
+    /// The strongest peer's server CPU time per message ÷ ours, round by
+    /// round (above 1: ours costs less); `None` where it was not read.
+    cpu: Option<Spread>,
 }
 
 /// Whether the strongest peer kept the latency bound, and if not, ours
@@ -389,6 +405,7 @@ fn compare(rounds: &[Vec<Measured>], i: usize) -> Option<Comparison> {
     struct Against {
         peer: &'static str,
         spread: Spread,
+        cpu: Option<Spread>,
         fair: bool,
         generator_bound: bool,
     }
@@ -400,6 +417,13 @@ fn compare(rounds: &[Vec<Measured>], i: usize) -> Option<Comparison> {
                 spread: Spread::of(
                     rounds.iter().map(|r| r[i].messages_per_s / r[j].messages_per_s).collect(),
                 )?,
+                cpu: Spread::of(
+                    rounds
+                        .iter()
+                        .map(|r| r[j].server_us_per_message() / r[i].server_us_per_message())
+                        .filter(|ratio| ratio.is_finite())
+                        .collect(),
+                ),
                 fair: is_fair(&median_run(rounds, j)),
                 generator_bound: rounds.iter().any(|r| r[i].load_cpu.max(r[j].load_cpu) > GENERATOR_BOUND),
             })
@@ -422,6 +446,7 @@ fn compare(rounds: &[Vec<Measured>], i: usize) -> Option<Comparison> {
         best_peer: best.peer,
         generator_bound: best.generator_bound,
         fairness,
+        cpu: best.cpu,
     })
 }
 
@@ -465,6 +490,9 @@ impl Comparison {
                 let _ = write!(text, "; no peer kept p99 ≤ {FAIR_P99_OVER_P50}x p50");
             }
         }
+        if let Some(cpu) = &self.cpu {
+            let _ = write!(text, "; its server CPU per message ÷ ours {cpu}");
+        }
         text
     }
 
@@ -476,8 +504,8 @@ impl Comparison {
 
 fn print_table(results: &[Summary]) {
     println!(
-        "\n{:<22} {:>5} {:>6} {:<10} {:>12} {:>9} {:>9} {:>8}  ÷ strongest peer, round by round: median (range)",
-        "library", "conns", "size", "mode", "messages/s", "p50 µs", "p99 µs", "load cpu",
+        "\n{:<22} {:>5} {:>6} {:<10} {:>12} {:>9} {:>9} {:>8} {:>10}  ÷ strongest peer, round by round: median (range)",
+        "library", "conns", "size", "mode", "messages/s", "p50 µs", "p99 µs", "load cpu", "srv µs/msg",
     );
     let mut behind = Vec::new();
     for Summary { median: m, comparison, .. } in results {
@@ -493,7 +521,7 @@ fn print_table(results: &[Summary]) {
         }
         let unfair = if is_fair(m) { "" } else { " [p99 > 10x p50]" };
         println!(
-            "{:<22} {:>5} {:>6} {:<10} {:>12.0} {:>9.1} {:>9.1} {:>7.0}%  {ratio}{unfair}",
+            "{:<22} {:>5} {:>6} {:<10} {:>12.0} {:>9.1} {:>9.1} {:>7.0}% {:>10.2}  {ratio}{unfair}",
             m.library,
             m.config.connections,
             size_name(m.config.size),
@@ -501,7 +529,8 @@ fn print_table(results: &[Summary]) {
             m.messages_per_s,
             m.p50_us,
             m.p99_us,
-            m.load_cpu * 100.0
+            m.load_cpu * 100.0,
+            m.server_us_per_message()
         );
     }
     let rounds = results.first().map_or(0, |s| s.rounds);
@@ -542,8 +571,15 @@ fn write_json(results: &[Summary], seconds: f64, run: &Provenance) -> Result<(),
                 "p99_us": m.p99_us,
                 "rounds": rounds,
             });
+            let server_us = m.server_us_per_message();
+            if server_us.is_finite() {
+                run["server_cpu_us_per_message"] = json!(server_us);
+            }
             if let Some(c) = comparison {
                 run["vs_best_peer"] = spread_json(&c.best, c.best_peer);
+                if let Some(cpu) = &c.cpu {
+                    run["server_cpu_vs_best_peer"] = spread_json(cpu, c.best_peer);
+                }
                 run["generator_bound"] = json!(c.generator_bound);
                 match &c.fairness {
                     Fairness::Kept => {}
@@ -598,7 +634,7 @@ mod tests {
 
     fn measured(library: &'static str, messages_per_s: f64, p50_us: f64, p99_us: f64) -> Measured {
         let config = Config { connections: 64, size: 64 << 10, mode: "pipelined" };
-        Measured { library, config, messages_per_s, p50_us, p99_us, load_cpu: 0.5 }
+        Measured { library, config, messages_per_s, p50_us, p99_us, load_cpu: 0.5, server_cpu: f64::NAN }
     }
 
     const OURS: &str = "noio-ws (tokio adapter)";
@@ -645,6 +681,21 @@ mod tests {
         // An even count: the middle two's mean.
         assert_eq!(Spread::of(vec![4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
         assert_eq!(Spread::of(Vec::new()), None);
+    }
+
+    #[test]
+    fn where_the_generator_limits_the_servers_cpu_per_message_still_compares() {
+        // Both at the generator's limit (the same messages/s): ours used
+        // 0.4 of a core, the peer 0.6, so the peer costs 1.5x ours a message.
+        let mut ours = measured(OURS, 100.0, 10.0, 20.0);
+        let mut peer = measured("tokio-websockets", 100.0, 10.0, 20.0);
+        (ours.load_cpu, ours.server_cpu, peer.load_cpu, peer.server_cpu) = (0.99, 0.4, 0.99, 0.6);
+        assert!((ours.server_us_per_message() - 4000.0).abs() < 1e-9);
+        let c = compare(&[vec![ours, peer]], 0).unwrap();
+        assert_eq!(
+            c.text(),
+            "1.00x (1.00–1.00) vs tokio-websockets (generator-bound); its server CPU per message ÷ ours 1.50x (1.50–1.50)"
+        );
     }
 
     #[test]

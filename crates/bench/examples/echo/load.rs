@@ -83,7 +83,7 @@ pub(crate) fn run(flags: &Flags) -> Result<(), String> {
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
     let template = pattern(flags.size);
-    let (messages, latencies, cpu) = runtime.block_on(async {
+    let (messages, latencies, cpu, server_cpu) = runtime.block_on(async {
         let mut connections = Vec::with_capacity(flags.connections);
         for _ in 0..flags.connections {
             connections.push(connect(flags.port).await.map_err(|e| format!("connecting: {e}"))?);
@@ -92,6 +92,7 @@ pub(crate) fn run(flags: &Flags) -> Result<(), String> {
         let cpu_before = cpu_ns();
         let warm = started + flags.warmup;
         let plan = Plan { warm, end: warm + flags.seconds, window };
+        let server = flags.server_pid.map(|pid| watch_server(pid, plan.warm, plan.end));
         let tasks: Vec<_> = connections
             .into_iter()
             .map(|(stream, conn)| {
@@ -110,10 +111,16 @@ pub(crate) fn run(flags: &Flags) -> Result<(), String> {
             (Some(before), Some(after)) => (after - before) as f64 / started.elapsed().as_nanos() as f64,
             _ => f64::NAN,
         };
-        Ok::<_, String>((messages, latencies, busy))
+        // Every task is done, so the measured window has ended: the
+        // watcher is about to, or did.
+        let server_cpu = match server.map(std::thread::JoinHandle::join) {
+            Some(Ok(Some(ns))) => ns as f64 / flags.seconds.as_nanos() as f64,
+            _ => f64::NAN,
+        };
+        Ok::<_, String>((messages, latencies, busy, server_cpu))
     })?;
     println!(
-        "messages={messages} seconds={} p50_us={:.2} p99_us={:.2} cpu={cpu:.3}",
+        "messages={messages} seconds={} p50_us={:.2} p99_us={:.2} cpu={cpu:.3} server_cpu={server_cpu:.3}",
         flags.seconds.as_secs_f64(),
         latencies.quantile_us(0.5),
         latencies.quantile_us(0.99)
@@ -281,6 +288,30 @@ fn stamp(message: &mut [u8], seq: u64) {
     let len = message.len();
     message[..8].copy_from_slice(&seq.to_le_bytes());
     message[len - 8..].copy_from_slice(&(seq ^ TAIL).to_le_bytes());
+}
+
+/// The CPU time process `pid` spends in the measured window (`warm` to
+/// `end`), in nanoseconds, read on a thread of its own: the generator's
+/// runtime has no timers, and its tasks must not wait on this.
+fn watch_server(pid: u32, warm: Instant, end: Instant) -> std::thread::JoinHandle<Option<u64>> {
+    std::thread::spawn(move || {
+        std::thread::sleep(warm.saturating_duration_since(Instant::now()));
+        let before = process_cpu_ns(pid)?;
+        std::thread::sleep(end.saturating_duration_since(Instant::now()));
+        Some(process_cpu_ns(pid)?.saturating_sub(before))
+    })
+}
+
+/// The time every thread of process `pid` has run on a CPU, in
+/// nanoseconds: the sum of `/proc/PID/task/*/schedstat` (Linux only).
+/// A thread that ended in between is missed; the servers' do not end.
+fn process_cpu_ns(pid: u32) -> Option<u64> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let text = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total = total.saturating_add(text.split_whitespace().next()?.parse().ok()?);
+    }
+    Some(total)
 }
 
 /// The time this thread has run on a CPU, in nanoseconds, from

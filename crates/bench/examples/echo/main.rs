@@ -7,12 +7,14 @@
 //!   after `S` seconds (default 600) so that nothing outlives a lost
 //!   orchestrator. LIBRARY is one of [`server::LIBRARIES`].
 //! - `echo load --port P --connections C --size BYTES --mode MODE
-//!   [--warmup S] [--seconds S]`: our load generator (see [`load`]): `C`
-//!   connections echo messages of `BYTES` bytes, MODE `ping-pong` (one in
-//!   flight per connection) or `pipelined` ([`load::WINDOW`] in flight), for
-//!   the warmup and then the measured seconds; it prints one line,
-//!   `messages=N seconds=S p50_us=X p99_us=Y cpu=F`, and fails if any echo
-//!   differs from what was sent.
+//!   [--warmup S] [--seconds S] [--server-pid PID]`: our load generator (see
+//!   [`load`]): `C` connections echo messages of `BYTES` bytes, MODE
+//!   `ping-pong` (one in flight per connection) or `pipelined`
+//!   ([`load::WINDOW`] in flight), for the warmup and then the measured
+//!   seconds; it prints one line, `messages=N seconds=S p50_us=X p99_us=Y
+//!   cpu=F server_cpu=G` (its own and, given its process, the server's CPU
+//!   use, as a fraction of one core), and fails if any echo differs from
+//!   what was sent.
 //! - `echo idle --port P --connections C [--size BYTES] [--max-seconds S]`:
 //!   the idle-memory run's generator (`cargo xtask bench --memory`, see
 //!   [`idle`]): opens `C` connections, prints `connected C`, and after a
@@ -47,7 +49,7 @@ fn main() -> ExitCode {
             eprintln!(
                 "usage: echo server --library LIBRARY [--port P] [--max-seconds S]\n       \
                  echo load --port P --connections C --size BYTES --mode ping-pong|pipelined \
-                 [--warmup S] [--seconds S]\n       \
+                 [--warmup S] [--seconds S] [--server-pid PID]\n       \
                  echo idle --port P --connections C [--size BYTES] [--max-seconds S]"
             );
             ExitCode::from(2)
@@ -76,6 +78,9 @@ pub(crate) struct Flags {
     pub(crate) warmup: Duration,
     /// The time measured (`load`).
     pub(crate) seconds: Duration,
+    /// The server's process (`load`), whose CPU time over the measured
+    /// seconds the generator reports.
+    pub(crate) server_pid: Option<u32>,
 }
 
 impl Flags {
@@ -89,6 +94,7 @@ impl Flags {
             pipelined: false,
             warmup: Duration::from_secs(1),
             seconds: Duration::from_secs(2),
+            server_pid: None,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -116,6 +122,9 @@ impl Flags {
                 }
                 "--warmup" => flags.warmup = seconds()?,
                 "--seconds" => flags.seconds = seconds()?,
+                "--server-pid" => {
+                    flags.server_pid = Some(value.parse().map_err(|e| format!("{flag} {value}: {e}"))?)
+                }
                 _ => return Err(format!("unknown flag {flag}")),
             }
         }
