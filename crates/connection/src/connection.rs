@@ -296,13 +296,11 @@ impl Connection {
     /// ```
     pub fn recv_with<E>(&mut self, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
         self.read_with(|buf, lend| {
+            // The receiver cuts the zeros the read did not fill, and keeps
+            // no more than the slice of a reader claiming more.
             let start = buf.len();
             buf.resize(start + lend, 0);
-            let result = read(&mut buf[start..]);
-            // A reader claiming more than it was lent keeps only the slice.
-            let filled = result.as_ref().map_or(0, |&n| n.min(lend));
-            buf.truncate(start + filled);
-            result
+            read(&mut buf[start..])
         })
     }
 
@@ -339,14 +337,8 @@ impl Connection {
             // The limit keeps the read within the room reserved (what sizes
             // reads, `Config::max_read_len`); the trait object keeps the
             // caller from the buffer itself, which it may only append to.
-            let result = read(&mut (&mut *buf).limit(lend));
-            match result {
-                Ok(()) => Ok(buf.len() - start),
-                Err(error) => {
-                    buf.truncate(start);
-                    Err(error)
-                }
-            }
+            // After a failure the receiver cuts off what it put.
+            read(&mut (&mut *buf).limit(lend)).map(|()| buf.len() - start)
         })
     }
 

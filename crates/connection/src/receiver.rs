@@ -203,8 +203,9 @@ impl Receiver {
 
     /// Has `fill` append a read to the input buffer: it is given the buffer
     /// (with room reserved) and how many bytes it may append at most, and
-    /// returns how many it did, appending nothing when it fails. Keeps them
-    /// when `keep`. Returns the read's result, clamped to the room, and how
+    /// returns how many it read. Only those are kept, clamped to the room,
+    /// and only when `keep`; whatever else it appended (all of it, when it
+    /// fails) is cut off here. Returns the read's result, clamped, and how
     /// many bytes were kept.
     pub(crate) fn read_with<E>(
         &mut self,
@@ -252,7 +253,7 @@ impl Receiver {
         } else {
             lend
         };
-        (result.map(|n| n.min(lend)), kept)
+        (result, kept)
     }
 
     /// Forgets everything received: after the peer's close, a failure or

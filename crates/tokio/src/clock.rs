@@ -5,8 +5,10 @@
 //! The core counts time as a [`Duration`] since an epoch its caller picks;
 //! here the epoch is the `tokio::time::Instant` at which the connection was
 //! wrapped, so `tokio::time::pause()` moves it in tests. The `Sleep` is
-//! made the first time a deadline exists and reset only when the deadline
-//! changes. Closing the transport always sets one (the linger bound), so
+//! made the first time a deadline exists and reset only when a deadline
+//! comes before the one it waits for, or after it fired
+//! ([`Clock::covers`]): a deadline moved later lets it fire early once.
+//! Closing the transport always sets one (the linger bound), so
 //! every connection needs the runtime's time driver at the latest when it
 //! closes.
 
