@@ -121,22 +121,20 @@ impl Receiver {
             self.input.advance(self.lent);
             self.lent = 0;
         }
-        if self.input.is_empty() {
+        // `input`'s frame is taken (so `decoder` is between frames) and bytes
+        // after it wait: they become the input. Checked here, inline: an
+        // adapter looks at an empty input before every read.
+        if self.input.is_empty() && self.decoder.is_between_frames() && self.has_next() {
             self.move_to_next();
         }
     }
 
-    /// Makes `next` the input once the frame in `input` is taken. Out of
-    /// line: `settle` runs for every message, this only once `input` is
-    /// empty.
+    /// Makes `next` the input, its decoder the input's (see `settle`). Out
+    /// of line: it runs only where a read brought bytes past a frame's end.
     #[inline(never)]
     fn move_to_next(&mut self) {
-        if self.decoder.is_between_frames() && self.has_next() {
-            // `input`'s frame is taken, so `decoder` is between frames: it
-            // becomes the next buffer's decoder, for its next frame.
-            self.input = core::mem::take(&mut self.next);
-            core::mem::swap(&mut self.decoder, &mut self.next_decoder);
-        }
+        self.input = core::mem::take(&mut self.next);
+        core::mem::swap(&mut self.decoder, &mut self.next_decoder);
     }
 
     /// True while bytes received after the frame in `input` wait in `next`:

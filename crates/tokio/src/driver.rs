@@ -430,17 +430,35 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Runs what is due on the clock (the connection's timers, the linger
     /// bound) and arms the `Sleep` for the next deadline, waking both halves
     /// through the fan-out waker. True when something was due: the caller
-    /// looks at the connection again. Cheap while no deadline is set or the
-    /// `Sleep` armed already wakes in time ([`Clock::covers`]): the clock is
-    /// read only when neither holds.
+    /// looks at the connection again. Inlined, as every poll runs it several
+    /// times per message: with no deadline set (no keepalive or idle timer,
+    /// not closing), or the `Sleep` armed already waking in time
+    /// ([`Clock::covers`]), it is one look at the connection, and the clock
+    /// is not read.
+    #[inline]
     fn poll_timers(&mut self) -> bool {
+        let deadline = self.next_deadline();
+        self.timed = deadline.is_some();
+        match deadline {
+            Some(deadline) if !self.clock.covers(deadline) => self.run_timers(),
+            _ => false,
+        }
+    }
+
+    /// [`poll_timers`](Driver::poll_timers) once a deadline is set and the
+    /// `Sleep` does not cover it: reads the clock, runs what is due, arms
+    /// the `Sleep`. Apart, so that the common case above stays small.
+    #[inline(never)]
+    fn run_timers(&mut self) -> bool {
         let mut ran = false;
-        for _ in 0..MAX_TIMERS_PER_POLL {
-            let deadline = self.next_deadline();
-            self.timed = deadline.is_some();
-            match deadline {
-                Some(deadline) if !self.clock.covers(deadline) => {}
-                _ => return ran,
+        for turn in 0..MAX_TIMERS_PER_POLL {
+            if turn > 0 {
+                let deadline = self.next_deadline();
+                self.timed = deadline.is_some();
+                match deadline {
+                    Some(deadline) if !self.clock.covers(deadline) => {}
+                    _ => return ran,
+                }
             }
             let mut now = self.clock.now();
             // Given the time, the connection also dates what came without
@@ -483,6 +501,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 
     /// The first of the connection's deadline and the linger bound's, if any.
+    #[inline]
     fn next_deadline(&self) -> Option<Duration> {
         let give_up = self.give_up_at.filter(|_| !self.gave_up);
         match (self.conn.poll_timeout(), give_up) {
