@@ -121,8 +121,8 @@ impl Receiver {
             self.input.advance(self.lent);
             self.lent = 0;
         }
-        // `input`'s frame is taken (so `decoder` is between frames) and bytes
-        // after it wait: they become the input. Checked here, inline: an
+        // Once `input`'s frame is taken (its decoder between frames), bytes
+        // waiting after it become the input. Checked here, inline: an
         // adapter looks at an empty input before every read.
         if self.input.is_empty() && self.decoder.is_between_frames() && self.has_next() {
             self.move_to_next();

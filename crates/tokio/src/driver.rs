@@ -437,12 +437,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// is not read.
     #[inline]
     fn poll_timers(&mut self) -> bool {
+        self.deadline_uncovered() && self.run_timers()
+    }
+
+    /// A deadline is set that the armed `Sleep` does not cover; notes in
+    /// `timed` whether one is set at all.
+    #[inline]
+    fn deadline_uncovered(&mut self) -> bool {
         let deadline = self.next_deadline();
         self.timed = deadline.is_some();
-        match deadline {
-            Some(deadline) if !self.clock.covers(deadline) => self.run_timers(),
-            _ => false,
-        }
+        deadline.is_some_and(|deadline| !self.clock.covers(deadline))
     }
 
     /// [`poll_timers`](Driver::poll_timers) once a deadline is set and the
@@ -452,13 +456,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     fn run_timers(&mut self) -> bool {
         let mut ran = false;
         for turn in 0..MAX_TIMERS_PER_POLL {
-            if turn > 0 {
-                let deadline = self.next_deadline();
-                self.timed = deadline.is_some();
-                match deadline {
-                    Some(deadline) if !self.clock.covers(deadline) => {}
-                    _ => return ran,
-                }
+            // The caller looked first; each later turn looks again.
+            if turn > 0 && !self.deadline_uncovered() {
+                return ran;
             }
             let mut now = self.clock.now();
             // Given the time, the connection also dates what came without
