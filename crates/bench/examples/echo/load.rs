@@ -302,16 +302,29 @@ fn watch_server(pid: u32, warm: Instant, end: Instant) -> std::thread::JoinHandl
     })
 }
 
-/// The time every thread of process `pid` has run on a CPU, in
-/// nanoseconds: the sum of `/proc/PID/task/*/schedstat` (Linux only).
-/// A thread that ended in between is missed; the servers' do not end.
+/// The time process `pid` has run on a CPU, in nanoseconds, threads that
+/// ended included: user plus system time from `/proc/PID/stat` (Linux
+/// only). Summing `/proc/PID/task/*/schedstat` instead misses a thread that
+/// ended, and fails on one that ends between listing and reading it, as the
+/// std server's thread for a connection does when the generator leaves.
 fn process_cpu_ns(pid: u32) -> Option<u64> {
-    let mut total = 0u64;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
-        let text = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-        total = total.saturating_add(text.split_whitespace().next()?.parse().ok()?);
-    }
-    Some(total)
+    cpu_ns_of_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Nanoseconds in one clock tick of `/proc`'s times: `USER_HZ` is 100 on
+/// every Linux ABI, whatever the kernel's own tick rate.
+const NS_PER_TICK: u64 = 10_000_000;
+
+/// `utime + stime` of a `/proc/PID/stat` line, in nanoseconds. The command
+/// name (the second field) is in parentheses and may hold spaces and
+/// parentheses itself: the fields are counted after its last `)`.
+fn cpu_ns_of_stat(stat: &str) -> Option<u64> {
+    let (_, after_name) = stat.rsplit_once(')')?;
+    // After the name come state (field 3) ... utime (14) and stime (15).
+    let mut fields = after_name.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    utime.checked_add(stime)?.checked_mul(NS_PER_TICK)
 }
 
 /// The time this thread has run on a CPU, in nanoseconds, from
@@ -324,6 +337,34 @@ fn cpu_ns() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the std server's CPU per message showed as NaN or 0.00
+    /// when a connection's thread ended during a run (the sum over
+    /// `/proc/PID/task` failed on it, or lost its time).
+    #[test]
+    fn server_cpu_counts_from_the_process_stat_line() {
+        // A name with a space and a parenthesis; utime 250 and stime 50 ticks.
+        let line = "4242 (echo (x) y) S 1 4242 4242 0 -1 4194560 300 0 0 0 250 50 0 0 20 0 3 0 100 1000 200";
+        assert_eq!(cpu_ns_of_stat(line), Some(300 * NS_PER_TICK));
+        assert_eq!(cpu_ns_of_stat("4242 (echo) S 1 2"), None, "cut short");
+        assert_eq!(cpu_ns_of_stat("no name here"), None);
+    }
+
+    #[test]
+    fn this_process_cpu_time_is_read_and_grows() {
+        let pid = std::process::id();
+        let before = process_cpu_ns(pid).expect("Linux /proc");
+        // Spins until the count moves on by a tick, however loaded the
+        // machine: bounded, so a count that never moves fails.
+        let start = Instant::now();
+        let mut x = 0u64;
+        while process_cpu_ns(pid).expect("Linux /proc") == before {
+            assert!(start.elapsed() < Duration::from_secs(20), "CPU time never grew");
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        }
+    }
 
     #[test]
     fn echoes_are_checked_end_to_end() {
