@@ -202,9 +202,16 @@ impl Output {
     /// Writes everything taken, blocking.
     fn write_all(&mut self, stream: &mut TcpStream) -> io::Result<()> {
         while !self.is_empty() {
-            self.write_once(|slices| match stream.write_vectored(slices)? {
-                0 => Err(io::ErrorKind::WriteZero.into()),
-                n => Ok(n),
+            self.write_once(|slices| {
+                // One part by plain write: writev costs more per call.
+                let n = match slices {
+                    [one] => stream.write(one)?,
+                    _ => stream.write_vectored(slices)?,
+                };
+                match n {
+                    0 => Err(io::ErrorKind::WriteZero.into()),
+                    n => Ok(n),
+                }
             })?;
         }
         Ok(())
