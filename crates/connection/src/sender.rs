@@ -276,8 +276,7 @@ impl Sender {
         if let Some(part) = self.parts.pop_front() {
             self.parts_len -= part.len();
             if self.parts.is_empty() {
-                // Parts are for large payloads: hold no room for them idle.
-                self.parts = VecDeque::new();
+                self.release_parts();
             }
             return Some(part);
         }
@@ -322,6 +321,16 @@ impl Sender {
         Ok(taken)
     }
 
+    /// Lets the parts' queue go once it is empty: parts are for large
+    /// payloads, and an idle connection holds no room for them. A queue that
+    /// never held any is left alone, as replacing it costs a drop per message.
+    #[inline]
+    fn release_parts(&mut self) {
+        if self.parts.capacity() != 0 {
+            self.parts = VecDeque::new();
+        }
+    }
+
     /// Once everything queued is out: the buffer is emptied from its start
     /// (cleared, not advanced, so its room is reused whole), let go if it
     /// grew past [`KEEP`], and the connection's own output count restarts.
@@ -354,8 +363,7 @@ impl Sender {
             }
             self.parts.pop_front();
         }
-        // Parts are for large payloads: hold no room for them idle.
-        self.parts = VecDeque::new();
+        self.release_parts();
         Ok((taken, true))
     }
 
@@ -393,12 +401,13 @@ impl Sender {
                 self.parts.pop_front();
             }
         }
-        if n > 0 {
-            self.output.advance(n);
-        }
-        if self.parts.is_empty() && self.output.is_empty() {
-            self.parts = VecDeque::new();
+        if self.parts.is_empty() && n == self.output.len() {
+            // All of it went: cleared by `drained`, never advanced first, so
+            // the next frame is encoded at the buffer's start with no reclaim.
+            self.release_parts();
             self.drained();
+        } else if n > 0 {
+            self.output.advance(n);
         }
         Ok(taken)
     }
