@@ -317,7 +317,7 @@ impl Sender {
                 return Ok(taken);
             }
         }
-        self.drained();
+        self.drained(self.output.len());
         Ok(taken)
     }
 
@@ -331,13 +331,18 @@ impl Sender {
         }
     }
 
-    /// Once everything queued is out: the buffer is emptied from its start
-    /// (cleared, not advanced, so its room is reused whole), let go if it
-    /// grew past [`KEEP`], and the connection's own output count restarts.
+    /// Once everything queued is out, the last `batch` bytes of it from
+    /// the buffer: the buffer is emptied from its start (cleared, not
+    /// advanced, so its room is reused whole), and the connection's own
+    /// output count restarts. A buffer grown past [`KEEP`] stays while the
+    /// traffic fills it (a pipelining peer's batches would otherwise free and
+    /// regrow it every time: seven allocations a 6.5 KB batch) and goes once
+    /// a batch uses under a quarter of it, so a connection back to small
+    /// messages, or idle after them, holds no more than `KEEP`.
     #[inline]
-    fn drained(&mut self) {
+    fn drained(&mut self, batch: usize) {
         self.output.clear();
-        if self.output.capacity() > KEEP {
+        if self.output.capacity() > KEEP && batch < self.output.capacity() / 4 {
             self.output = BytesMut::new();
         }
         self.own_len = 0;
@@ -402,10 +407,10 @@ impl Sender {
             }
         }
         if self.parts.is_empty() && n == self.output.len() {
-            // All of it went: cleared by `drained`, never advanced first, so
-            // the next frame is encoded at the buffer's start with no reclaim.
+            // All of it went: cleared by `drained`, not advanced first, so
+            // the next frame is encoded at the buffer's start, no reclaim.
             self.release_parts();
-            self.drained();
+            self.drained(n);
         } else if n > 0 {
             self.output.advance(n);
         }
@@ -433,12 +438,13 @@ impl Sender {
         // is short and fits `dst`'s room: then a copy of a few bytes costs
         // less than the swap, whose reads of the just-written fields stall
         // (16-byte frames: a fifth slower to send, measured side by side).
-        if dst.is_empty() && (self.output.len() > SWAP_FROM || self.output.len() > dst.capacity()) {
+        let batch = self.output.len();
+        if dst.is_empty() && (batch > SWAP_FROM || batch > dst.capacity()) {
             mem::swap(dst, &mut self.output);
         } else {
             dst.extend_from_slice(&self.output);
         }
-        self.drained();
+        self.drained(batch);
         written
     }
 }
