@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use noio_ws_tokio::rustls::pki_types::CertificateDer;
 use noio_ws_tokio::rustls::pki_types::pem::PemObject;
-use noio_ws_tokio::rustls::{self, ClientConfig, RootCertStore};
+use noio_ws_tokio::rustls::{ClientConfig, RootCertStore};
 use noio_ws_tokio::{ClientBuilder, CloseCode, Event, Frame};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -105,7 +105,7 @@ fn trusting(file: &str) -> Result<Arc<ClientConfig>, Box<dyn std::error::Error>>
     for cert in CertificateDer::pem_file_iter(file).map_err(|e| format!("{file}: {e}"))? {
         roots.add(cert.map_err(|e| format!("{file}: {e}"))?)?;
     }
-    let config = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    let config = ClientConfig::builder_with_provider(noio_ws_tokio::crypto_provider())
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();

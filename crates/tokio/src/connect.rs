@@ -199,7 +199,7 @@ impl ClientBuilder {
     /// # fn run(my_ca: rustls::pki_types::CertificateDer<'static>) -> Result<(), Box<dyn std::error::Error>> {
     /// let mut roots = RootCertStore::empty();
     /// roots.add(my_ca)?;
-    /// let mut config = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    /// let mut config = ClientConfig::builder_with_provider(noio_ws_tokio::crypto_provider())
     ///     .with_safe_default_protocol_versions()?
     ///     .with_root_certificates(roots)
     ///     .with_no_client_auth();

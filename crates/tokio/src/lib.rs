@@ -76,11 +76,11 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! use noio_ws_tokio::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-//! use noio_ws_tokio::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
+//! use noio_ws_tokio::rustls::{ClientConfig, RootCertStore, ServerConfig};
 //! use noio_ws_tokio::tokio_rustls::TlsAcceptor;
 //! use noio_ws_tokio::{ClientBuilder, CloseCode, Frame, accept};
 //!
-//! let ring = Arc::new(rustls::crypto::ring::default_provider());
+//! let ring = noio_ws_tokio::crypto_provider();
 //! // A certificate for localhost, made here (in production: your own).
 //! let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
 //! let cert = certified.cert.der().clone();
@@ -180,6 +180,8 @@ pub use noio_ws::{
 /// and for servers' `ServerConfig`s.
 #[cfg(feature = "rustls")]
 pub use rustls;
+#[cfg(feature = "rustls")]
+pub use tls::crypto_provider;
 /// tokio-rustls, for a server's `TlsAcceptor` (see [`accept`]).
 #[cfg(feature = "rustls")]
 pub use tokio_rustls;

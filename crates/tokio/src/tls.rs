@@ -19,8 +19,23 @@ use tokio_rustls::client::TlsStream;
 
 use crate::Error;
 
-/// The crypto provider of the configs this crate builds: ring's.
-pub(crate) fn provider() -> Arc<CryptoProvider> {
+/// The crypto provider of the TLS configs this crate builds, ring's: pass
+/// it to `ClientConfig::builder_with_provider` (or a `ServerConfig`'s) to
+/// build one of your own on the same provider, with no process-level
+/// `CryptoProvider` looked up or installed.
+///
+/// ```
+/// use noio_ws_tokio::rustls::ClientConfig;
+///
+/// let builder = ClientConfig::builder_with_provider(noio_ws_tokio::crypto_provider());
+/// # let _ = builder;
+/// ```
+pub fn crypto_provider() -> Arc<CryptoProvider> {
+    // rustls 0.23.48 deprecates ring's provider, as it has no post-quantum
+    // key exchange; aws-lc-rs, which has, needs a C toolchain (and cmake on
+    // some targets) to build. Ring stays the one place it is named, here,
+    // until a feature offers aws-lc-rs.
+    #[allow(deprecated)]
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
@@ -63,7 +78,7 @@ fn make_default_config() -> Result<ClientConfig, String> {
         }
         return Err(message);
     }
-    let mut config = ClientConfig::builder_with_provider(provider())
+    let mut config = ClientConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)

@@ -25,8 +25,8 @@ use hyper_util::server::conn::auto;
 use noio_ws_tokio::http::header::{CONNECTION, CONTENT_TYPE};
 use noio_ws_tokio::http::{HeaderValue, Request, Response, StatusCode, Version};
 use noio_ws_tokio::hyper::is_upgrade_request;
+use noio_ws_tokio::rustls::ServerConfig;
 use noio_ws_tokio::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-use noio_ws_tokio::rustls::{self, ServerConfig};
 use noio_ws_tokio::tokio_rustls::TlsAcceptor;
 use noio_ws_tokio::tokio_rustls::server::TlsStream;
 use tokio::net::TcpStream;
@@ -60,13 +60,12 @@ impl Https {
         }
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         // ring's provider, named here: no process-level default is looked up.
-        let mut config =
-            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
-                .with_no_client_auth()
-                .with_single_cert(vec![cert.der().clone()], key)
-                .map_err(|e| format!("cannot use the certificate: {e}"))?;
+        let mut config = ServerConfig::builder_with_provider(noio_ws_tokio::crypto_provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key)
+            .map_err(|e| format!("cannot use the certificate: {e}"))?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let mut http = auto::Builder::new(TokioExecutor::new());
         http.http1().timer(TokioTimer::new()).header_read_timeout(echo.limits.handshake_timeout);

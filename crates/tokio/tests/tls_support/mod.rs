@@ -18,9 +18,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 #[cfg(feature = "rustls")]
-/// ring's provider, passed to every config by hand.
+/// The adapter's provider (ring's), passed to every config by hand.
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    noio_ws_tokio::crypto_provider()
 }
 
 #[cfg(feature = "rustls")]
