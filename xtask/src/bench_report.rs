@@ -479,10 +479,15 @@ fn method(page: &mut String, echo: Option<&Echo>, memory: bool) {
              each peer in the same round, shown against the strongest peer (the lowest median), so \
              a lucky or unlucky run of one library does not decide; *generator-bound* marks where \
              our load generator ran its core full, so the server may not have been the limit. \
-             *Server CPU / message* is the server process's CPU time (every thread's, from \
-             `/proc/PID/task/*/schedstat`, kernel time included) over the measured seconds, divided \
-             by the messages echoed: where the generator is the limit, every server echoes about \
-             as many messages, and this still tells what each costs.\n",
+             *Server CPU / message* is the server process's CPU time (user and kernel, every \
+             thread's, those that ended included, from `/proc/PID/stat`) over the measured seconds, \
+             divided by the messages echoed: where the generator is the limit, every server echoes \
+             about as many messages, and this still tells what each costs. At 1 connection \
+             pipelined, a server that answers all a read brought in one write (ours) keeps the \
+             window moving as one group, and messages per second are the window over the round \
+             trip, wake-ups included; one that writes reply by reply spreads its answers over the \
+             generator's wake-up and may lead there while spending more CPU per message, as the \
+             column beside shows.\n",
         );
     }
     if memory {
