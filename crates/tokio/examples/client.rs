@@ -97,8 +97,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-/// A TLS config trusting only the certificates in the PEM `file` (ring's
-/// provider, named here), naming no ALPN protocol: none is offered over
+/// A TLS config trusting only the certificates in the PEM `file` (on the
+/// adapter's provider, passed explicitly), naming no ALPN protocol: none is offered over
 /// HTTP/1.1, and with `--http2` the builder offers `h2` and `http/1.1`.
 fn trusting(file: &str) -> Result<Arc<ClientConfig>, Box<dyn std::error::Error>> {
     let mut roots = RootCertStore::empty();

@@ -59,7 +59,8 @@ impl Https {
             certificate.push_str(&format!(" in {path}"));
         }
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        // ring's provider, named here: no process-level default is looked up.
+        // The adapter's provider (ring's), passed explicitly: no process-level
+        // default is looked up.
         let mut config = ServerConfig::builder_with_provider(noio_ws_tokio::crypto_provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
